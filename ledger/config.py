@@ -1,0 +1,22 @@
+"""Settings from the environment (prefix NGUON_). Nothing is read until `get_settings()` is called."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NGUON_", extra="ignore")
+
+    database_url: str = "sqlite:///./nguon.db"
+    """SQLAlchemy URL; sqlite:///path for the embedded default, postgresql://… in production."""
+    data_dir: Path = Path("./.nguon")
+    """Where the log key (and later the registry's secrets) live, created with mode 0700."""
+    log_origin: str = "nguon.localhost/log"
+    """The checkpoint origin line, which is also the log key's name."""
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

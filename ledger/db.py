@@ -1,0 +1,47 @@
+"""Engines for SQLite and PostgreSQL, set up for the ledger's one-writer discipline.
+
+SQLite runs in WAL mode; the driver's own transaction handling is switched off so that a write
+transaction starts with `BEGIN IMMEDIATE` (taking the write lock before reading the head) and a read
+transaction with a plain `BEGIN`.
+"""
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+
+WRITE_OPTION = "nguon_write"
+"""Connection execution option marking a write transaction."""
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Use psycopg 3 for postgresql:// URLs."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """An engine for `url` (sqlite:///file or postgresql://…); nothing connects until first use."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 60}, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a crashed process; only a power cut may lose the latest commits.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+
+    return engine

@@ -1,0 +1,76 @@
+"""Errors raised by the ledger.
+
+    LedgerError
+    ├── EncodingError            a value cannot be canonicalised (float, huge int, bad type)
+    ├── InvalidValueError        a type was built from a value that breaks its rules
+    ├── VerificationError        something does not verify; the message says value and expectation
+    │   ├── ProofError           an inclusion or consistency proof is malformed or does not fit its sizes
+    │   ├── RootMismatchError    a proof or tree recomputes to another root than the one expected
+    │   ├── SignatureError       a signature does not verify
+    │   ├── UnknownKeyError      no key is known for a signer
+    │   └── NoteError            a signed note or checkpoint text is malformed
+    ├── StoreError               storage is not in the state the caller expected
+    │   └── HeadMismatchError    the stored head does not match the nodes it is built from
+    └── AuditError               an audit found the log inconsistent at `index`
+
+Foreign exceptions (cryptography's `InvalidSignature`, `binascii.Error`, `ValueError` from `bytes.fromhex`)
+are translated into these where they occur, so callers only ever branch on this tree.
+"""
+
+
+class LedgerError(Exception):
+    """Base of every error the ledger raises on purpose."""
+
+
+class EncodingError(LedgerError, ValueError):
+    """A value cannot be put in RFC 8785 canonical form."""
+
+
+class InvalidValueError(LedgerError, ValueError):
+    """A ledger type was constructed from a value that breaks its rules."""
+
+
+class VerificationError(LedgerError):
+    """Something does not verify."""
+
+
+class ProofError(VerificationError):
+    """A proof is malformed or does not fit the sizes and indices it claims."""
+
+
+class RootMismatchError(VerificationError):
+    """A recomputed root differs from the expected one."""
+
+    def __init__(self, computed: bytes, expected: bytes) -> None:
+        self.computed = computed
+        self.expected = expected
+        super().__init__(f"computed root {computed.hex()} does not match expected root {expected.hex()}")
+
+
+class SignatureError(VerificationError):
+    """A signature does not verify against the key it names."""
+
+
+class UnknownKeyError(VerificationError):
+    """No key is known for the signer a signature names."""
+
+
+class NoteError(VerificationError):
+    """A signed note, verifier key or checkpoint body is malformed."""
+
+
+class StoreError(LedgerError):
+    """Storage is not in the state the caller expected."""
+
+
+class HeadMismatchError(StoreError):
+    """The stored log head disagrees with the data it summarises."""
+
+
+class AuditError(LedgerError):
+    """An audit found the log inconsistent; `index` is the first bad entry (or checkpoint size)."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        self.index = index
+        self.reason = reason
+        super().__init__(f"entry {index}: {reason}")

@@ -1,0 +1,39 @@
+"""The log's signing key: generated on first use into the data directory (mode 0600), loaded afterwards.
+
+The private key is never logged or returned; only its verifier key text leaves this module's callers.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from ledger.errors import NoteError
+from ledger.note import NoteSigner
+
+LOG_KEY_FILE = "log.key"
+
+
+def load_or_create_log_key(data_dir: Path, origin: str) -> NoteSigner:
+    """Load `data_dir/log.key`, or create it for `origin` when it does not exist.
+
+    Raises NoteError when the stored key is malformed or is named for another origin.
+    """
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = data_dir / LOG_KEY_FILE
+    if not path.exists():
+        signer = NoteSigner.generate(origin)
+        tmp = data_dir / f".{LOG_KEY_FILE}.{secrets.token_hex(8)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(signer.to_private_text() + "\n")
+        try:
+            # A hard link appears whole or not at all, and fails if another process won the race.
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    signer = NoteSigner.from_private_text(path.read_text(encoding="utf-8"))
+    if signer.name != origin:
+        raise NoteError(f"{path} holds the key of origin {signer.name!r}, not {origin!r}")
+    return signer
