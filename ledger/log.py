@@ -135,9 +135,10 @@ class Log:
         size = head.size if size is None else size
         if not 0 <= index < size <= head.size:
             raise ProofError(f"index {index} must be below size {size}, and size at most the log's {head.size}")
-        known: dict[NodeId, Hash] = {}
-        leaf = _fetch(view, [NodeId(0, index)], known)[0]
-        return inclusion_proof(view, index, size, self.root_at(view, size), leaf, known)
+        nodes = inclusion_nodes(index, size)
+        hashes = view.node_hashes([NodeId(0, index).key, *(n.key for n in nodes.ids)])
+        root = head.root if size == head.size else self.root_at(view, size)
+        return InclusionProof(index, size, hashes[0], root, tuple(nodes.rehash(hashes[1:])))
 
     def consistency(self, view: ReadView, old: int, new: int | None = None) -> ConsistencyProof:
         """Consistency proof from the tree of `old` entries to that of `new` (default: the head's)."""
