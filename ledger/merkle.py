@@ -22,7 +22,7 @@ class NodeId(NamedTuple):
     """The perfect subtree covering leaves [index << level, (index + 1) << level)."""
 
     level: int
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose: it is the node index
 
     @property
     def key(self) -> int:
@@ -141,7 +141,8 @@ class CompactRange:
 
     def __post_init__(self) -> None:
         if len(self.hashes) != self.size.bit_count():
-            raise ProofError(f"a compact range of size {self.size} has {self.size.bit_count()} hashes, got {len(self.hashes)}")
+            want = self.size.bit_count()
+            raise ProofError(f"a compact range of size {self.size} has {want} hashes, got {len(self.hashes)}")
 
     def append(self, leaf: Hash, new_nodes: list[tuple[NodeId, Hash]] | None = None) -> None:
         """Append one leaf hash; every complete node created (the leaf included) goes to `new_nodes`."""

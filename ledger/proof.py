@@ -43,7 +43,9 @@ def root_from_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence
     _check_hashes(proof)
     want = inclusion_proof_length(index, size)
     if len(proof) != want:
-        raise ProofError(f"inclusion proof has {len(proof)} hashes; index {index} in a tree of size {size} needs {want}")
+        raise ProofError(
+            f"inclusion proof has {len(proof)} hashes; index {index} in a tree of size {size} needs {want}"
+        )
     fn, sn = index, size - 1
     r = bytes(leaf_hash)
     for p in proof:

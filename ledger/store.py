@@ -16,7 +16,7 @@ from ledger.hashing import EMPTY_ROOT, ZERO_HASH, Hash
 
 
 class StoredEntry(NamedTuple):
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose: it is the log index
     hash: Hash
     canonical: bytes
 

@@ -1,0 +1,76 @@
+"""The `nguon` command line."""
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ledger.audit import audit
+from ledger.config import get_settings
+from ledger.db import make_engine
+from ledger.errors import AuditError
+from ledger.keys import load_or_create_log_key
+from ledger.migrate import upgrade
+from ledger.sql import SqlStore
+
+app = typer.Typer(help="Nguồn: a traceability and geographical-indication registry.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+log_app = typer.Typer(help="The append-only log.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(log_app, name="log")
+
+err = Console(stderr=True)
+DatabaseOption = Annotated[str | None, typer.Option("--database", help="Database URL (default: NGUON_DATABASE_URL).")]
+
+
+def _url(database: str | None) -> str:
+    return database or get_settings().database_url
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOption = None, revision: str = "head") -> None:
+    """Migrate the database to the latest schema."""
+    upgrade(_url(database), revision)
+    err.print(f"database migrated to {revision}")
+
+
+@log_app.command("key")
+def log_key() -> None:
+    """Print the log's verifier key (name+id+key), creating the log key on first use."""
+    settings = get_settings()
+    typer.echo(load_or_create_log_key(settings.data_dir, settings.log_origin).verifier.to_text())
+
+
+@log_app.command("checkpoint")
+def log_checkpoint(database: DatabaseOption = None) -> None:
+    """Print the latest signed checkpoint."""
+    engine = make_engine(_url(database))
+    try:
+        with SqlStore(engine).read() as view:
+            latest = view.latest_checkpoint()
+    finally:
+        engine.dispose()
+    if latest is None:
+        err.print("the log is empty: no checkpoint yet")
+        raise typer.Exit(1)
+    typer.echo(latest.note, nl=False)
+
+
+@log_app.command("audit")
+def log_audit(database: DatabaseOption = None) -> None:
+    """Verify every entry, node, checkpoint and the head of the log against the log key."""
+    settings = get_settings()
+    verifier = load_or_create_log_key(settings.data_dir, settings.log_origin).verifier
+    engine = make_engine(_url(database))
+    columns = (TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    try:
+        with SqlStore(engine).read() as view, Progress(*columns, console=err) as bar:
+            task = bar.add_task("audit", total=view.head().size)
+            report = audit(view, verifier, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except AuditError as exc:
+        err.print(f"[red]audit failed at entry {exc.index}[/red]: {exc.reason}")
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(f"audit clean: {report.size} entries, {report.checkpoints} checkpoints, root {report.root.hex()}")
