@@ -16,7 +16,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/nguon db upgrade
-	$(BIN)/nguon log key
+	$(BIN)/nguon serve
 
 lint: install
 	$(BIN)/ruff check .

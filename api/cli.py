@@ -3,6 +3,7 @@
 from typing import Annotated
 
 import typer
+import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -33,6 +34,12 @@ def db_upgrade(database: DatabaseOption = None, revision: str = "head") -> None:
     """Migrate the database to the latest schema."""
     upgrade(_url(database), revision)
     err.print(f"database migrated to {revision}")
+
+
+@app.command("serve")
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the registry over HTTP (configured by NGUON_* variables)."""
+    uvicorn.run("api.app:app_from_environment", factory=True, host=host, port=port, workers=workers)
 
 
 @log_app.command("key")

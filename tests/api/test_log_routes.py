@@ -1,0 +1,80 @@
+"""The public log API: entries, checkpoint, key and proofs that a client verifies on its own."""
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from api.app import create_app
+from ledger.checkpoint import open_checkpoint
+from ledger.config import Settings
+from ledger.encoding import canonical
+from ledger.hashing import leaf_hash
+from ledger.keys import load_or_create_log_key
+from ledger.log import Log
+from ledger.note import NoteVerifier
+from ledger.proof import ConsistencyProof, InclusionProof
+from ledger.sql import SqlStore
+from tests.conftest import Issuer
+
+
+@pytest.fixture
+def client(engine: Engine, database_url: str, tmp_path: Path, issuer: Issuer) -> TestClient:
+    settings = Settings(database_url=database_url, data_dir=tmp_path / "data", log_origin="test.nguon/log")
+    log = Log(SqlStore(engine), load_or_create_log_key(settings.data_dir, settings.log_origin))
+    for size in (3, 1, 7):
+        log.append([issuer.statement() for _ in range(size)], issuer.lookup)
+    return TestClient(create_app(settings))
+
+
+class TestLogRoutes:
+    """A client checks the log's answers with the ledger's own verification functions."""
+
+    def test_checkpoint_is_signed_by_the_published_key(self, client: TestClient) -> None:
+        key = NoteVerifier.from_text(client.get("/api/v1/log/key").text)
+        response = client.get("/api/v1/log/checkpoint")
+        assert response.headers["content-type"].startswith("text/plain")
+        checkpoint, _ = open_checkpoint(response.text, key)
+        assert (checkpoint.origin, checkpoint.size) == ("test.nguon/log", 11)
+
+    def test_entries_hash_to_their_published_hash_and_prove_inclusion(self, client: TestClient) -> None:
+        key = NoteVerifier.from_text(client.get("/api/v1/log/key").text)
+        checkpoint, _ = open_checkpoint(client.get("/api/v1/log/checkpoint").text, key)
+        page = client.get("/api/v1/log/entries", params={"start": 2, "limit": 5}).json()
+        assert [item["index"] for item in page["entries"]] == [2, 3, 4, 5, 6]
+        assert page["next"] == 7
+        for item in page["entries"]:
+            assert leaf_hash(canonical(item["entry"])).hex() == item["hash"]
+            proof = InclusionProof.from_json(client.get("/api/v1/log/proof/inclusion",
+                                                        params={"index": item["index"]}).json())
+            assert proof.leaf_hash.hex() == item["hash"]
+            assert proof.root == checkpoint.root
+            proof.verify()
+
+    def test_last_page_has_no_next(self, client: TestClient) -> None:
+        page = client.get("/api/v1/log/entries", params={"start": 8, "limit": 100}).json()
+        assert [item["index"] for item in page["entries"]] == [8, 9, 10]
+        assert page["next"] is None
+
+    def test_consistency_proof_links_old_and_new_roots(self, client: TestClient) -> None:
+        proof = ConsistencyProof.from_json(client.get("/api/v1/log/proof/consistency", params={"old": 3}).json())
+        assert (proof.old, proof.new) == (3, 11)
+        proof.verify()
+
+    def test_missing_entry_is_a_problem_document(self, client: TestClient) -> None:
+        response = client.get("/api/v1/log/entries/11")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "the log has 11 entries" in response.json()["detail"]
+
+    def test_proof_beyond_the_log_is_refused_with_value_and_expectation(self, client: TestClient) -> None:
+        response = client.get("/api/v1/log/proof/inclusion", params={"index": 11, "size": 11})
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid-proof-request"
+        assert "index 11 must be below size 11" in response.json()["detail"]
+
+    def test_bad_query_is_a_problem_document(self, client: TestClient) -> None:
+        response = client.get("/api/v1/log/entries", params={"limit": 0})
+        assert response.status_code == 422
+        assert response.json()["code"] == "invalid-request"
