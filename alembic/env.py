@@ -5,6 +5,7 @@ from logging.config import fileConfig
 from sqlmodel import SQLModel
 
 import ledger.tables  # noqa: F401  (registers the ledger tables on SQLModel.metadata)
+import registry.tables  # noqa: F401  (and the registry projections)
 from alembic import context
 from ledger.config import get_settings
 from ledger.db import make_engine

@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,6 +16,8 @@ class Settings(BaseSettings):
     """Where the log key (and later the registry's secrets) live, created with mode 0700."""
     log_origin: str = "nguon.localhost/log"
     """The checkpoint origin line, which is also the log key's name."""
+    secret_key: SecretStr | None = None
+    """Seals custodial keys at rest; when unset, a random one is generated into data_dir on first run."""
 
 
 @lru_cache

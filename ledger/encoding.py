@@ -9,7 +9,6 @@ units, Python by code points); documents with such keys go through the `rfc8785`
 """
 
 import json
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import rfc8785
@@ -34,7 +33,8 @@ def _check(value: Any, depth: int) -> bool:
         raise EncodingError(f"integer {value} is outside ±(2**53 - 1); write large quantities as decimal strings")
     if isinstance(value, float):
         raise EncodingError(f"float {value!r} is not allowed; write quantities as decimal strings")
-    if isinstance(value, Mapping):
+    # Exactly the containers both encoders (json's and rfc8785's) accept; any other Mapping would raise TypeError.
+    if isinstance(value, dict):
         slow = False
         for key, item in value.items():
             if not isinstance(key, str):
@@ -43,7 +43,7 @@ def _check(value: Any, depth: int) -> bool:
                 slow = True
             slow = _check(item, depth + 1) or slow
         return slow
-    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+    if isinstance(value, list | tuple):
         slow = False
         for item in value:
             slow = _check(item, depth + 1) or slow
@@ -62,6 +62,9 @@ def canonical(value: Any) -> bytes:
             return bytes(rfc8785.dumps(value))
         except rfc8785.CanonicalizationError as exc:
             raise EncodingError(str(exc)) from exc
+        except UnicodeEncodeError as exc:
+            # rfc8785 sorts keys by their UTF-16 encoding, which fails on a key holding a lone surrogate.
+            raise EncodingError(f"key {exc.object!r} holds a lone surrogate; JSON text must be valid UTF-8") from exc
     try:
         return _dumps(value).encode("utf-8")
     except UnicodeEncodeError as exc:

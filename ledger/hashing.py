@@ -37,9 +37,7 @@ def as_hash(value: bytes, what: str = "hash") -> Hash:
 
 def hash_from_hex(text: str, what: str = "hash") -> Hash:
     """Parse a lowercase hex hash, raising InvalidValueError with the value and the expectation."""
-    if len(text) != 2 * HASH_SIZE or text != text.lower():
+    # Checked digit by digit: bytes.fromhex skips whitespace, so "aa bb …" would give fewer than 32 bytes.
+    if len(text) != 2 * HASH_SIZE or any(c not in "0123456789abcdef" for c in text):
         raise InvalidValueError(f"{what} {text!r} is not 64 lowercase hex digits")
-    try:
-        return Hash(bytes.fromhex(text))
-    except ValueError as exc:
-        raise InvalidValueError(f"{what} {text!r} is not 64 lowercase hex digits") from exc
+    return Hash(bytes.fromhex(text))

@@ -105,6 +105,8 @@ class SqlTxn(SqlView):
         old = self._read_head
         if old is None:
             raise StoreError("read the head in this transaction before writing")
+        if any(e.index != old.size + i for i, e in enumerate(entries)):
+            raise StoreError(f"entries must extend the log at index {old.size} without gaps")
         m = self._mark
         cursor = self._driver.cursor()
         try:

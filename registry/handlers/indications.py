@@ -1,0 +1,220 @@
+"""Geographical indications, collective and certification marks, and rights to use them."""
+
+from datetime import date
+
+from registry.errors import ConflictError, NotAllowedError, RuleViolationError
+from registry.handlers.common import absent, need, not_after_issue, not_before, organisation, roles_of
+from registry.kinds import Context, kind
+from registry.schemas import (
+    AreaPart,
+    GiAmended,
+    GiCancelled,
+    GiManagerChanged,
+    GiRegistered,
+    MarkCancelled,
+    MarkRegistered,
+    MarkRenewed,
+    RightChanged,
+    RightGranted,
+    Subject,
+)
+from registry.state import Row, State
+from registry.tables import RegGi, RegGiArea, RegMark, RegMarkUser, RegRight, RegRightChange
+
+MARK_TERM_YEARS = 10
+
+
+def _gi(state: State, gi_id: str) -> Row:
+    row = need(state, RegGi, "GI", "chỉ dẫn địa lý", id=gi_id)
+    if row["cancelled_on"] is not None:
+        raise RuleViolationError("gi-cancelled", f"GI {gi_id} was cancelled on {row['cancelled_on']}",
+                                 f"chỉ dẫn địa lý {gi_id} đã bị hủy ngày {row['cancelled_on']}")
+    return row
+
+
+def _mark(state: State, mark_id: str) -> Row:
+    row = need(state, RegMark, "mark", "nhãn hiệu", id=mark_id)
+    if row["cancelled_on"] is not None:
+        raise RuleViolationError("mark-cancelled", f"mark {mark_id} was cancelled on {row['cancelled_on']}",
+                                 f"nhãn hiệu {mark_id} đã bị hủy ngày {row['cancelled_on']}")
+    return row
+
+
+def _unique_certificate(state: State, model: type[RegGi] | type[RegMark], certificate: str) -> None:
+    if state.find(model, certificate=certificate):
+        raise ConflictError("duplicate-certificate", f"certificate {certificate} is already registered",
+                            f"văn bằng số {certificate} đã được đăng ký")
+
+
+def _write_area(state: State, gi_id: str, area: list[AreaPart]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for part in area:
+        key = (part.commune.code, part.commune.version)
+        if key in seen:
+            raise RuleViolationError("repeated-commune", f"commune {key[0]} ({key[1]}) is listed twice",
+                                     f"xã {key[0]} ({key[1]}) bị liệt kê hai lần")
+        seen.add(key)
+        state.insert(RegGiArea, gi=gi_id, commune_code=part.commune.code, commune_version=part.commune.version,
+                     commune_name=part.commune.name, stage=part.stage)
+
+
+def _require_authority(ctx: Context, what_en: str, what_vi: str) -> None:
+    if "authority" not in ctx.roles:
+        raise NotAllowedError("authority-only", f"only an authority may {what_en}",
+                              f"chỉ cơ quan quản lý được {what_vi}")
+
+
+@kind("gi.registered.v1", GiRegistered, roles=("authority",))
+def gi_registered(state: State, ctx: Context, body: GiRegistered) -> None:
+    absent(state, RegGi, "GI", "chỉ dẫn địa lý", id=body.id)
+    _unique_certificate(state, RegGi, body.certificate)
+    organisation(state, body.manager)
+    not_after_issue(ctx, body.granted_on, "grant date", "ngày cấp")
+    state.insert(RegGi, id=body.id, certificate=body.certificate, application=body.application,
+                 name_vi=body.names.vi, name_en=body.names.en, product=body.product, manager=body.manager,
+                 specification=body.specification, granted_on=body.granted_on, entry=ctx.index)
+    _write_area(state, body.id, body.area)
+
+
+@kind("gi.amended.v1", GiAmended, roles=("authority",))
+def gi_amended(state: State, ctx: Context, body: GiAmended) -> None:
+    _gi(state, body.gi)
+    changes: dict[str, str] = {}
+    if body.names is not None:
+        changes.update(name_vi=body.names.vi, name_en=body.names.en)
+    if body.specification is not None:
+        changes["specification"] = body.specification
+    if changes:
+        state.update(RegGi, {"id": body.gi}, **changes)
+    if body.area is not None:
+        state.delete(RegGiArea, gi=body.gi)
+        _write_area(state, body.gi, body.area)
+
+
+@kind("gi.manager_changed.v1", GiManagerChanged, roles=("authority",))
+def gi_manager_changed(state: State, ctx: Context, body: GiManagerChanged) -> None:
+    _gi(state, body.gi)
+    organisation(state, body.manager)
+    state.update(RegGi, {"id": body.gi}, manager=body.manager)
+
+
+@kind("gi.cancelled.v1", GiCancelled, roles=("authority",))
+def gi_cancelled(state: State, ctx: Context, body: GiCancelled) -> None:
+    gi = _gi(state, body.gi)
+    not_before(gi["granted_on"], body.effective_on, "cancellation date", "ngày hủy")
+    state.update(RegGi, {"id": body.gi}, cancelled_on=body.effective_on)
+
+
+def _within_term(valid_from: str, valid_until: str) -> None:
+    start = date.fromisoformat(valid_from)
+    try:
+        limit = start.replace(year=start.year + MARK_TERM_YEARS)
+    except ValueError:  # 29 February
+        limit = start.replace(year=start.year + MARK_TERM_YEARS, day=28)
+    if not valid_from < valid_until <= limit.isoformat():
+        raise RuleViolationError(
+            "mark-term", f"validity {valid_from} to {valid_until} must end after it starts and within 10 years",
+            f"hiệu lực từ {valid_from} đến {valid_until} phải kết thúc sau ngày bắt đầu và trong vòng 10 năm")
+
+
+@kind("mark.registered.v1", MarkRegistered, roles=("authority",))
+def mark_registered(state: State, ctx: Context, body: MarkRegistered) -> None:
+    absent(state, RegMark, "mark", "nhãn hiệu", id=body.id)
+    _unique_certificate(state, RegMark, body.certificate)
+    owner = organisation(state, body.owner)
+    if not roles_of(owner) & {"association", "authority"}:
+        raise RuleViolationError("wrong-role", f"mark owner {body.owner} must be an association or an authority",
+                                 f"chủ nhãn hiệu {body.owner} phải là hiệp hội hoặc cơ quan quản lý")
+    _within_term(body.valid_from, body.valid_until)
+    state.insert(RegMark, id=body.id, type=body.type, certificate=body.certificate, application=body.application,
+                 owner=body.owner, name_vi=body.names.vi, name_en=body.names.en, goods=body.goods,
+                 nice_classes=",".join(str(c) for c in sorted(set(body.nice_classes))), valid_from=body.valid_from,
+                 valid_until=body.valid_until, entry=ctx.index)
+    for user in dict.fromkeys(body.users):
+        organisation(state, user)
+        state.insert(RegMarkUser, mark=body.id, organisation=user)
+
+
+@kind("mark.renewed.v1", MarkRenewed, roles=("authority",))
+def mark_renewed(state: State, ctx: Context, body: MarkRenewed) -> None:
+    mark = _mark(state, body.mark)
+    _within_term(mark["valid_until"], body.valid_until)
+    state.update(RegMark, {"id": body.mark}, valid_until=body.valid_until)
+
+
+@kind("mark.cancelled.v1", MarkCancelled, roles=("authority",))
+def mark_cancelled(state: State, ctx: Context, body: MarkCancelled) -> None:
+    mark = _mark(state, body.mark)
+    not_before(mark["valid_from"], body.effective_on, "cancellation date", "ngày hủy")
+    state.update(RegMark, {"id": body.mark}, cancelled_on=body.effective_on)
+
+
+def _may_manage(state: State, ctx: Context, subject: Subject) -> None:
+    """GI rights are an authority's to grant; mark rights the mark owner's (or an authority's)."""
+    if subject.type == "gi":
+        _gi(state, subject.id)
+        _require_authority(ctx, "manage rights to use a GI", "quản lý quyền sử dụng chỉ dẫn địa lý")
+        return
+    mark = _mark(state, subject.id)
+    if ctx.issuer != mark["owner"] and "authority" not in ctx.roles:
+        raise NotAllowedError("not-mark-owner", f"only the owner {mark['owner']} manages users of mark {subject.id}",
+                              f"chỉ chủ sở hữu {mark['owner']} quản lý người sử dụng nhãn hiệu {subject.id}")
+
+
+@kind("right.granted.v1", RightGranted, roles=("authority", "association"))
+def right_granted(state: State, ctx: Context, body: RightGranted) -> None:
+    absent(state, RegRight, "right of use", "quyền sử dụng", id=body.id)
+    _may_manage(state, ctx, body.subject)
+    holder = organisation(state, body.holder)
+    if "producer" not in roles_of(holder):
+        raise RuleViolationError("wrong-role", f"holder {body.holder} must be a producer",
+                                 f"bên được cấp quyền {body.holder} phải là nhà sản xuất")
+    quota = body.quota
+    state.insert(RegRight, id=body.id, holder=body.holder, subject_type=body.subject.type,
+                 subject_id=body.subject.id, valid_from=body.valid_from, valid_until=body.valid_until,
+                 quota_quantity=quota.quantity if quota else None, quota_unit=quota.unit if quota else None,
+                 quota_text=quota.text if quota else None, plot=body.plot, status="active", entry=ctx.index)
+    if body.subject.type == "mark" and state.get(RegMarkUser, mark=body.subject.id, organisation=body.holder) is None:
+        state.insert(RegMarkUser, mark=body.subject.id, organisation=body.holder)
+
+
+_TRANSITIONS = {"suspended": ("active",), "reinstated": ("suspended",), "revoked": ("active", "suspended")}
+_STATUS_AFTER = {"suspended": "suspended", "reinstated": "active", "revoked": "revoked"}
+_ACTION_VI = {"suspended": "đình chỉ", "reinstated": "khôi phục", "revoked": "thu hồi"}
+
+
+def _change_right(state: State, ctx: Context, body: RightChanged, action: str) -> None:
+    right = need(state, RegRight, "right of use", "quyền sử dụng", id=body.right)
+    _may_manage(state, ctx, Subject(type=right["subject_type"], id=right["subject_id"]))
+    if right["status"] not in _TRANSITIONS[action]:
+        raise ConflictError(f"right-not-{'/'.join(_TRANSITIONS[action])}",
+                            f"right {body.right} is {right['status']} and cannot be {action}",
+                            f"quyền {body.right} đang ở trạng thái {right['status']}, không thể {_ACTION_VI[action]}")
+    not_before(right["valid_from"], body.effective_on, "effective date", "ngày hiệu lực")
+    state.insert(RegRightChange, entry=ctx.index, right=body.right, action=action, effective_on=body.effective_on,
+                 reason=body.reason)
+    state.update(RegRight, {"id": body.right}, status=_STATUS_AFTER[action])
+
+
+@kind("right.suspended.v1", RightChanged, roles=("authority", "association"))
+def right_suspended(state: State, ctx: Context, body: RightChanged) -> None:
+    _change_right(state, ctx, body, "suspended")
+
+
+@kind("right.reinstated.v1", RightChanged, roles=("authority", "association"))
+def right_reinstated(state: State, ctx: Context, body: RightChanged) -> None:
+    _change_right(state, ctx, body, "reinstated")
+
+
+@kind("right.revoked.v1", RightChanged, roles=("authority", "association"))
+def right_revoked(state: State, ctx: Context, body: RightChanged) -> None:
+    _change_right(state, ctx, body, "revoked")
+
+
+def right_active_on(state: State, right: Row, day: str) -> bool:
+    """Whether a right of use was in force on `day`: inside its window and not suspended or revoked then."""
+    if day < right["valid_from"] or (right["valid_until"] is not None and day > right["valid_until"]):
+        return False
+    changes = [c for c in state.find(RegRightChange, right=right["id"]) if c["effective_on"] <= day]
+    changes.sort(key=lambda c: (c["effective_on"], c["entry"]))
+    return not changes or changes[-1]["action"] == "reinstated"

@@ -1,0 +1,121 @@
+"""Value rules shared by the statement schemas: GTINs, lots, quantities, units, dates, codes.
+
+Each validator raises ValueError whose text gives value and expectation; pydantic turns it into a
+validation error and the registry into an `invalid-body` refusal.
+"""
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from pydantic import AfterValidator, StringConstraints
+
+_GS1_AI82 = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
+_QUANTITY = re.compile(r"(0|[1-9][0-9]{0,14})(\.[0-9]{1,6})?")
+
+VIETNAM_GS1_PREFIX = "893"
+
+# UN/ECE Recommendation 20 codes the registry accepts for quantities.
+UNITS = {
+    "H87": "piece",
+    "C62": "one (unit)",
+    "KGM": "kilogram",
+    "GRM": "gram",
+    "TNE": "tonne",
+    "LTR": "litre",
+    "MLT": "millilitre",
+    "MTR": "metre",
+    "MTK": "square metre",
+    "XBX": "box",
+}
+
+
+def gtin_check_digit(body: str) -> int:
+    """The GS1 check digit for the digits before it (weights 3,1,3,… from the right)."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def check_gtin14(value: str) -> str:
+    if len(value) != 14 or not value.isascii() or not value.isdigit():
+        raise ValueError(f"GTIN {value!r} must be 14 digits (GTIN-14)")
+    want = gtin_check_digit(value[:13])
+    if int(value[13]) != want:
+        raise ValueError(f"GTIN {value} has check digit {value[13]}; the GS1 check digit is {want}")
+    return value
+
+
+def check_vietnam_gtin(value: str) -> str:
+    check_gtin14(value)
+    if value[1:4] != VIETNAM_GS1_PREFIX:
+        raise ValueError(f"GTIN {value} has GS1 prefix {value[1:4]}; products registered here carry 893 (Viet Nam)")
+    return value
+
+
+def check_lot(value: str) -> str:
+    if not _GS1_AI82.fullmatch(value):
+        bad = " " if " " in value else "".join(sorted({c for c in value if not _GS1_AI82.fullmatch(c)}))
+        what = "a space" if bad == " " else f"characters {bad!r}" if bad else f"{len(value)} characters"
+        raise ValueError(f"lot {value!r} has {what}; GS1 AI 10 allows 1–20 characters from the GS1 set")
+    return value
+
+
+def check_quantity(value: str) -> str:
+    if not _QUANTITY.fullmatch(value):
+        raise ValueError(f"quantity {value!r} must be a decimal string like 2500 or 12.5 (up to 6 decimals)")
+    return value
+
+
+def check_positive_quantity(value: str) -> str:
+    check_quantity(value)
+    if Decimal(value) == 0:
+        raise ValueError(f"quantity {value!r} must be greater than zero")
+    return value
+
+
+def check_unit(value: str) -> str:
+    if value not in UNITS:
+        raise ValueError(f"unit {value!r} is not one of the UN/ECE codes {', '.join(sorted(UNITS))}")
+    return value
+
+
+def check_date(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"date {value!r} must be written YYYY-MM-DD")
+    try:
+        date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"date {value!r} is not a real date") from exc
+    return value
+
+
+def to_decimal(value: str) -> Decimal:
+    try:
+        return Decimal(value)
+    except InvalidOperation as exc:  # pragma: no cover - values are validated first
+        raise ValueError(f"quantity {value!r} is not a decimal") from exc
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal as the registry writes quantities: no exponent, no trailing zeros."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+Gtin = Annotated[str, AfterValidator(check_vietnam_gtin)]
+AnyGtin = Annotated[str, AfterValidator(check_gtin14)]
+Lot = Annotated[str, AfterValidator(check_lot)]
+Quantity = Annotated[str, AfterValidator(check_quantity)]
+PositiveQuantity = Annotated[str, AfterValidator(check_positive_quantity)]
+Unit = Annotated[str, AfterValidator(check_unit)]
+Day = Annotated[str, AfterValidator(check_date)]
+OrgId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
+ObjectId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+GiCertificate = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+GiApplication = Annotated[str, StringConstraints(pattern=r"^6-\d{4}-\d{5}$")]
+MarkCertificate = Annotated[str, StringConstraints(pattern=r"^\d{1,6}$")]
+MarkApplication = Annotated[str, StringConstraints(pattern=r"^4-\d{4}-\d{5}$")]
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
