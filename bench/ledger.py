@@ -180,7 +180,7 @@ def stored_entries(log: Log, start: int, stop: int) -> list[bytes]:
 
 
 def rate(count: int, seconds: float) -> float:
-    return round(count / seconds, 1) if seconds > 0 else float("inf")
+    return round(count / max(seconds, 1e-9), 1)
 
 
 @dataclass

@@ -1,14 +1,16 @@
 """The registry's state inside one write (or replay) transaction: projection reads and writes.
 
 Handlers read and write projections only through `State`, on the same connection as the ledger append,
-so rules, projections and entries commit together or not at all. Reads are cached per transaction and
-writes keep the cache current.
+so rules, projections and entries commit together or not at all. Statements are prepared text run on the
+driver inside SQLAlchemy's transaction (building SQLAlchemy expressions per call cost more than the
+queries). Reads are cached per transaction and writes keep the cache current.
 """
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, select, update
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -20,46 +22,115 @@ def table_of(model: type[SQLModel]) -> Table:
     return table
 
 
+@cache
+def _columns(model: type[SQLModel]) -> tuple[str, ...]:
+    return tuple(c.name for c in table_of(model).columns)
+
+
+@cache
+def _primary_key(model: type[SQLModel]) -> tuple[str, ...]:
+    return tuple(c.name for c in table_of(model).primary_key.columns)
+
+
+@cache
+def _defaults(model: type[SQLModel]) -> dict[str, Any]:
+    fields = model.model_fields
+    return {name: (fields[name].default if name in fields and not fields[name].is_required() else None)
+            for name in _columns(model)}
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
 class State:
     """Projection access for handlers, on `connection`'s transaction."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self._driver: Any = connection.connection.driver_connection
+        self._mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         self._cache: dict[tuple[str, tuple[Any, ...]], Row | None] = {}
+        self._sql: dict[tuple[Any, ...], str] = {}
 
-    @staticmethod
-    def _key(table: Table, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(values[c.name] for c in table.primary_key.columns)
+    def _run(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        cursor = self._driver.cursor()
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []  # type: ignore[no-any-return]
+        finally:
+            cursor.close()
+
+    def _where(self, names: tuple[str, ...]) -> str:
+        return " AND ".join(f"{_q(n)} = {self._mark}" for n in names)
+
+    def _select(self, model: type[SQLModel], names: tuple[str, ...]) -> str:
+        key = ("select", model, names)
+        if key not in self._sql:
+            cols = ", ".join(_q(c) for c in _columns(model))
+            order = ", ".join(_q(c) for c in _primary_key(model))
+            self._sql[key] = (f"SELECT {cols} FROM {table_of(model).name} WHERE {self._where(names)} "
+                              f"ORDER BY {order}")
+        return self._sql[key]
+
+    def _cache_key(self, model: type[SQLModel], values: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        return table_of(model).name, tuple(values[c] for c in _primary_key(model))
 
     def get(self, model: type[SQLModel], **pk: Any) -> Row | None:
         """The row with this primary key, or None."""
-        table = table_of(model)
-        key = (table.name, self._key(table, pk))
+        key = self._cache_key(model, pk)
         if key not in self._cache:
-            clause = and_(*(table.c[name] == value for name, value in pk.items()))
-            row = self.connection.execute(select(table).where(clause)).mappings().first()
-            self._cache[key] = None if row is None else dict(row)
+            names = tuple(pk)
+            rows = self._run(self._select(model, names), tuple(pk[n] for n in names))
+            self._cache[key] = dict(zip(_columns(model), rows[0], strict=True)) if rows else None
         cached = self._cache[key]
         return None if cached is None else dict(cached)
 
     def find(self, model: type[SQLModel], **where: Any) -> list[Row]:
         """Rows whose columns equal the given values, in primary-key order."""
-        table = table_of(model)
-        clause = and_(*(table.c[name] == value for name, value in where.items()))
-        query = select(table).where(clause).order_by(*table.primary_key.columns)
-        return [dict(r) for r in self.connection.execute(query).mappings()]
+        names = tuple(where)
+        columns = _columns(model)
+        rows = self._run(self._select(model, names), tuple(where[n] for n in names))
+        return [dict(zip(columns, r, strict=True)) for r in rows]
+
+    def _insert_sql(self, model: type[SQLModel]) -> str:
+        key = ("insert", model)
+        if key not in self._sql:
+            cols = _columns(model)
+            self._sql[key] = (f"INSERT INTO {table_of(model).name} ({', '.join(_q(c) for c in cols)}) "
+                              f"VALUES ({', '.join(self._mark for _ in cols)})")
+        return self._sql[key]
+
+    def _full_row(self, model: type[SQLModel], values: Mapping[str, Any]) -> Row:
+        unknown = set(values) - set(_columns(model))
+        if unknown:
+            raise KeyError(f"{table_of(model).name} has no columns {sorted(unknown)}")
+        return {**_defaults(model), **values}
 
     def insert(self, model: type[SQLModel], **values: Any) -> None:
-        table = table_of(model)
-        row = model(**values).model_dump()  # fills the model's defaults
-        self.connection.execute(insert(table).values(**row))
-        self._cache[(table.name, self._key(table, row))] = row
+        row = self._full_row(model, values)
+        self._run(self._insert_sql(model), tuple(row[c] for c in _columns(model)))
+        self._cache[self._cache_key(model, row)] = row
+
+    def insert_many(self, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+        """Insert several rows in one statement; they are not cached."""
+        if not rows:
+            return
+        cursor = self._driver.cursor()
+        try:
+            cursor.executemany(self._insert_sql(model),
+                               [tuple(full[c] for c in _columns(model))
+                                for full in (self._full_row(model, r) for r in rows)])
+        finally:
+            cursor.close()
 
     def update(self, model: type[SQLModel], pk: Mapping[str, Any], **values: Any) -> None:
-        table = table_of(model)
-        clause = and_(*(table.c[name] == value for name, value in pk.items()))
-        self.connection.execute(update(table).where(clause).values(**values))
-        key = (table.name, self._key(table, pk))
+        names = tuple(values)
+        keys = tuple(pk)
+        sql = (f"UPDATE {table_of(model).name} SET {', '.join(f'{_q(n)} = {self._mark}' for n in names)} "
+               f"WHERE {self._where(keys)}")
+        self._run(sql, tuple(values[n] for n in names) + tuple(pk[k] for k in keys))
+        key = self._cache_key(model, pk)
         cached = self._cache.get(key)
         if cached is not None:
             cached.update(values)
@@ -68,11 +139,7 @@ class State:
 
     def delete(self, model: type[SQLModel], **where: Any) -> None:
         """Remove projection rows (a projection may be replaced; the log never is)."""
-        table = table_of(model)
-        self.connection.execute(delete(table).where(and_(*(table.c[n] == v for n, v in where.items()))))
-        self._cache = {k: v for k, v in self._cache.items() if k[0] != table.name}
-
-    def insert_many(self, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
-        """Insert several rows in one statement; they are not cached."""
-        if rows:
-            self.connection.execute(insert(table_of(model)), [model(**r).model_dump() for r in rows])
+        names = tuple(where)
+        self._run(f"DELETE FROM {table_of(model).name} WHERE {self._where(names)}", tuple(where[n] for n in names))
+        name = table_of(model).name
+        self._cache = {k: v for k, v in self._cache.items() if k[0] != name}

@@ -202,7 +202,7 @@ class TestAppendRefusals:
             conn.execute(text("UPDATE ledger_nodes SET hash = :h WHERE id = :k"),
                          {"h": flip(bytes(stored)), "k": node.key})
         before = state(log)
-        with pytest.raises(HeadMismatchError, match="stored nodes give root [0-9a-f]{64} at size 6; the head says"):
+        with pytest.raises(HeadMismatchError, match=r"stored nodes give root [0-9a-f]{64} at size 6; the head says"):
             log.append([issuer.statement()], issuer.lookup)
         assert state(log) == before
 
@@ -233,7 +233,7 @@ class TestProofs:
                     verify_inclusion(hashes[index], index, size, proof.hashes, roots[size])
 
     def test_inclusion_proof_defaults_to_the_head_size(self, grown: tuple[Log, list[Hash], list[Hash]]) -> None:
-        log, hashes, roots = grown
+        log, _, roots = grown
         with log.store.read() as view:
             for index in (0, 16, 36):
                 proof = log.inclusion(view, index)
@@ -269,8 +269,10 @@ class TestProofs:
     @pytest.mark.parametrize(
         ("request_proof", "message"),
         [
-            (lambda log, view: log.inclusion(view, 37), "index 37 must be below size 37, and size at most the log's 37"),
-            (lambda log, view: log.inclusion(view, 5, 38), "index 5 must be below size 38, and size at most the log's 37"),
+            (lambda log, view: log.inclusion(view, 37),
+             "index 37 must be below size 37, and size at most the log's 37"),
+            (lambda log, view: log.inclusion(view, 5, 38),
+             "index 5 must be below size 38, and size at most the log's 37"),
             (lambda log, view: log.inclusion(view, -1, 10), "index -1 must be below size 10"),
             (lambda log, view: log.inclusion(view, 0, 0), "index 0 must be below size 0"),
             (lambda log, view: log.consistency(view, 0), "sizes must satisfy 0 < old 0 <= new 37 <= log size 37"),
@@ -319,7 +321,8 @@ class TestAppendOnlyTables:
             ("ledger_entries", "UPDATE ledger_entries SET idx = 9 WHERE idx = 2"),
             ("ledger_entries", "DELETE FROM ledger_entries WHERE idx = 1"),
             ("ledger_entries", EMPTY_TABLE.format(table="ledger_entries")),
-            ("ledger_nodes", "UPDATE ledger_nodes SET hash = (SELECT hash FROM ledger_nodes WHERE id = 1) WHERE id = 0"),
+            ("ledger_nodes", "UPDATE ledger_nodes SET hash = (SELECT hash FROM ledger_nodes WHERE id = 1) "
+                             "WHERE id = 0"),
             ("ledger_nodes", "DELETE FROM ledger_nodes WHERE id = 2"),
             ("ledger_nodes", EMPTY_TABLE.format(table="ledger_nodes")),
             ("ledger_checkpoints", "UPDATE ledger_checkpoints SET note = 'forged' WHERE size = 3"),

@@ -49,6 +49,22 @@ def append(store: LogStore, count: int) -> Head:
     return head
 
 
+def write_then_fail(store: LogStore, stop: int) -> None:
+    """Stage the rows up to size `stop`, then fail as a caller would after staging them."""
+    with store.write() as txn:
+        entries, nodes, head = tree_rows(txn.head().size, stop)
+        txn.write(entries, nodes, StoredCheckpoint(stop, note(stop)), head)
+        raise RuntimeError("caller failed after staging its rows")
+
+
+def write_from(store: LogStore, start: int, count: int) -> None:
+    """Write `count` entries numbered from `start`, whatever the head the transaction read."""
+    with store.write() as txn:
+        txn.head()
+        entries, _, head = tree_rows(start, start + count)
+        txn.write(entries, [], StoredCheckpoint(head.size, note(head.size)), head)
+
+
 def snapshot(store: LogStore) -> tuple[Head, tuple[int, int], StoredCheckpoint | None]:
     with store.read() as view:
         return view.head(), view.count_rows(), view.latest_checkpoint()
@@ -89,12 +105,10 @@ class TestLogStoreContract:
     def test_transaction_that_raises_writes_nothing_and_keeps_the_head(self, store: LogStore) -> None:
         head = append(store, 3)
         before = snapshot(store)
-        with pytest.raises(RuntimeError, match="caller failed"), store.write() as txn:
-            assert txn.head() == head
-            entries, nodes, new_head = tree_rows(3, 7)
-            txn.write(entries, nodes, StoredCheckpoint(7, note(7)), new_head)
-            raise RuntimeError("caller failed after staging its rows")
+        with pytest.raises(RuntimeError, match="caller failed"):
+            write_then_fail(store, 7)
         assert snapshot(store) == before
+        assert before[0] == head
         with store.read() as view:
             assert view.entries(3, 10) == []
             assert view.checkpoint_at(7) is None
@@ -102,10 +116,8 @@ class TestLogStoreContract:
 
     def test_log_keeps_growing_after_a_failed_transaction(self, store: LogStore) -> None:
         append(store, 2)
-        with pytest.raises(RuntimeError), store.write() as txn:
-            entries, nodes, new_head = tree_rows(txn.head().size, 4)
-            txn.write(entries, nodes, StoredCheckpoint(4, note(4)), new_head)
-            raise RuntimeError("caller failed")
+        with pytest.raises(RuntimeError, match="caller failed"):
+            write_then_fail(store, 4)
         head = append(store, 2)
         assert head == tree_rows(0, 4)[2]
         with store.read() as view:
@@ -189,10 +201,8 @@ class TestLogStoreContract:
         append(store, 4)
         before = snapshot(store)
         for start in (5, 3):  # a gap, then an overlap with stored entry 3
-            with pytest.raises(StoreError, match="extend the log"), store.write() as txn:
-                assert txn.head().size == 4
-                entries, _, head = tree_rows(start, start + 2)
-                txn.write(entries, [], StoredCheckpoint(head.size, note(head.size)), head)
+            with pytest.raises(StoreError, match="extend the log"):
+                write_from(store, start, 2)
             assert snapshot(store) == before
 
     def test_reader_sees_the_committed_state_while_a_write_is_open(self, store: LogStore) -> None:
@@ -239,10 +249,15 @@ class TestSqlWriteTransaction:
     def test_refuses_when_the_head_row_moved_after_it_was_read(self, sql_store: SqlStore) -> None:
         append(sql_store, 2)
         before = snapshot(sql_store)
-        with pytest.raises(StoreError, match="head moved from size 2"), sql_store.write() as txn:
-            assert txn.head().size == 2
-            # A writer that skipped the lock moves the head between this transaction's read and write.
-            txn.connection.exec_driver_sql("UPDATE ledger_head SET size = size + 1")  # type: ignore[attr-defined]
-            entries, nodes, head = tree_rows(2, 3)
-            txn.write(entries, nodes, StoredCheckpoint(3, note(3)), head)
+
+        def write_after_the_head_moved() -> None:
+            with sql_store.write() as txn:
+                assert txn.head().size == 2
+                # A writer that skipped the lock moves the head between this transaction's read and write.
+                txn.connection.exec_driver_sql("UPDATE ledger_head SET size = size + 1")  # type: ignore[attr-defined]
+                entries, nodes, head = tree_rows(2, 3)
+                txn.write(entries, nodes, StoredCheckpoint(3, note(3)), head)
+
+        with pytest.raises(StoreError, match="head moved from size 2"):
+            write_after_the_head_moved()
         assert snapshot(sql_store) == before
