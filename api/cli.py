@@ -1,5 +1,8 @@
 """The `nguon` command line."""
 
+import tempfile
+from pathlib import Path
+
 from typing import Annotated
 
 import typer
@@ -14,6 +17,7 @@ from ledger.errors import AuditError
 from ledger.keys import load_or_create_log_key
 from ledger.migrate import upgrade
 from ledger.sql import SqlStore
+from registry.replay import ReplayError, projection_digest, replay
 
 app = typer.Typer(help="Nguồn: a traceability and geographical-indication registry.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -40,6 +44,35 @@ def db_upgrade(database: DatabaseOption = None, revision: str = "head") -> None:
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve the registry over HTTP (configured by NGUON_* variables)."""
     uvicorn.run("api.app:app_from_environment", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command("replay")
+def replay_command(database: DatabaseOption = None,
+                   into: Annotated[str | None, typer.Option(help="Empty database to rebuild into "
+                                                            "(default: a temporary SQLite file).")] = None) -> None:
+    """Rebuild every projection from the log, re-running every rule; exit 0 only when the result equals
+    the live projections."""
+    source = make_engine(_url(database))
+    with tempfile.TemporaryDirectory() as tmp:
+        target_url = into or f"sqlite:///{Path(tmp) / 'replay.db'}"
+        upgrade(target_url)
+        target = make_engine(target_url)
+        columns = (TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        try:
+            with SqlStore(source).read() as view, Progress(*columns, console=err) as bar:
+                task = bar.add_task("replay", total=view.head().size)
+                rebuilt = replay(view, target, lambda done, total: bar.update(task, completed=done, total=total))
+                live = projection_digest(view.connection)  # type: ignore[attr-defined]
+        except ReplayError as exc:
+            err.print(f"[red]replay refused entry {exc.index}[/red]: {exc.error.en}")
+            raise typer.Exit(2) from exc
+        finally:
+            target.dispose()
+            source.dispose()
+    if rebuilt != live:
+        err.print(f"[red]projections differ[/red]: live {live}, rebuilt {rebuilt}")
+        raise typer.Exit(1)
+    typer.echo(f"replay matches: projection digest {live}")
 
 
 @log_app.command("key")

@@ -104,6 +104,7 @@ def audit(
     checkpoints = _checkpoint_stream(view)
     pending = next(checkpoints, None)
     audited_checkpoints = 0
+    signed = 0  # entries below this are covered by a verified checkpoint
     for start in range(0, size, chunk):
         stop = min(start + chunk, size)
         rows = view.entries(start, stop)
@@ -143,12 +144,16 @@ def audit(
                     raise AuditError(pending.size - 1, f"checkpoint at size {pending.size} was skipped")
                 _check_checkpoint(pending, log_key, compact.root())
                 audited_checkpoints += 1
+                signed = pending.size
                 pending = next(checkpoints, None)
         _check_nodes(view, made)
         if progress is not None:
             progress(stop, size)
     if pending is not None:
         raise AuditError(size, f"checkpoint at size {pending.size} is beyond the log's size {size}")
+    if signed < size:
+        # Every append signs a checkpoint at its new size: entries past the last one were never signed.
+        raise AuditError(signed, f"no signed checkpoint covers entries {signed} to {size - 1}")
     if compact.root() != head.root or prev != head.last_hash:
         raise AuditError(size, "the stored head does not match the entries")
     _check_no_extra_rows(view, size)

