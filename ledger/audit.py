@@ -6,12 +6,13 @@ Checks, streaming in chunks so that memory stays flat as the log grows:
 - every stored Merkle node equals the node recomputed from the entries, and no node is stored that the
   tree does not have;
 - every stored checkpoint is signed by the log key, names the log's origin, and its root equals the
-  root recomputed at its size;
+  root recomputed at its size; the latest is at the log's size (every append signs one);
 - the head matches the recomputed size, root and last entry hash;
 - optionally, every statement signature verifies against the issuer's key (through `lookup`).
 """
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -35,6 +36,23 @@ class AuditReport:
     size: int
     root: Hash
     checkpoints: int
+
+
+# Entries are RFC 8785 objects, so they open with their index, logged_at and prev in this order; a JSON
+# string cannot hold an unescaped quote, so the match cannot come from inside a value.
+_CHAIN_PREFIX = re.compile(rb'\{"index":(0|[1-9][0-9]*),"logged_at":"[^"\\]{1,40}","prev":"([0-9a-f]{64})","')
+
+
+def _chain_fields(index: int, data: bytes) -> tuple[object, str]:
+    """(index, prev hex) of an entry, read from its canonical prefix, or from a full parse to explain why not."""
+    match = _CHAIN_PREFIX.match(data)
+    if match is not None:
+        return int(match.group(1)), match.group(2).decode()
+    try:
+        doc = json.loads(data)
+        return doc["index"], doc["prev"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise AuditError(index, f"entry bytes are not an entry: {exc}") from exc
 
 
 def _checkpoint_stream(view: ReadView) -> Iterator[StoredCheckpoint]:
@@ -121,11 +139,7 @@ def audit(
             if leaves.get(index) != h:
                 raise AuditError(index, "stored leaf node differs from the entry hash")
             if lookup is None:
-                try:
-                    doc = json.loads(row.canonical)
-                    fields = (doc["index"], doc["prev"])
-                except (ValueError, KeyError, TypeError) as exc:
-                    raise AuditError(index, f"entry bytes are not an entry: {exc}") from exc
+                fields = _chain_fields(index, row.canonical)
             else:
                 try:
                     entry = Entry.from_canonical(row.canonical)

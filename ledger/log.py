@@ -12,7 +12,15 @@ from datetime import UTC, datetime
 from ledger.checkpoint import Checkpoint, SignedCheckpoint
 from ledger.errors import HeadMismatchError, ProofError, StoreError
 from ledger.hashing import Hash
-from ledger.merkle import CompactRange, NodeId, consistency_nodes, inclusion_nodes, range_nodes
+from ledger.merkle import (
+    CompactRange,
+    NodeId,
+    border_roots,
+    consistency_nodes,
+    inclusion_nodes,
+    inclusion_path,
+    range_nodes,
+)
 from ledger.note import NoteSigner, NoteVerifier
 from ledger.proof import ConsistencyProof, InclusionProof
 from ledger.signing import KeyLookup, verify_with_lookup
@@ -44,14 +52,6 @@ def _fetch(view: ReadView, ids: Sequence[NodeId], known: dict[NodeId, Hash]) -> 
     if missing:
         known.update(zip(missing, view.node_hashes([n.key for n in missing]), strict=True))
     return [known[n] for n in ids]
-
-
-def inclusion_proof(view: ReadView, index: int, size: int, root: Hash, leaf: Hash,
-                    known: dict[NodeId, Hash] | None = None) -> InclusionProof:
-    """Build the inclusion proof of entry `index` in the tree of `size` entries from stored nodes."""
-    nodes = inclusion_nodes(index, size)
-    hashes = nodes.rehash(_fetch(view, nodes.ids, {} if known is None else known))
-    return InclusionProof(index, size, leaf, root, tuple(hashes))
 
 
 class Log:
@@ -107,10 +107,13 @@ class Log:
         )
         known.update(new_nodes)
         signed = SignedCheckpoint(Checkpoint(self.origin, compact.size, root), note)
-        return [
-            Receipt(e.index, e.hash, inclusion_proof(txn, e.index, compact.size, root, e.hash, known), signed)
-            for e in entries
-        ]
+        border = border_roots(compact)
+        receipts = []
+        for e in entries:
+            path = inclusion_path(e.index, compact.size, known, border)
+            proof = InclusionProof(e.index, compact.size, e.hash, root, tuple(path))
+            receipts.append(Receipt(e.index, e.hash, proof, signed))
+        return receipts
 
     def checkpoint(self, view: ReadView) -> StoredCheckpoint:
         """The latest signed checkpoint; StoreError for a log that has none yet."""

@@ -166,3 +166,36 @@ class CompactRange:
 
     def root(self) -> Hash:
         return root_from_range(self.hashes)
+
+
+def border_roots(compact: CompactRange) -> dict[int, Hash]:
+    """For each level l at which the tree of `compact.size` leaves has an incomplete rightmost node, that
+    node's hash: the root of leaves [(size >> l) << l, size), folded from the compact range's lower nodes."""
+    roots: dict[int, Hash] = {}
+    levels = [level for level in range(compact.size.bit_length()) if compact.size >> level & 1]
+    # compact.hashes run from the highest level to the lowest; levels above ascend from the lowest.
+    lowest_first = list(reversed(compact.hashes))
+    acc: Hash | None = None
+    for position, level in enumerate(levels):
+        acc = lowest_first[position] if acc is None else node_hash(lowest_first[position], acc)
+        upper = levels[position + 1] if position + 1 < len(levels) else compact.size.bit_length() + 1
+        for above in range(level + 1, upper + 1):
+            roots[above] = acc
+    return roots
+
+
+def inclusion_path(index: int, size: int, nodes: dict[NodeId, Hash], border: dict[int, Hash]) -> list[Hash]:
+    """The RFC 9162 inclusion proof of leaf `index` from complete nodes and `border_roots` of the tree.
+
+    Equal to `inclusion_nodes(index, size).rehash(...)`, without building node lists: the receipts of a
+    large append are built with it.
+    """
+    path = []
+    level = 0
+    while (size - 1) >> level:
+        sibling = (index >> level) ^ 1
+        start = sibling << level
+        if start < size:
+            path.append(nodes[NodeId(level, sibling)] if start + (1 << level) <= size else border[level])
+        level += 1
+    return path

@@ -135,7 +135,11 @@ class NoteSigner:
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise NoteError("private key text is not PRIVATE+KEY+name+hexid+base64key")
         _, _, name, hex_id, encoded = parts
-        raw = _b64decode(encoded, "private key")
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            # Not _b64decode: its message quotes the text, and this text is (most of) a private key.
+            raise NoteError("private key is not standard base64") from exc
         if len(raw) != 33 or raw[0] != ALG_ED25519:
             raise NoteError("private key is not an Ed25519 seed (01 followed by 32 bytes)")
         try:
