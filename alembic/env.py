@@ -4,6 +4,7 @@ from logging.config import fileConfig
 
 from sqlmodel import SQLModel
 
+import api.tables  # noqa: F401  (and the API edge tables)
 import ledger.tables  # noqa: F401  (registers the ledger tables on SQLModel.metadata)
 import registry.tables  # noqa: F401  (and the registry projections)
 from alembic import context

@@ -2,7 +2,6 @@
 
 import tempfile
 from pathlib import Path
-
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api.tokens import create_token
 from ledger.audit import audit
 from ledger.config import get_settings
 from ledger.db import make_engine
@@ -17,6 +17,7 @@ from ledger.errors import AuditError
 from ledger.keys import load_or_create_log_key
 from ledger.migrate import upgrade
 from ledger.sql import SqlStore
+from registry.errors import DomainError
 from registry.replay import ReplayError, projection_digest, replay
 
 app = typer.Typer(help="Nguồn: a traceability and geographical-indication registry.", no_args_is_help=True)
@@ -24,6 +25,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 log_app = typer.Typer(help="The append-only log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(log_app, name="log")
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
 
 err = Console(stderr=True)
 DatabaseOption = Annotated[str | None, typer.Option("--database", help="Database URL (default: NGUON_DATABASE_URL).")]
@@ -73,6 +76,22 @@ def replay_command(database: DatabaseOption = None,
         err.print(f"[red]projections differ[/red]: live {live}, rebuilt {rebuilt}")
         raise typer.Exit(1)
     typer.echo(f"replay matches: projection digest {live}")
+
+
+@tokens_app.command("create")
+def tokens_create(org: Annotated[str, typer.Option("--org", help="Organisation the token acts for.")],
+                  label: str = "", database: DatabaseOption = None) -> None:
+    """Create an API token for an organisation and print it (it is stored only as a hash)."""
+    engine = make_engine(_url(database))
+    try:
+        with engine.begin() as connection:
+            token = create_token(connection, org, label)
+    except DomainError as exc:
+        err.print(f"[red]{exc.en}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    typer.echo(token)
 
 
 @log_app.command("key")

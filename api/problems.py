@@ -1,5 +1,9 @@
-"""RFC 9457 problem documents: the one place where domain errors become HTTP statuses."""
+"""RFC 9457 problem documents: the one place where errors become HTTP statuses.
 
+Every problem carries `code` (stable, for programs) and `message` in Vietnamese and English.
+"""
+
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -7,40 +11,89 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.errors import InvalidValueError, LedgerError, ProofError, StoreError, VerificationError
+from ledger.errors import (
+    InvalidValueError,
+    LedgerError,
+    ProofError,
+    SignatureError,
+    StoreError,
+    UnknownKeyError,
+    VerificationError,
+)
+from registry.errors import ConflictError, DomainError, NotAllowedError, RuleViolationError, UnknownReferenceError
 
 PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://nguon.example/problems/"
 
-_STATUS: list[tuple[type[Exception], int, str]] = [
-    (ProofError, 400, "invalid-proof-request"),
-    (InvalidValueError, 422, "invalid-value"),
-    (VerificationError, 422, "verification-failed"),
-    (StoreError, 409, "log-state"),
-    (LedgerError, 500, "ledger-error"),
+_DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotAllowedError, 403),
+    (ConflictError, 409),
+    (UnknownReferenceError, 422),
+    (RuleViolationError, 422),
+    (DomainError, 422),
+]
+
+_LEDGER_STATUS: list[tuple[type[LedgerError], int, str, str]] = [
+    (ProofError, 400, "invalid-proof-request", "yêu cầu bằng chứng không hợp lệ"),
+    (InvalidValueError, 422, "invalid-value", "giá trị không hợp lệ"),
+    (UnknownKeyError, 403, "unknown-key", "khóa không xác định"),
+    (SignatureError, 403, "bad-signature", "chữ ký không hợp lệ"),
+    (VerificationError, 422, "verification-failed", "không xác minh được"),
+    (StoreError, 409, "log-state", "trạng thái sổ cái không phù hợp"),
+    (LedgerError, 500, "ledger-error", "lỗi sổ cái"),
 ]
 
 
-def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
-    body = {"type": f"https://nguon.example/problems/{code}", "title": title, "status": status,
-            "detail": detail, "code": code, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+class ApiProblem(Exception):
+    """An HTTP-level refusal (authentication, size, format) with its code and messages."""
+
+    def __init__(self, status: int, code: str, en: str, vi: str, headers: dict[str, str] | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
+        self.status = status
+        self.extra = extra or {}
+        self.code = code
+        self.en = en
+        self.vi = vi
+        self.headers = headers
+        super().__init__(en)
+
+
+def problem(status: int, code: str, en: str, vi: str, headers: Mapping[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
+    body = {"type": PROBLEM_BASE + code, "title": en.split(";")[0][:120], "status": status, "detail": en,
+            "code": code, "message": {"vi": vi, "en": en}, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def domain_status(error: DomainError) -> int:
+    return next(status for kind, status in _DOMAIN_STATUS if isinstance(error, kind))
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem document."""
 
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        extra: dict[str, Any] = {} if exc.position is None else {"position": exc.position}
+        return problem(domain_status(exc), exc.code, exc.en, exc.vi, None, **extra)
+
+    @app.exception_handler(ApiProblem)
+    async def _api(_request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem(exc.status, exc.code, exc.en, exc.vi, exc.headers, **exc.extra)
+
     @app.exception_handler(LedgerError)
     async def _ledger(_request: Request, exc: LedgerError) -> JSONResponse:
-        for kind, status, code in _STATUS:
-            if isinstance(exc, kind):
-                return problem(status, code, type(exc).__name__, str(exc))
-        raise exc  # pragma: no cover - LedgerError is the last row
+        status, code, vi = next((s, c, v) for kind, s, c, v in _LEDGER_STATUS if isinstance(exc, kind))
+        return problem(status, code, str(exc), f"{vi}: {exc}")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
-        return problem(422, "invalid-request", "Invalid request", "the request does not match the API", errors=errors)
+        errors = [{"loc": [str(p) for p in e["loc"]], "msg": str(e["msg"])} for e in exc.errors()]
+        where = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5])
+        return problem(422, "invalid-request", f"the request is invalid: {where}",
+                       f"yêu cầu không hợp lệ: {where}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, f"http-{exc.status_code}", str(exc.detail), str(exc.detail))
+        detail = str(exc.detail)
+        return problem(exc.status_code, f"http-{exc.status_code}", detail, detail, exc.headers)

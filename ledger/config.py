@@ -16,6 +16,13 @@ class Settings(BaseSettings):
     """Where the log key (and later the registry's secrets) live, created with mode 0700."""
     log_origin: str = "nguon.localhost/log"
     """The checkpoint origin line, which is also the log key's name."""
+    public_url: str = "http://127.0.0.1:8000"
+    """The base of the GS1 Digital Link URIs printed in QR codes."""
+    max_body_bytes: int = 1_048_576
+    """Requests with larger bodies get 413; CSV imports may use `max_import_bytes`."""
+    max_import_bytes: int = 16_777_216
+    cors_origins: list[str] = []
+    """Origins allowed by CORS; none by default."""
     secret_key: SecretStr | None = None
     """Seals custodial keys at rest; when unset, a random one is generated into data_dir on first run."""
 

@@ -26,7 +26,7 @@ from ledger.signing import public_key_bytes, statement_key_id
 from registry.errors import NotAllowedError
 from registry.tables import RegCustodialKey, RegKey
 
-SECRET_FILE = "secret.key"
+SECRET_FILE = "secret.key"  # noqa: S105  (a file name, not a secret)
 _INFO = b"nguon custodial keys v1"
 
 

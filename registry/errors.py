@@ -17,6 +17,8 @@ class DomainError(Exception):
         self.code = code
         self.en = en
         self.vi = vi
+        self.position: int | None = None
+        """Which statement of a submitted batch was refused (0-based), when known."""
         super().__init__(f"{code}: {en}")
 
     def to_json(self) -> dict[str, str]:

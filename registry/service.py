@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ledger.log import Log
+from ledger.signing import sign_statement
 from ledger.sql import SqlTxn
 from ledger.store import WriteTxn
 from ledger.types import Receipt, Signature, Statement, format_timestamp
-from ledger.signing import sign_statement
 from registry.apply import apply_statement
 from registry.custody import Custody
+from registry.errors import DomainError
 from registry.handlers.parties import key_id_of
 from registry.state import State
 
@@ -43,12 +44,17 @@ class Registry:
         self.custody = custody
         self._clock = clock
 
-    def _submit_in(self, txn: WriteTxn, items: Sequence[tuple[Statement, Signature]], signed_here: bool) -> list[Receipt]:
+    def _submit_in(self, txn: WriteTxn, items: Sequence[tuple[Statement, Signature]],
+                   signed_here: bool) -> list[Receipt]:
         state = State(_connection(txn))
         size = txn.head().size
         received = self._clock()
         for offset, (statement, signature) in enumerate(items):
-            apply_statement(state, statement, signature, size + offset, received, signature_checked=signed_here)
+            try:
+                apply_statement(state, statement, signature, size + offset, received, signature_checked=signed_here)
+            except DomainError as exc:
+                exc.position = offset
+                raise
         return self.log.append_verified(txn, items)
 
     def submit(self, items: Sequence[tuple[Statement, Signature]]) -> list[Receipt]:

@@ -57,7 +57,7 @@ class State:
         cursor = self._driver.cursor()
         try:
             cursor.execute(sql, params)
-            return cursor.fetchall() if cursor.description else []  # type: ignore[no-any-return]
+            return cursor.fetchall() if cursor.description else []
         finally:
             cursor.close()
 

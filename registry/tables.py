@@ -6,9 +6,6 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 
-
-
-
 class RegOrganisation(SQLModel, table=True):
     __tablename__ = "reg_organisations"
     id: str = Field(primary_key=True)

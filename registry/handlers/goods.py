@@ -6,7 +6,15 @@ from registry.errors import ConflictError, NotAllowedError, RuleViolationError
 from registry.handlers.common import absent, batch, need, not_after_issue, not_ancient, not_before, organisation
 from registry.handlers.indications import _gi, _mark, right_active_on
 from registry.kinds import Context, kind
-from registry.schemas import BatchEvent, BatchRecalled, BatchRegistered, Input, ProductRegistered, SerialsIssued, Subject
+from registry.schemas import (
+    BatchEvent,
+    BatchRecalled,
+    BatchRegistered,
+    Input,
+    ProductRegistered,
+    SerialsIssued,
+    Subject,
+)
 from registry.state import Row, State
 from registry.tables import (
     RegBatch,
@@ -106,7 +114,8 @@ def batch_registered(state: State, ctx: Context, body: BatchRegistered) -> None:
         raise NotAllowedError("not-your-product", f"product {body.gtin} belongs to {product['producer']}",
                               f"sản phẩm {body.gtin} thuộc về {product['producer']}")
     if body.unit != product["unit"]:
-        raise RuleViolationError("unit-mismatch", f"product {body.gtin} is counted in {product['unit']}, not {body.unit}",
+        raise RuleViolationError("unit-mismatch",
+                                 f"product {body.gtin} is counted in {product['unit']}, not {body.unit}",
                                  f"sản phẩm {body.gtin} được tính theo {product['unit']}, không phải {body.unit}")
     if state.get(RegBatch, gtin=body.gtin, lot=body.lot) is not None:
         raise ConflictError("duplicate-lot", f"lot {body.lot} of GTIN {body.gtin} is already registered",
@@ -114,9 +123,11 @@ def batch_registered(state: State, ctx: Context, body: BatchRegistered) -> None:
     not_after_issue(ctx, body.produced_on, "production date", "ngày sản xuất")
     not_ancient(body.produced_on, "production date", "ngày sản xuất")
     if len({(c.type, c.id) for c in body.claims}) != len(body.claims):
-        raise RuleViolationError("repeated-claim", "a GI or mark is claimed twice", "một chỉ dẫn hoặc nhãn hiệu bị khai hai lần")
+        raise RuleViolationError("repeated-claim", "a GI or mark is claimed twice",
+                                 "một chỉ dẫn hoặc nhãn hiệu bị khai hai lần")
     if len({(i.gtin, i.lot) for i in body.inputs}) != len(body.inputs):
-        raise RuleViolationError("repeated-input", "an input batch is listed twice", "một lô đầu vào bị liệt kê hai lần")
+        raise RuleViolationError("repeated-input", "an input batch is listed twice",
+                                 "một lô đầu vào bị liệt kê hai lần")
     claims = [(subject, _claim_right(state, ctx, body, subject)) for subject in body.claims]
     for _, right in claims:
         _use_quota(state, right, body)

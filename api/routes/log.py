@@ -1,0 +1,68 @@
+"""The public log: checkpoint, key, entries and RFC 9162 proofs, in shapes any client can verify."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from api.deps import ServicesDep, ViewDep
+from api.problems import ApiProblem
+from ledger.encoding import parse
+
+MAX_PAGE = 1000
+
+router = APIRouter(prefix="/api/v1/log", tags=["log"])
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse)
+def checkpoint(view: ViewDep, services: ServicesDep) -> PlainTextResponse:
+    """The latest signed checkpoint (C2SP tlog-checkpoint in a C2SP signed note)."""
+    return PlainTextResponse(services.log.checkpoint(view).note)
+
+
+@router.get("/key", response_class=PlainTextResponse)
+def key(services: ServicesDep) -> PlainTextResponse:
+    """The log's verifier key, `name+hexid+base64key` (C2SP signed-note)."""
+    return PlainTextResponse(services.log.verifier.to_text() + "\n")
+
+
+def _item(index: int, hash_: bytes, data: bytes) -> dict[str, Any]:
+    return {"index": index, "hash": hash_.hex(), "entry": parse(data)}
+
+
+@router.get("/entries")
+def entries(view: ViewDep, start: Annotated[int, Query(ge=0)] = 0,
+            limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> dict[str, Any]:
+    """Entries from `start`, each `{"index", "hash", "entry"}`; `next` is where to continue, or null."""
+    size = view.head().size
+    rows = view.entries(start, min(start + limit, size))
+    following = start + len(rows)
+    return {"entries": [_item(r.index, r.hash, r.canonical) for r in rows],
+            "next": following if following < size else None}
+
+
+@router.get("/entries/{index}")
+def entry(view: ViewDep, index: int) -> dict[str, Any]:
+    """One entry: `entry` is exactly the JSON whose RFC 8785 bytes were hashed."""
+    rows = view.entries(index, index + 1) if index >= 0 else []
+    if not rows:
+        size = view.head().size
+        raise ApiProblem(404, "unknown-entry", f"entry {index} does not exist; the log has {size} entries",
+                         f"mục {index} không tồn tại; sổ cái có {size} mục")
+    return _item(rows[0].index, rows[0].hash, rows[0].canonical)
+
+
+@router.get("/proof/inclusion")
+def inclusion(view: ViewDep, services: ServicesDep, index: Annotated[int, Query(ge=0)],
+              size: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+    """RFC 9162 inclusion proof of entry `index` in the tree of `size` entries (default: latest checkpoint)."""
+    if size is None:
+        size = services.log.checkpoint(view).size
+    return services.log.inclusion(view, index, size).to_json()
+
+
+@router.get("/proof/consistency")
+def consistency(view: ViewDep, services: ServicesDep, old: Annotated[int, Query(ge=1)],
+                new: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+    """RFC 9162 consistency proof from tree size `old` to `new` (default: latest checkpoint)."""
+    return services.log.consistency(view, old, new).to_json()

@@ -1,0 +1,125 @@
+"""Writes: every statement kind at a plural noun, a generic statements endpoint, and CSV batch import.
+
+Token holders' statements are signed with their organisation's custodial key; self-signed statements
+(statement + signature) need no token. Every write answers 201 with the receipt.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict
+
+from api.deps import OptionalOrganisationDep, OrganisationDep, ServicesDep
+from api.problems import ApiProblem
+from ledger.types import Receipt, Signature, Statement
+from registry import schemas as s
+
+router = APIRouter(prefix="/api/v1", tags=["writes"])
+
+
+class ProofOut(BaseModel):
+    index: int
+    size: int
+    leaf_hash: str
+    root: str
+    hashes: list[str]
+
+
+class ReceiptOut(BaseModel):
+    """Where the statement landed and the proof that it is there, against a signed checkpoint."""
+
+    index: int
+    hash: str
+    proof: ProofOut
+    checkpoint: str
+
+
+class ReceiptsOut(BaseModel):
+    receipts: list[ReceiptOut]
+
+
+class SignedStatementIn(BaseModel):
+    """A statement signed by the issuer's own key (no token needed)."""
+
+    model_config = ConfigDict(extra="forbid")
+    statement: dict[str, Any]
+    signature: dict[str, str]
+
+
+class DraftIn(BaseModel):
+    """A statement for the registry to sign with the token holder's custodial key."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str
+    body: dict[str, Any]
+
+
+def receipt_out(receipt: Receipt) -> ReceiptOut:
+    return ReceiptOut.model_validate(receipt.to_json())
+
+
+def draft_body(body: BaseModel) -> dict[str, Any]:
+    return body.model_dump(mode="json", exclude_none=True)
+
+
+# (path, kind, body model, summary)
+WRITES: list[tuple[str, str, type[s.Body], str]] = [
+    ("/organisations", "organisation.registered.v1", s.OrganisationRegistered,
+     "Register an organisation (an authority's statement); without keys the registry holds one for it"),
+    ("/organisations/updates", "organisation.updated.v1", s.OrganisationUpdated, "Update an organisation"),
+    ("/keys", "key.added.v1", s.KeyAdded, "Add a key to an organisation"),
+    ("/keys/revocations", "key.revoked.v1", s.KeyRevoked, "Revoke a key"),
+    ("/gis", "gi.registered.v1", s.GiRegistered, "Register a geographical indication"),
+    ("/gis/amendments", "gi.amended.v1", s.GiAmended, "Amend a GI"),
+    ("/gis/manager-changes", "gi.manager_changed.v1", s.GiManagerChanged, "Change the manager of a GI"),
+    ("/gis/cancellations", "gi.cancelled.v1", s.GiCancelled, "Cancel a GI"),
+    ("/marks", "mark.registered.v1", s.MarkRegistered, "Register a collective or certification mark"),
+    ("/marks/renewals", "mark.renewed.v1", s.MarkRenewed, "Renew a mark"),
+    ("/marks/cancellations", "mark.cancelled.v1", s.MarkCancelled, "Cancel a mark"),
+    ("/rights", "right.granted.v1", s.RightGranted, "Grant a right to use a GI or mark"),
+    ("/rights/suspensions", "right.suspended.v1", s.RightChanged, "Suspend a right of use"),
+    ("/rights/reinstatements", "right.reinstated.v1", s.RightChanged, "Reinstate a suspended right of use"),
+    ("/rights/revocations", "right.revoked.v1", s.RightChanged, "Revoke a right of use"),
+    ("/products", "product.registered.v1", s.ProductRegistered, "Register a product (GTIN)"),
+    ("/batches", "batch.registered.v1", s.BatchRegistered, "Register a batch (GTIN + lot)"),
+    ("/events", "batch.event.v1", s.BatchEvent, "Record an EPCIS event on a batch"),
+    ("/recalls", "batch.recalled.v1", s.BatchRecalled, "Recall a batch"),
+    ("/serials", "serials.issued.v1", s.SerialsIssued, "Issue serial numbers for items of a batch"),
+    ("/certifications", "certification.issued.v1", s.CertificationIssued, "Issue a certification"),
+    ("/certifications/revocations", "certification.revoked.v1", s.CertificationRevoked, "Revoke a certification"),
+    ("/corrections", "correction.v1", s.Correction, "Declare an earlier entry in error"),
+]
+
+
+def _typed(kind: str, model: type[s.Body]) -> Callable[..., ReceiptOut]:
+    def write(body: model, organisation: OrganisationDep, services: ServicesDep) -> ReceiptOut:  # type: ignore[valid-type]
+        data = draft_body(body)
+        if kind == "organisation.registered.v1" and not data.get("keys"):
+            data["keys"] = [{"public_key": services.registry.create_custodial_key(data["id"]), "custodial": True}]
+        return receipt_out(services.registry.submit_as(organisation, [(kind, data)])[0])
+
+    return write
+
+
+for _path, _kind, _model, _summary in WRITES:
+    router.add_api_route(_path, _typed(_kind, _model), methods=["POST"], status_code=status.HTTP_201_CREATED,
+                         summary=_summary, response_model=ReceiptOut, name=_kind)
+
+
+@router.post("/statements", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut)
+def post_statement(body: SignedStatementIn | DraftIn, organisation: OptionalOrganisationDep,
+                   services: ServicesDep) -> ReceiptOut:
+    """Append a statement of any kind.
+
+    Self-signed, no token: `{"statement": {kind, issuer, issued_at, nonce, body}, "signature": {key_id, value}}`
+    with an Ed25519 signature by one of the issuer's registered keys. With a token: `{"kind", "body"}`, signed
+    by the registry with the token holder's custodial key.
+    """
+    if isinstance(body, SignedStatementIn):
+        item = (Statement.from_json(body.statement), Signature.from_json(body.signature))
+        return receipt_out(services.registry.submit([item])[0])
+    if organisation is None:
+        raise ApiProblem(401, "token-required", "a statement without a signature needs an API token",
+                         "tuyên bố không kèm chữ ký cần mã truy cập API", {"WWW-Authenticate": 'Bearer realm="nguon"'})
+    return receipt_out(services.registry.submit_as(organisation, [(body.kind, body.body)])[0])
