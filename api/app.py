@@ -1,5 +1,8 @@
 """The FastAPI application: `create_app(settings)` builds everything; nothing happens at import time."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -26,7 +29,12 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.database_url)
     log_ = Log(SqlStore(engine), load_or_create_log_key(settings.data_dir, settings.log_origin))
     registry = Registry(log_, Custody.from_secret(load_secret(settings)))
-    app = FastAPI(title="Nguồn", version="0.1.0", description=DESCRIPTION)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="Nguồn", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.services = Services(settings, engine, log_, registry)
     problems.install(app)
     for router in (log.router, writes.router, imports.router, reads.router):
@@ -35,10 +43,6 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])
-
-    @app.on_event("shutdown")
-    def _dispose() -> None:
-        engine.dispose()
 
     return app
 
