@@ -44,6 +44,12 @@ def normalise_gtin(text: str) -> str:
 
 
 def _check_ai82(value: str, name: str, ai: str) -> None:
+    if value in (".", ".."):
+        # RFC 3986 5.2.4 and the WHATWG URL standard remove dot segments, %2E-encoded ones included,
+        # so no URI can carry these two values as a path element.
+        raise DigitalLinkError(
+            f"{name} {value!r} is a dot segment that browsers drop from a URL; GS1 AI {ai} here needs another value"
+        )
     if _AI82.fullmatch(value):
         return
     if " " in value:
@@ -75,8 +81,9 @@ class DigitalLink:
     """A batch (`serial` None) or item identified by GTIN-14, lot (AI 10) and serial (AI 21).
 
     Construction validates: `gtin14` is 14 digits with its GS1 check digit, `lot` and `serial` are
-    1–20 characters of the GS1 AI 82 set. `gtin_padded` is set by `parse_path` when the path wrote a
-    GTIN-8/12/13, so a resolver can redirect to the canonical URI; it takes no part in equality.
+    1–20 characters of the GS1 AI 82 set, and neither is "." or "..". `gtin_padded` is set by
+    `parse_path` when the path wrote a GTIN-8/12/13, so a resolver can redirect to the canonical URI;
+    it takes no part in equality.
     """
 
     gtin14: str

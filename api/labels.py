@@ -18,7 +18,7 @@ from api.qr import qr_svg
 
 A4_WIDTH_MM = 210.0
 A4_HEIGHT_MM = 297.0
-_PADDING_MM = 2.0  # inside each label; the template's .label padding
+_PADDING_MM = 2.0
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,14 @@ class SheetLayout:
         return self.columns * self.rows
 
     @property
+    def padding_mm(self) -> float:
+        """The white space inside each label's edge, and between its code and its text."""
+        return _PADDING_MM
+
+    @property
     def qr_mm(self) -> float:
         """The printed side of each QR code, quiet zone included: the label height less its padding."""
-        return self.label_height_mm - 2 * _PADDING_MM
+        return self.label_height_mm - 2 * self.padding_mm
 
     @property
     def left_mm(self) -> float:
@@ -95,20 +100,24 @@ class _Cell:
     svg: Markup
 
 
+def _mm(value: float) -> str:
+    return f"{value:g}mm"
+
+
 @cache
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("api", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["mm"] = _mm
+    return environment
 
 
-def label_sheet_html(
-    labels: Sequence[Label], title: str, *, base_url: str, layout: SheetLayout | None = None
-) -> str:
+def label_sheet_html(labels: Sequence[Label], title: str, *, base_url: str, layout: SheetLayout | None = None) -> str:
     """An HTML document printing `labels` in order, `layout.per_page` to an A4 page.
 
     Each label shows the Vietnamese name, the English name smaller, the lot, the serial if any, the
