@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import problems
 from api.deps import Services
 from api.limits import BodyLimit
-from api.routes import imports, log, reads, writes
+from api.routes import codes, imports, log, reads, resolver, writes
 from ledger.config import Settings, get_settings
 from ledger.db import make_engine
 from ledger.keys import load_or_create_log_key
@@ -37,7 +37,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Nguồn", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.services = Services(settings, engine, log_, registry)
     problems.install(app)
-    for router in (log.router, writes.router, imports.router, reads.router):
+    for router in (log.router, writes.router, imports.router, codes.router, reads.router, resolver.router):
         app.include_router(router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes)
     if settings.cors_origins:

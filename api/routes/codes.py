@@ -1,0 +1,84 @@
+"""QR codes and printable label sheets for registered batches and serialised items.
+
+Codes encode the GS1 Digital Link URI of the batch or item on NGUON_PUBLIC_URL (error correction Q).
+Lots may hold '/', so these routes take the lot as a path tail and end in a fixed file name.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import HTMLResponse
+
+from api.deps import ServicesDep, ViewDep
+from api.digital_link import DigitalLink, DigitalLinkError
+from api.labels import Label, SheetLayout, label_sheet_html
+from api.problems import ApiProblem
+from api.qr import qr_png, qr_svg
+from registry.state import State
+from registry.tables import RegBatch, RegProduct, RegSerial
+
+router = APIRouter(prefix="/api/v1/batches", tags=["codes"])
+MAX_LABELS = 480
+
+
+def _link(view: ViewDep, gtin: str, lot: str, serial: str | None = None) -> DigitalLink:
+    try:
+        link = DigitalLink(gtin, lot, serial)
+    except DigitalLinkError as exc:
+        raise ApiProblem(422, "invalid-code", str(exc), f"mã không hợp lệ: {exc}") from exc
+    state = State(view.connection)
+    if state.get(RegBatch, gtin=gtin, lot=lot) is None:
+        raise ApiProblem(404, "unknown-batch", f"batch {gtin}/{lot} is not registered",
+                         f"lô {gtin}/{lot} chưa được đăng ký")
+    if serial is not None and state.get(RegSerial, gtin=gtin, lot=lot, serial=serial) is None:
+        raise ApiProblem(404, "unknown-serial", f"serial {serial} was not issued for batch {gtin}/{lot}",
+                         f"số sê-ri {serial} chưa được cấp cho lô {gtin}/{lot}")
+    return link
+
+
+def _image(link: DigitalLink, base: str, kind: str) -> Response:
+    uri = link.uri(base)
+    if kind == "svg":
+        return Response(qr_svg(uri), media_type="image/svg+xml")
+    return Response(qr_png(uri), media_type="image/png")
+
+
+@router.get("/{gtin}/{lot:path}/serials/{serial}/qr.{kind}", response_class=Response)
+def serial_qr(view: ViewDep, services: ServicesDep, gtin: str, lot: str, serial: str, kind: str) -> Response:
+    """QR code (`qr.svg` or `qr.png`) of one serialised item's Digital Link URI."""
+    if kind not in ("svg", "png"):
+        raise ApiProblem(404, "unknown-format", f"qr.{kind} is not offered; use qr.svg or qr.png",
+                         f"không có qr.{kind}; hãy dùng qr.svg hoặc qr.png")
+    return _image(_link(view, gtin, lot, serial), services.settings.public_url, kind)
+
+
+@router.get("/{gtin}/{lot:path}/qr.{kind}", response_class=Response)
+def batch_qr(view: ViewDep, services: ServicesDep, gtin: str, lot: str, kind: str) -> Response:
+    """QR code (`qr.svg` or `qr.png`) of a batch's Digital Link URI."""
+    if kind not in ("svg", "png"):
+        raise ApiProblem(404, "unknown-format", f"qr.{kind} is not offered; use qr.svg or qr.png",
+                         f"không có qr.{kind}; hãy dùng qr.svg hoặc qr.png")
+    return _image(_link(view, gtin, lot), services.settings.public_url, kind)
+
+
+@router.get("/{gtin}/{lot:path}/labels.html", response_class=HTMLResponse)
+def labels(view: ViewDep, services: ServicesDep, gtin: str, lot: str,
+           serials: Annotated[bool, Query(description="one label per issued serial instead of batch labels")] = False,
+           offset: Annotated[int, Query(ge=0)] = 0,
+           count: Annotated[int, Query(ge=1, le=MAX_LABELS)] = 24) -> HTMLResponse:
+    """A printable A4 sheet of labels: `count` copies of the batch code, or the batch's serials from `offset`."""
+    link = _link(view, gtin, lot)
+    state = State(view.connection)
+    product = state.get(RegProduct, gtin=gtin) or {}
+    name_vi, name_en = product.get("name_vi") or gtin, product.get("name_en")
+    if serials:
+        issued = state.find(RegSerial, gtin=gtin, lot=lot)[offset : offset + count]
+        if not issued:
+            raise ApiProblem(404, "no-serials", f"batch {gtin}/{lot} has no serials from position {offset}",
+                             f"lô {gtin}/{lot} không có số sê-ri từ vị trí {offset}")
+        items = [Label(name_vi, DigitalLink(gtin, lot, row["serial"]), name_en) for row in issued]
+    else:
+        items = [Label(name_vi, link, name_en) for _ in range(count)]
+    title = f"{name_vi} — {link.element_string()}"
+    html = label_sheet_html(items, title, base_url=services.settings.public_url, layout=SheetLayout())
+    return HTMLResponse(html)
