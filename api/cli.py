@@ -1,5 +1,6 @@
 """The `nguon` command line."""
 
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -8,17 +9,23 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import Engine
 
+from api.digital_link import DigitalLink, DigitalLinkError, normalise_gtin
+from api.qr import qr_png, qr_svg
 from api.tokens import create_token
 from ledger.audit import audit
 from ledger.config import get_settings
 from ledger.db import make_engine
 from ledger.errors import AuditError
 from ledger.keys import load_or_create_log_key
+from ledger.log import Log
 from ledger.migrate import upgrade
 from ledger.sql import SqlStore
+from registry.custody import Custody, load_secret
 from registry.errors import DomainError
 from registry.replay import ReplayError, projection_digest, replay
+from registry.service import Registry
 
 app = typer.Typer(help="Nguồn: a traceability and geographical-indication registry.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -76,6 +83,51 @@ def replay_command(database: DatabaseOption = None,
         err.print(f"[red]projections differ[/red]: live {live}, rebuilt {rebuilt}")
         raise typer.Exit(1)
     typer.echo(f"replay matches: projection digest {live}")
+
+
+def _registry(database: str | None) -> tuple[Registry, Engine]:
+    settings = get_settings()
+    engine = make_engine(_url(database))
+    log = Log(SqlStore(engine), load_or_create_log_key(settings.data_dir, settings.log_origin))
+    return Registry(log, Custody.from_secret(load_secret(settings))), engine
+
+
+@app.command("bootstrap")
+def bootstrap(organisation: Annotated[str, typer.Option("--id", help="Id of the root authority.")],
+              name_vi: Annotated[str, typer.Option(help="Vietnamese name.")],
+              name_en: Annotated[str, typer.Option(help="English name.")],
+              database: DatabaseOption = None) -> None:
+    """Start a new registry: entry 0 registers the root authority (with a custodial key); print its API token."""
+    registry, engine = _registry(database)
+    try:
+        registry.bootstrap(organisation, {"vi": name_vi, "en": name_en})
+        with engine.begin() as connection:
+            token = create_token(connection, organisation, "bootstrap")
+    except DomainError as exc:
+        err.print(f"[red]{exc.en}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    typer.echo(token)
+
+
+@app.command("qr")
+def qr(gtin: str, lot: str, serial: Annotated[str | None, typer.Option(help="Serial of one item.")] = None,
+       png: Annotated[bool, typer.Option("--png", help="PNG instead of SVG.")] = False,
+       out: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None) -> None:
+    """Print the QR code (SVG, or PNG with --png) of a batch's or item's Digital Link on NGUON_PUBLIC_URL."""
+    try:
+        link = DigitalLink(normalise_gtin(gtin), lot, serial)
+    except DigitalLinkError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    uri = link.uri(get_settings().public_url)
+    data = qr_png(uri) if png else qr_svg(uri)
+    if out is None:
+        sys.stdout.buffer.write(data)
+    else:
+        out.write_bytes(data)
+        err.print(f"{uri} -> {out}")
 
 
 @tokens_app.command("create")

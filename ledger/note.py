@@ -156,6 +156,10 @@ def _check_text(text: str) -> None:
         raise NoteError("note text must end with a newline")
     if "\n\n" in text or text.startswith("\n"):
         raise NoteError("note text must not hold blank lines")
+    control = next((c for c in text if (c < " " and c != "\n") or c == "\x7f"), None)
+    if control is not None:
+        # c2sp.org/signed-note: the text is UTF-8 without control characters other than newline.
+        raise NoteError(f"note text holds control character U+{ord(control):04X}; only newlines are allowed")
 
 
 def sign_note(text: str, signers: Iterable[NoteSigner]) -> str:

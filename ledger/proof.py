@@ -189,6 +189,8 @@ class InclusionProof:
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> "InclusionProof":
+        if not isinstance(doc, Mapping):
+            raise InvalidValueError("an inclusion proof must be a JSON object")
         return cls(_int(doc, "index"), _int(doc, "size"), _hex(doc, "leaf_hash"), _hex(doc, "root"),
                    _hex_list(doc.get("hashes"), "hashes"))
 
@@ -223,5 +225,7 @@ class ConsistencyProof:
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> "ConsistencyProof":
+        if not isinstance(doc, Mapping):
+            raise InvalidValueError("a consistency proof must be a JSON object")
         return cls(_int(doc, "old"), _int(doc, "new"), _hex(doc, "old_root"), _hex(doc, "new_root"),
                    _hex_list(doc.get("hashes"), "hashes"))

@@ -69,8 +69,8 @@ class State:
         if key not in self._sql:
             cols = ", ".join(_q(c) for c in _columns(model))
             order = ", ".join(_q(c) for c in _primary_key(model))
-            self._sql[key] = (f"SELECT {cols} FROM {table_of(model).name} WHERE {self._where(names)} "
-                              f"ORDER BY {order}")
+            where = f" WHERE {self._where(names)}" if names else ""
+            self._sql[key] = f"SELECT {cols} FROM {table_of(model).name}{where} ORDER BY {order}"
         return self._sql[key]
 
     def _cache_key(self, model: type[SQLModel], values: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:

@@ -15,7 +15,7 @@ def need(state: State, model: Any, label_en: str, label_vi: str, **pk: Any) -> R
     if row is None:
         key = ", ".join(f"{v}" for v in pk.values())
         raise UnknownReferenceError(
-            f"unknown-{label_en.replace(' ', '-')}",
+            f"unknown-{label_en.lower().replace(' ', '-')}",
             f"{label_en} {key} is not registered",
             f"{label_vi} {key} chưa được đăng ký",
         )
@@ -27,7 +27,7 @@ def absent(state: State, model: Any, label_en: str, label_vi: str, **pk: Any) ->
     if state.get(model, **pk) is not None:
         key = ", ".join(f"{v}" for v in pk.values())
         raise ConflictError(
-            f"duplicate-{label_en.replace(' ', '-')}",
+            f"duplicate-{label_en.lower().replace(' ', '-')}",
             f"{label_en} {key} is already registered",
             f"{label_vi} {key} đã được đăng ký",
         )

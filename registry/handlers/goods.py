@@ -129,8 +129,11 @@ def batch_registered(state: State, ctx: Context, body: BatchRegistered) -> None:
         raise RuleViolationError("repeated-input", "an input batch is listed twice",
                                  "một lô đầu vào bị liệt kê hai lần")
     claims = [(subject, _claim_right(state, ctx, body, subject)) for subject in body.claims]
-    for _, right in claims:
-        _use_quota(state, right, body)
+    for subject, right in claims:
+        # Made from inputs that already carry the claim: that produce was counted against the quota once.
+        if not any(state.get(RegBatchClaim, gtin=i.gtin, lot=i.lot, subject_type=subject.type,
+                             subject_id=subject.id) for i in body.inputs):
+            _use_quota(state, right, body)
     for item in body.inputs:
         _consume(state, ctx, body, item)
     state.insert(RegBatch, gtin=body.gtin, lot=body.lot, producer=ctx.issuer, quantity=body.quantity, unit=body.unit,
@@ -145,9 +148,16 @@ def batch_registered(state: State, ctx: Context, body: BatchRegistered) -> None:
 def batch_event(state: State, ctx: Context, body: BatchEvent) -> None:
     row = batch(state, body.gtin, body.lot)
     inspecting = body.biz_step == "inspecting" and ctx.roles & INSPECTING_ROLES
-    if not inspecting and ctx.issuer not in holders(state, row):
+    holder = ctx.issuer in holders(state, row)
+    if not inspecting and not holder:
         raise NotAllowedError("not-holder", f"{ctx.issuer} neither made nor received batch {body.gtin}/{body.lot}",
                               f"{ctx.issuer} không sản xuất cũng không nhận lô {body.gtin}/{body.lot}")
+    # A destination makes its organisation a holder (who may consume the batch): only a holder hands it on.
+    if not holder and body.destination is not None:
+        raise NotAllowedError("not-holder", f"{ctx.issuer} inspects batch {body.gtin}/{body.lot} but does not hold "
+                              f"it, so it cannot hand it to {body.destination}", f"{ctx.issuer} kiểm tra lô "
+                              f"{body.gtin}/{body.lot} nhưng không nắm giữ lô, nên không thể giao cho "
+                              f"{body.destination}")
     for party in (body.source, body.destination):
         if party is not None:
             organisation(state, party)
@@ -186,9 +196,12 @@ def serials_issued(state: State, ctx: Context, body: SerialsIssued) -> None:
         raise RuleViolationError(
             "serials-exceed-quantity", f"{total} serials would exceed the batch quantity {row['quantity']}",
             f"{total} số sê-ri vượt quá số lượng của lô {row['quantity']}")
-    if body.serials is not None:
-        for serial in serials:
-            absent(state, RegSerial, "serial", "số sê-ri", gtin=body.gtin, lot=body.lot, serial=serial)
+    # Counted series can meet explicit serials too; read from the table, as insert_many leaves no cache.
+    issued = {r["serial"] for r in state.find(RegSerial, gtin=body.gtin, lot=body.lot)} if row["serials"] else set()
+    again = next((s for s in serials if s in issued), None)
+    if again is not None:
+        raise ConflictError("duplicate-serial", f"serial {again} of batch {body.gtin}/{body.lot} was issued before",
+                            f"số sê-ri {again} của lô {body.gtin}/{body.lot} đã được cấp trước đó")
     state.insert_many(RegSerial, [{"gtin": body.gtin, "lot": body.lot, "serial": s, "entry": ctx.index}
                                   for s in serials])
     state.update(RegBatch, {"gtin": body.gtin, "lot": body.lot}, serials=total)

@@ -269,8 +269,9 @@ class TestTamperedLog:
     ) -> None:
         """Entries from K on are rewritten and rechained, every node and the head recomputed; only the
         signed checkpoints, which the attacker cannot re-sign, still describe the old history."""
+        rewritten = rewrite_history(log, K)
         with attacker(engine) as conn:
-            rewrite_history(log, conn, K)
+            store_history(conn, rewritten, K)
         error = audit_error(log, chunk)
         first_checkpoint_after = min(size for size in CHECKPOINT_SIZES if size > K)
         assert error.index >= K
@@ -283,8 +284,9 @@ class TestTamperedLog:
         """The attacker also deletes the checkpoints that describe the old history: no signed checkpoint
         covers the entries after the last one left, and the audit names the first of them."""
         last_left = max(size for size in CHECKPOINT_SIZES if size <= K)
+        rewritten = rewrite_history(log, K)
         with attacker(engine) as conn:
-            rewrite_history(log, conn, K)
+            store_history(conn, rewritten, K)
             conn.execute(text("DELETE FROM ledger_checkpoints WHERE size > :k"), {"k": K})
         error = audit_error(log, chunk)
         assert error.index == last_left
@@ -298,8 +300,8 @@ class TestTamperedLog:
         assert audit_error(log, chunk).index == CHECKPOINT_SIZES[-2]
 
 
-def rewrite_history(log: Log, conn: Connection, start: int) -> None:
-    """Change entry `start`'s statement, rechain every later entry, recompute all nodes and the head."""
+def rewrite_history(log: Log, start: int) -> list[Entry]:
+    """The log's entries with entry `start`'s statement changed and every later entry rechained."""
     with log.store.read() as view:
         entries = [Entry.from_canonical(row.canonical) for row in view.entries(0, SIZE)]
     changed = entries[start].statement
@@ -310,6 +312,11 @@ def rewrite_history(log: Log, conn: Connection, start: int) -> None:
             statement = Statement(changed.kind, changed.issuer, changed.issued_at, changed.nonce,
                                   {**changed.body, "quantity": "9999"})
         rewritten.append(replace(old, prev=rewritten[-1].hash, statement=statement))
+    return rewritten
+
+
+def store_history(conn: Connection, rewritten: list[Entry], start: int) -> None:
+    """Replace the entries from `start` on, recompute and replace every node, and move the head to match."""
     compact = CompactRange()
     nodes: list[tuple[NodeId, Hash]] = []
     compact.extend((e.hash for e in rewritten), nodes)

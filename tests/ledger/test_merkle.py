@@ -15,8 +15,10 @@ from ledger.merkle import (
     CompactRange,
     NodeId,
     ProofNodes,
+    border_roots,
     consistency_nodes,
     inclusion_nodes,
+    inclusion_path,
     range_nodes,
     root_from_range,
 )
@@ -24,6 +26,8 @@ from ledger.proof import verify_consistency, verify_inclusion
 
 MAX_SIZE = 3000
 """Every tree in this file is a prefix of one sequence of MAX_SIZE entries, so reference hashes are cached."""
+SMALL_SIZE = 64
+"""Up to this size, proofs are checked for every index and every pair of sizes."""
 
 
 # --- The reference: RFC 9162 2.1.1, 2.1.3.1 and 2.1.4.1, on the entries D[begin:end] -----------------------
@@ -130,12 +134,24 @@ class TestReference:
         left = hashlib.sha256(b"\x01" + leaf(0) + leaf(1)).digest()
         assert mth(0, 3) == hashlib.sha256(b"\x01" + left + leaf(2)).digest()
 
-    def test_inclusion_of_leaf_two_of_three_is_the_left_subtree(self) -> None:
-        assert reference_inclusion(2, 3) == [mth(0, 2)]
+    # RFC 9162 2.1.5 names the nodes of its 7-leaf example tree: leaves a b c d e f j, then g = (a, b),
+    # h = (c, d), i = (e, f), k = (g, h), l = (i, j).
 
-    def test_consistency_from_three_to_four_matches_rfc_example(self) -> None:
-        # RFC 9162 2.1.5: the proof between the trees of 3 and 4 entries is [c, d, g].
-        assert reference_consistency(3, 4) == [mth(2, 3), mth(3, 4), mth(0, 2)]
+    def test_gives_the_rfc_example_audit_paths(self) -> None:
+        b, c, f, j = leaf(1), leaf(2), leaf(5), leaf(6)
+        g, h, i, k, l_ = mth(0, 2), mth(2, 4), mth(4, 6), mth(0, 4), mth(4, 7)
+        assert mth(0, 7) == hashlib.sha256(b"\x01" + k + l_).digest()
+        assert reference_inclusion(0, 7) == [b, h, l_]
+        assert reference_inclusion(3, 7) == [c, g, l_]
+        assert reference_inclusion(4, 7) == [f, j, k]
+        assert reference_inclusion(6, 7) == [i, k]
+
+    def test_gives_the_rfc_example_consistency_proofs(self) -> None:
+        c, d, j = leaf(2), leaf(3), leaf(6)
+        g, i, k, l_ = mth(0, 2), mth(4, 6), mth(0, 4), mth(4, 7)
+        assert reference_consistency(3, 7) == [c, d, g, l_]
+        assert reference_consistency(4, 7) == [l_]
+        assert reference_consistency(6, 7) == [i, j, k]
 
 
 class TestCompactRange:
@@ -198,6 +214,15 @@ class TestInclusionNodes:
         assert proof == reference_inclusion(index, size)
         verify_inclusion(leaf(index), index, size, proof, mth(0, size))
 
+    def test_every_proof_in_small_trees_equals_the_reference_path_and_verifies(self) -> None:
+        # Random sizes up to MAX_SIZE rarely land on each small size; small trees hold most of the edge cases.
+        for size in range(1, SMALL_SIZE + 1):
+            root = mth(0, size)
+            for index in range(size):
+                proof = inclusion_proof(index, size)
+                assert proof == reference_inclusion(index, size), f"index {index}, size {size}"
+                verify_inclusion(leaf(index), index, size, proof, root)
+
     @settings(max_examples=30, deadline=None)
     @given(index_and_size)
     @example((1000, 2999))
@@ -253,6 +278,45 @@ class TestInclusionNodes:
             inclusion_nodes(9, 8)
 
 
+def compact_range(size: int) -> CompactRange:
+    return CompactRange(size, [node_map()[node] for node in range_nodes(0, size)])
+
+
+class TestBorderRoots:
+    """border_roots gives the hash of every incomplete rightmost node, and inclusion_path builds PATH from them."""
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.integers(0, MAX_SIZE))
+    @example(0)
+    @example(1)
+    @example(2048)
+    @example(2047)
+    def test_gives_the_reference_root_of_each_incomplete_rightmost_node(self, size: int) -> None:
+        border = border_roots(compact_range(size))
+        # Level l has an incomplete rightmost node exactly when size is not a multiple of 2**l; above the
+        # root's level that node is the whole tree.
+        assert set(border) == {level for level in range(1, size.bit_length() + 2) if size % (1 << level)}
+        for level, h in border.items():
+            assert h == mth((size >> level) << level, size), f"level {level} of size {size}"
+
+    def test_every_path_in_small_trees_equals_the_reference(self) -> None:
+        for size in range(1, SMALL_SIZE + 1):
+            border = border_roots(compact_range(size))
+            for index in range(size):
+                assert inclusion_path(index, size, node_map(), border) == reference_inclusion(index, size)
+
+    @settings(max_examples=150, deadline=None)
+    @given(index_and_size)
+    @example((0, 1))
+    @example((2047, 2048))
+    @example((2048, 2049))
+    @example((MAX_SIZE - 1, MAX_SIZE))
+    def test_path_equals_the_proof_from_proof_nodes(self, case: tuple[int, int]) -> None:
+        index, size = case
+        path = inclusion_path(index, size, node_map(), border_roots(compact_range(size)))
+        assert path == inclusion_proof(index, size) == reference_inclusion(index, size)
+
+
 class TestConsistencyNodes:
     """consistency_nodes + ProofNodes.rehash build the RFC 9162 PROOF, which verifies and binds its claims."""
 
@@ -271,6 +335,13 @@ class TestConsistencyNodes:
         proof = consistency_proof(old, new)
         assert proof == reference_consistency(old, new)
         verify_consistency(old, new, proof, mth(0, old), mth(0, new))
+
+    def test_every_proof_in_small_trees_equals_the_reference_and_verifies(self) -> None:
+        for new in range(2, SMALL_SIZE + 1):
+            for old in range(1, new):
+                proof = consistency_proof(old, new)
+                assert proof == reference_consistency(old, new), f"sizes {old} to {new}"
+                verify_consistency(old, new, proof, mth(0, old), mth(0, new))
 
     @settings(max_examples=30, deadline=None)
     @given(old_and_new)

@@ -1,0 +1,194 @@
+"""A demo registry: Vietnamese craft villages and GI products, written through the public Registry API.
+
+`load_demo(registry)` bootstraps the IP Office of Viet Nam as root authority, gives every organisation a
+custodial key and has the authority of its province register it, then submits the storyline of
+`demo_data/timeline.json` one step (one issuer, one `submit_as`, all or nothing) at a time: GIs and marks,
+rights of use, products and batches from August to November 2026, a transformation, shipments,
+certifications, inspections, a backdated suspension and a recall. The data files are plain JSON:
+
+    organisations.json  id, names, roles, commune (a key of `communes`), and who registers it
+    timeline.json       communes, gtins (13-digit bodies; the check digit is computed here), scenarios
+                        (batch keys by what they demonstrate) and steps of (kind, body) drafts
+
+Inside a body, a string "gtin:KEY" stands for that product's GTIN-14, "commune:KEY" for the commune object,
+and "sha256:TEXT" for the hex SHA-256 of TEXT (the certificate documents).
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from registry.errors import ConflictError, DomainError
+from registry.service import Draft, Registry
+from registry.values import gtin_check_digit
+
+ROOT = "ipvietnam"
+
+DEMO_NOTE = (
+    "Demo data. Real: the names of the IP Office of Viet Nam and of the provincial and Hanoi departments; "
+    "the GI certificate numbers 00132 (La Tinh, granted 2023-12-26), 00001 (Phu Quoc), 00004 (Buon Ma Thuot) "
+    "and 00046 (Cao Phong); the grant years 2001 and 2005; the July 2025 merger of Kien Giang into An Giang and "
+    "of Hoa Binh into Phu Tho; and commune codes as published in the administrative lists (codes were reused "
+    "in the reform: 00577 was Da Ton commune before 1 July 2025 and is the new Bat Trang commune after it; the "
+    "old Bat Trang commune was 00583). Invented: every producer, association, certifier, retailer and witness; "
+    "the mark certificate and all application numbers; the exact grant days; GI specification summaries and "
+    "area lists; which post-reform commune a village now lies in; all rights, quotas, plots, GTINs, lots, "
+    "quantities, shipments, certificates, inspections, the suspension and the recall."
+)
+DEMO_NOTE_VI = (
+    "Dữ liệu mẫu. Có thật: tên Cục Sở hữu trí tuệ và các Sở; số văn bằng chỉ dẫn địa lý 00132 (La Tinh, cấp "
+    "ngày 26/12/2023), 00001 (Phú Quốc), 00004 (Buôn Ma Thuột), 00046 (Cao Phong); năm cấp 2001 và 2005; việc "
+    "sáp nhập Kiên Giang vào An Giang và Hòa Bình vào Phú Thọ từ 1/7/2025; mã xã theo danh mục hành chính (mã "
+    "được dùng lại sau sắp xếp: 00577 là xã Đa Tốn trước 1/7/2025 và là xã Bát Tràng mới sau đó; xã Bát Tràng "
+    "cũ mang mã 00583). Tự đặt: mọi nhà sản xuất, hội, tổ chức chứng nhận, nhà phân phối, nhân chứng; số văn bằng "
+    "nhãn hiệu và mọi số đơn; ngày cấp cụ thể; tóm tắt bản mô tả và danh sách vùng; việc làng nghề thuộc xã mới "
+    "nào; mọi quyền sử dụng, hạn mức, thửa đất, GTIN, số lô, số lượng, vận chuyển, chứng nhận, kiểm tra, đình chỉ "
+    "và thu hồi."
+)
+
+
+@dataclass(frozen=True)
+class BatchKey:
+    gtin: str
+    lot: str
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    gtin: str
+    name_vi: str
+    name_en: str
+    producer: str
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What the demo wrote, for a UI's start page; every batch group is a tuple of (gtin, lot) keys."""
+
+    organisations: tuple[str, ...]
+    gis: tuple[str, ...]
+    marks: tuple[str, ...]
+    products: tuple[DemoProduct, ...]
+    batches: tuple[BatchKey, ...]
+    """Every batch, in log order."""
+    genuine: tuple[BatchKey, ...]
+    """GI or mark claims with a right in force at production, certified, shipped and received."""
+    transformed: tuple[BatchKey, ...]
+    """Made from input batches (pomelo gift boxes)."""
+    recalled: tuple[BatchKey, ...]
+    suspended_right: tuple[BatchKey, ...]
+    """Produced on a day on which the producer's right was suspended by a statement recorded after the batch."""
+    no_claim: tuple[BatchKey, ...]
+    """Plain batches without GI or mark."""
+    entries: int
+    """The log's size after loading."""
+
+
+def _data(name: str) -> Any:
+    return json.loads((resources.files("registry") / "demo_data" / name).read_text(encoding="utf-8"))
+
+
+class _Resolver:
+    """Expands the "gtin:", "commune:" and "sha256:" shorthands of the data files."""
+
+    def __init__(self, gtins: Mapping[str, str], communes: Mapping[str, dict[str, str]]) -> None:
+        self.gtins = {key: body + str(gtin_check_digit(body)) for key, body in gtins.items()}
+        self.communes = communes
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: self(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self(v) for v in value]
+        if isinstance(value, str):
+            prefix, _, rest = value.partition(":")
+            if prefix == "gtin":
+                return self._lookup(self.gtins, "product", rest)
+            if prefix == "commune":
+                return dict(self._lookup(self.communes, "commune", rest))
+            if prefix == "sha256":
+                return hashlib.sha256(rest.encode()).hexdigest()
+        return value
+
+    @staticmethod
+    def _lookup(table: Mapping[str, Any], what: str, key: str) -> Any:
+        if key not in table:
+            raise ValueError(f"demo data names {what} {key!r}; known: {', '.join(sorted(table))}")
+        return table[key]
+
+
+def _log_size(registry: Registry) -> int:
+    with registry.log.store.read() as view:
+        return view.head().size
+
+
+def _submit(registry: Registry, issuer: str, drafts: list[Draft], story: str) -> None:
+    try:
+        registry.submit_as(issuer, drafts)
+    except DomainError as exc:
+        exc.add_note(f"demo step of {issuer}: {story}")
+        raise
+
+
+def _register_organisations(registry: Registry, organisations: list[dict[str, Any]], resolve: _Resolver) -> None:
+    """The root bootstraps itself; each registrar then registers its organisations in one submission."""
+    root, *others = organisations
+    registry.bootstrap(root["id"], root["names"])
+    by_registrar: dict[str, list[Draft]] = {}
+    for org in others:
+        body: dict[str, Any] = {"id": org["id"], "names": org["names"], "roles": org["roles"]}
+        if org.get("commune"):
+            body["commune"] = resolve(f"commune:{org['commune']}")
+        body["keys"] = [{"public_key": registry.create_custodial_key(org["id"]), "custodial": True}]
+        by_registrar.setdefault(org["registered_by"], []).append(("organisation.registered.v1", body))
+    for registrar, drafts in by_registrar.items():  # registrars come before the organisations they register
+        _submit(registry, registrar, drafts, f"registering {len(drafts)} organisations")
+
+
+def load_demo(registry: Registry) -> DemoSummary:
+    """Write the demo into an empty registry and say what it wrote.
+
+    Deterministic apart from keys, nonces and timestamps. Raises ConflictError if the log is not empty,
+    and the first DomainError of a step the rules refuse (with a note naming the step); steps before it
+    stay committed.
+    """
+    size = _log_size(registry)
+    if size:
+        raise ConflictError("demo-needs-empty-log", f"the demo loads into an empty registry; this log has {size} "
+                            "entries", f"dữ liệu mẫu chỉ nạp vào sổ cái trống; sổ cái này đã có {size} mục")
+    organisations = _data("organisations.json")
+    timeline = _data("timeline.json")
+    if organisations[0]["id"] != ROOT:
+        raise ValueError(f"organisations.json must start with the root authority {ROOT}")
+    resolve = _Resolver(timeline["gtins"], timeline["communes"])
+    _register_organisations(registry, organisations, resolve)
+
+    gis: list[str] = []
+    marks: list[str] = []
+    products: list[DemoProduct] = []
+    batches: list[BatchKey] = []
+    for step in timeline["steps"]:
+        drafts: list[Draft] = [(kind, resolve(body)) for kind, body in step["drafts"]]
+        _submit(registry, step["issuer"], drafts, step["story"])
+        for kind, body in drafts:
+            if kind == "gi.registered.v1":
+                gis.append(body["id"])
+            elif kind == "mark.registered.v1":
+                marks.append(body["id"])
+            elif kind == "product.registered.v1":
+                products.append(DemoProduct(body["gtin"], body["names"]["vi"], body["names"]["en"], step["issuer"]))
+            elif kind == "batch.registered.v1":
+                batches.append(BatchKey(body["gtin"], body["lot"]))
+
+    def scenario(name: str) -> tuple[BatchKey, ...]:
+        return tuple(BatchKey(resolve(f"gtin:{product}"), lot) for product, lot in timeline["scenarios"][name])
+
+    return DemoSummary(
+        organisations=tuple(org["id"] for org in organisations), gis=tuple(gis), marks=tuple(marks),
+        products=tuple(products), batches=tuple(batches), genuine=scenario("genuine"),
+        transformed=scenario("transformed"), recalled=scenario("recalled"),
+        suspended_right=scenario("suspended_right"), no_claim=scenario("no_claim"), entries=_log_size(registry),
+    )

@@ -1,0 +1,208 @@
+"""The demo registry: every scenario it promises holds in the projections, and its log audits and replays clean."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlmodel import SQLModel
+
+from ledger.audit import audit
+from ledger.log import Log
+from ledger.note import NoteSigner
+from ledger.sql import SqlStore
+from registry.custody import Custody
+from registry.demo import DEMO_NOTE, DEMO_NOTE_VI, BatchKey, DemoSummary, load_demo
+from registry.errors import ConflictError
+from registry.handlers.indications import right_active_on
+from registry.service import Registry
+from registry.state import Row, State, table_of
+from registry.tables import (
+    RegBatch,
+    RegBatchClaim,
+    RegBatchInput,
+    RegCertification,
+    RegEvent,
+    RegGi,
+    RegGiArea,
+    RegMarkUser,
+    RegOrganisation,
+    RegRight,
+    RegRightChange,
+    RegSerial,
+)
+from registry.values import check_vietnam_gtin
+from tests.registry.conftest import engine_of, live_digest, log_size, one, replayed_digest, rows
+
+
+@pytest.fixture
+def demo_registry(engine: Engine) -> Registry:
+    return Registry(Log(SqlStore(engine), NoteSigner.generate("demo.nguon/log")), Custody.from_secret(b"test-secret"))
+
+
+@pytest.fixture
+def summary(demo_registry: Registry) -> DemoSummary:
+    return load_demo(demo_registry)
+
+
+def every_row(registry: Registry, model: type[SQLModel]) -> list[Row]:
+    with engine_of(registry).connect() as connection:
+        return [dict(r) for r in connection.execute(select(table_of(model))).mappings()]
+
+
+def batch(registry: Registry, key: BatchKey) -> Row:
+    return one(registry, RegBatch, gtin=key.gtin, lot=key.lot)
+
+
+def claims(registry: Registry, key: BatchKey) -> list[Row]:
+    return rows(registry, RegBatchClaim, gtin=key.gtin, lot=key.lot)
+
+
+def events(registry: Registry, key: BatchKey, biz_step: str) -> list[Row]:
+    return rows(registry, RegEvent, gtin=key.gtin, lot=key.lot, biz_step=biz_step)
+
+
+class TestSummary:
+    """The summary lists what the demo wrote, grouped by the scenario each batch demonstrates."""
+
+    def test_every_scenario_has_batches(self, summary: DemoSummary) -> None:
+        for name in ("genuine", "transformed", "recalled", "suspended_right", "no_claim"):
+            assert getattr(summary, name), f"scenario {name} is empty"
+
+    def test_scenario_batches_are_registered_batches(self, summary: DemoSummary) -> None:
+        grouped = (summary.genuine + summary.transformed + summary.recalled + summary.suspended_right
+                   + summary.no_claim)
+        assert set(grouped) <= set(summary.batches)
+        assert len(set(grouped)) == len(grouped), "a batch is in two scenarios"
+
+    def test_counts_match_the_log(self, demo_registry: Registry, summary: DemoSummary) -> None:
+        assert summary.entries == log_size(demo_registry)
+        assert len(every_row(demo_registry, RegOrganisation)) == len(summary.organisations) == 49
+        assert len(summary.gis) == 4
+        assert len(summary.marks) == 4
+
+    def test_products_carry_vietnamese_gtins(self, summary: DemoSummary) -> None:
+        for product in summary.products:
+            assert check_vietnam_gtin(product.gtin) == product.gtin
+            assert product.name_vi
+            assert product.name_en
+
+    def test_demo_notes_say_what_is_invented(self) -> None:
+        assert "Invented" in DEMO_NOTE
+        assert "Tự đặt" in DEMO_NOTE_VI
+
+
+class TestIndications:
+    """GIs, marks and rights as the issue describes them."""
+
+    def test_gis_carry_their_certificate_numbers(self, demo_registry: Registry, summary: DemoSummary) -> None:
+        certificates = {gi: one(demo_registry, RegGi, id=gi)["certificate"] for gi in summary.gis}
+        assert certificates == {"la-tinh": "00132", "phu-quoc": "00001", "buon-ma-thuot": "00004",
+                                "cao-phong": "00046"}
+        assert one(demo_registry, RegGi, id="la-tinh")["granted_on"] == "2023-12-26"
+
+    def test_la_tinh_area_cites_communes_before_and_after_the_2025_reform(self, demo_registry: Registry,
+                                                                          summary: DemoSummary) -> None:
+        area = rows(demo_registry, RegGiArea, gi="la-tinh")
+        versions = {part["commune_version"] for part in area}
+        assert versions == {"2019-12-01", "2025-07-01"}
+        assert {part["stage"] for part in area} == {"raw_material", "finishing"}
+
+    def test_com_vong_has_22_member_users(self, demo_registry: Registry, summary: DemoSummary) -> None:
+        users = rows(demo_registry, RegMarkUser, mark="com-vong")
+        assert len(users) == 22
+        for user in users:
+            assert "producer" in one(demo_registry, RegOrganisation, id=user["organisation"])["roles"]
+
+    def test_quota_is_used_within_its_limit(self, demo_registry: Registry, summary: DemoSummary) -> None:
+        quota_rights = [r for r in every_row(demo_registry, RegRight) if r["quota_quantity"] is not None]
+        assert quota_rights
+        for right in quota_rights:
+            assert 0 < Decimal(right["quota_used"]) <= Decimal(right["quota_quantity"])
+
+
+class TestScenarios:
+    """Each batch demonstrates what its scenario says."""
+
+    def test_genuine_batches_are_claimed_certified_and_shipped(self, demo_registry: Registry,
+                                                               summary: DemoSummary) -> None:
+        with engine_of(demo_registry).connect() as connection:
+            state = State(connection)
+            for key in summary.genuine:
+                row = batch(demo_registry, key)
+                assert claims(demo_registry, key), f"{key} claims no GI or mark"
+                for claim in claims(demo_registry, key):
+                    right = state.get(RegRight, id=claim["right"])
+                    assert right is not None
+                    assert right_active_on(state, right, row["produced_on"])
+                certs = rows(demo_registry, RegCertification, subject_gtin=key.gtin, subject_lot=key.lot)
+                assert any(c["result"] == "pass" for c in certs), f"{key} is not certified"
+                assert events(demo_registry, key, "shipping"), f"{key} was not shipped"
+                assert events(demo_registry, key, "receiving"), f"{key} was not received"
+                assert row["recalled_entry"] is None
+
+    def test_transformed_batch_records_its_inputs_and_what_they_gave(self, demo_registry: Registry,
+                                                                     summary: DemoSummary) -> None:
+        for key in summary.transformed:
+            inputs = rows(demo_registry, RegBatchInput, gtin=key.gtin, lot=key.lot)
+            assert len(inputs) >= 2
+            for item in inputs:
+                consumed = sum(Decimal(r["quantity"]) for r in rows(
+                    demo_registry, RegBatchInput, input_gtin=item["input_gtin"], input_lot=item["input_lot"]))
+                source = one(demo_registry, RegBatch, gtin=item["input_gtin"], lot=item["input_lot"])
+                assert Decimal(source["used"]) == consumed
+                assert Decimal(source["used"]) <= Decimal(source["quantity"])
+
+    def test_recalled_batch_has_its_recall_entry(self, demo_registry: Registry, summary: DemoSummary) -> None:
+        for key in summary.recalled:
+            row = batch(demo_registry, key)
+            assert row["recalled_entry"] is not None
+            assert [e["disposition"] for e in events(demo_registry, key, "inspecting")] == ["non_conformant"]
+
+    def test_suspension_recorded_after_the_batch_covers_its_production_date(self, demo_registry: Registry,
+                                                                            summary: DemoSummary) -> None:
+        with engine_of(demo_registry).connect() as connection:
+            state = State(connection)
+            for key in summary.suspended_right:
+                row = batch(demo_registry, key)
+                (claim,) = claims(demo_registry, key)
+                right = state.get(RegRight, id=claim["right"])
+                assert right is not None
+                assert right["status"] == "suspended"
+                (change,) = rows(demo_registry, RegRightChange, right=claim["right"])
+                assert change["action"] == "suspended"
+                assert change["entry"] > row["entry"], "the suspension must be recorded after the batch"
+                assert change["effective_on"] <= row["produced_on"]
+                assert not right_active_on(state, right, row["produced_on"])
+
+    def test_plain_batches_claim_nothing(self, demo_registry: Registry, summary: DemoSummary) -> None:
+        for key in summary.no_claim:
+            assert claims(demo_registry, key) == []
+
+    def test_one_batch_has_a_serial_per_item(self, demo_registry: Registry, summary: DemoSummary) -> None:
+        serialised = [b for b in summary.batches if batch(demo_registry, b)["serials"]]
+        assert len(serialised) == 1
+        (key,) = serialised
+        serials = rows(demo_registry, RegSerial, gtin=key.gtin, lot=key.lot)
+        assert len(serials) == int(batch(demo_registry, key)["quantity"])
+
+
+class TestLog:
+    """The demo's log is what an auditor accepts."""
+
+    def test_audits_clean(self, demo_registry: Registry, summary: DemoSummary) -> None:
+        with demo_registry.log.store.read() as view:
+            report = audit(view, demo_registry.log.verifier)
+        assert report.size == summary.entries
+
+    def test_replay_rebuilds_the_same_projections(self, demo_registry: Registry, summary: DemoSummary,
+                                                  tmp_path: Path) -> None:
+        assert replayed_digest(demo_registry, tmp_path / "replay") == live_digest(demo_registry)
+
+    def test_refuses_a_registry_that_is_not_empty(self, demo_registry: Registry, summary: DemoSummary) -> None:
+        digest = live_digest(demo_registry)
+        with pytest.raises(ConflictError) as caught:
+            load_demo(demo_registry)
+        assert caught.value.code == "demo-needs-empty-log"
+        assert log_size(demo_registry) == summary.entries
+        assert live_digest(demo_registry) == digest

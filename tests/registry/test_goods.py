@@ -1,0 +1,459 @@
+"""Products, batches (claims, quotas, mass balance), events, recalls and serials."""
+
+import pytest
+
+from registry.service import Registry
+from registry.tables import RegBatch, RegBatchClaim, RegBatchInput, RegEvent, RegProduct, RegRight, RegSerial
+from tests.registry.conftest import (
+    ASSOCIATION,
+    COMMUNE,
+    GI,
+    GI_CLAIM,
+    GTIN,
+    INSPECTOR,
+    MARK_CLAIM,
+    MARK_RIGHT,
+    OTHER_GTIN,
+    OTHER_PRODUCER,
+    PRODUCER,
+    RIGHT,
+    ROOT,
+    gtin,
+    make_batch,
+    make_event,
+    make_gi,
+    make_org,
+    make_product,
+    make_recall,
+    make_right,
+    make_right_change,
+    make_serials,
+    one,
+    refused,
+    rows,
+)
+
+OLD_COMMUNE = {"code": COMMUNE["code"], "version": "2019-12"}
+"""COMMUNE's code, cited from the administrative version before the 2025 reform: another place."""
+THEIR_GTIN = gtin(900)
+"""OTHER_PRODUCER's product, counted in pieces."""
+
+
+@pytest.fixture
+def other_producer(registry: Registry, producer: str) -> str:
+    make_org(registry, OTHER_PRODUCER, ["producer"])
+    registry.submit_as(OTHER_PRODUCER, [make_product(gtin=THEIR_GTIN)])
+    return OTHER_PRODUCER
+
+
+@pytest.fixture
+def inspector(registry: Registry) -> str:
+    make_org(registry, INSPECTOR, ["inspector"])
+    return INSPECTOR
+
+
+class TestProductRegistered:
+    """Producers register their products under a Vietnamese GTIN, each GTIN once."""
+
+    def test_registers_the_product_for_its_producer(self, registry: Registry, producer: str) -> None:
+        product = one(registry, RegProduct, gtin=GTIN)
+        assert (product["producer"], product["unit"], product["name_vi"]) == (producer, "H87", "Bưởi Hoài Đức")
+
+    def test_refuses_a_gtin_registered_before(self, registry: Registry, other_producer: str) -> None:
+        refused(registry, other_producer, [make_product(unit="KGM")], "duplicate-product")
+
+    def test_refuses_an_issuer_that_is_not_a_producer(self, registry: Registry, inspector: str) -> None:
+        refused(registry, inspector, [make_product(gtin=OTHER_GTIN)], "role-not-allowed")
+
+    def test_refuses_a_foreign_gtin(self, registry: Registry, producer: str) -> None:
+        error = refused(registry, producer, [make_product(gtin="04006381333931")], "invalid-body")
+        assert "GS1 prefix 400" in error.en
+
+    def test_refuses_a_unit_outside_the_list(self, registry: Registry, producer: str) -> None:
+        refused(registry, producer, [make_product(gtin=OTHER_GTIN, unit="kg")], "invalid-body")
+
+
+class TestBatchRegistered:
+    """A producer registers lots of its own products, once per GTIN, with sane dates."""
+
+    def test_registers_a_batch(self, registry: Registry, producer: str) -> None:
+        [receipt] = registry.submit_as(producer, [make_batch(quantity="12.5")])
+        batch = one(registry, RegBatch, gtin=GTIN, lot="L1")
+        assert (batch["producer"], batch["quantity"], batch["used"], batch["serials"], batch["origin_code"],
+                batch["origin_version"], batch["recalled_entry"], batch["entry"]) == (
+            producer, "12.5", "0", 0, "9877", "2025-07", None, receipt.index)
+
+    def test_refuses_an_unknown_product(self, registry: Registry, producer: str) -> None:
+        refused(registry, producer, [make_batch(gtin=OTHER_GTIN)], "unknown-product")
+
+    def test_refuses_a_product_of_another_producer(self, registry: Registry, other_producer: str) -> None:
+        error = refused(registry, other_producer, [make_batch()], "not-your-product")
+        assert f"belongs to {PRODUCER}" in error.en
+
+    def test_refuses_a_unit_other_than_the_products(self, registry: Registry, producer: str) -> None:
+        error = refused(registry, producer, [make_batch(unit="KGM")], "unit-mismatch")
+        assert "counted in H87, not KGM" in error.en
+
+    def test_refuses_a_lot_registered_before_for_the_gtin(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(producer, [make_batch()])
+        refused(registry, producer, [make_batch(quantity="5")], "duplicate-lot")
+
+    def test_the_same_lot_is_fine_under_another_gtin(self, registry: Registry, other_producer: str) -> None:
+        registry.submit_as(PRODUCER, [make_batch()])
+        registry.submit_as(other_producer, [make_batch(gtin=THEIR_GTIN)])
+
+    def test_refuses_a_production_date_after_the_issue_date(self, registry: Registry, producer: str) -> None:
+        error = refused(registry, producer, [make_batch(produced_on="2026-11-28")], "date-in-future")
+        assert "production date 2026-11-28 is after the statement's issue date 2026-11-26" in error.en
+
+    def test_allows_a_day_of_slack_for_time_zones(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(producer, [make_batch(produced_on="2026-11-27")])
+
+    def test_refuses_a_production_date_before_1900(self, registry: Registry, producer: str) -> None:
+        refused(registry, producer, [make_batch(produced_on="1899-12-31")], "date-too-old")
+        registry.submit_as(producer, [make_batch(produced_on="1900-01-01")])
+
+    def test_refuses_an_impossible_production_date(self, registry: Registry, producer: str) -> None:
+        refused(registry, producer, [make_batch(produced_on="2026-02-30")], "invalid-body")
+
+    def test_refuses_a_zero_quantity(self, registry: Registry, producer: str) -> None:
+        refused(registry, producer, [make_batch(quantity="0")], "invalid-body")
+
+    def test_refuses_a_claim_made_twice(self, registry: Registry, gi: str) -> None:
+        refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM, GI_CLAIM])], "repeated-claim")
+
+    def test_refuses_an_input_listed_twice(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(producer, [make_batch(lot="IN")])
+        item = {"gtin": GTIN, "lot": "IN", "quantity": "1"}
+        refused(registry, producer, [make_batch(lot="OUT", inputs=[item, item])], "repeated-input")
+
+
+class TestClaims:
+    """A GI or mark claim needs a right of use in force on the production date, and for a GI an origin in its area."""
+
+    def test_records_the_right_a_claim_rests_on(self, registry: Registry, gi: str) -> None:
+        registry.submit_as(PRODUCER, [make_batch(claims=[GI_CLAIM])])
+        [claim] = rows(registry, RegBatchClaim, gtin=GTIN, lot="L1")
+        assert (claim["subject_type"], claim["subject_id"], claim["right"]) == ("gi", gi, RIGHT)
+
+    def test_refuses_a_claim_without_a_right(self, registry: Registry, gi: str, other_producer: str) -> None:
+        error = refused(registry, other_producer, [make_batch(gtin=THEIR_GTIN, claims=[GI_CLAIM])],
+                        "no-right-of-use")
+        assert f"{OTHER_PRODUCER} holds no right to use gi {GI} in force on 2026-11-01" in error.en
+
+    def test_refuses_a_claim_produced_before_the_right_starts(self, registry: Registry, gi: str) -> None:
+        refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM], produced_on="2023-12-31")], "no-right-of-use")
+
+    def test_refuses_a_claim_while_the_right_is_suspended(self, registry: Registry, gi: str) -> None:
+        registry.submit_as(ROOT, [make_right_change("suspended", effective_on="2026-10-01")])
+        refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM])], "no-right-of-use")
+        registry.submit_as(PRODUCER, [make_batch(lot="L0", claims=[GI_CLAIM], produced_on="2026-09-30")])
+
+    def test_refuses_a_claim_under_a_revoked_right(self, registry: Registry, gi: str) -> None:
+        registry.submit_as(ROOT, [make_right_change("revoked", effective_on="2026-10-01")])
+        refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM])], "no-right-of-use")
+
+    def test_refuses_an_origin_outside_the_area(self, registry: Registry, gi: str) -> None:
+        origin = {"code": "9880", "version": "2025-07"}
+        error = refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM], origin=origin)], "origin-outside-area")
+        assert f"origin commune 9880 (2025-07) is outside the area of GI {GI}" in error.en
+
+    def test_refuses_the_same_commune_code_cited_from_another_administrative_version(
+            self, registry: Registry, gi: str) -> None:
+        error = refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM], origin=OLD_COMMUNE)],
+                        "origin-outside-area")
+        assert "9877 (2019-12)" in error.en
+
+    def test_an_unclaimed_batch_may_come_from_anywhere(self, registry: Registry, gi: str) -> None:
+        registry.submit_as(PRODUCER, [make_batch(origin=OLD_COMMUNE)])
+
+    def test_refuses_claims_on_an_unknown_or_cancelled_gi(self, registry: Registry, gi: str) -> None:
+        refused(registry, PRODUCER, [make_batch(claims=[{"type": "gi", "id": "vai-thieu"}])], "unknown-gi")
+        registry.submit_as(ROOT, [("gi.cancelled.v1", {"gi": gi, "effective_on": "2026-01-01", "reason": "x"})])
+        refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM])], "gi-cancelled")
+
+    def test_follows_an_amended_area(self, registry: Registry, gi: str) -> None:
+        registry.submit_as(ROOT, [("gi.amended.v1", {"gi": gi, "area": [{"commune": OLD_COMMUNE}]})])
+        refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM])], "origin-outside-area")
+        registry.submit_as(PRODUCER, [make_batch(claims=[GI_CLAIM], origin=OLD_COMMUNE)])
+
+    def test_accepts_a_mark_claim_under_the_owners_right(self, registry: Registry, mark: str) -> None:
+        registry.submit_as(PRODUCER, [make_batch(claims=[MARK_CLAIM], origin=OLD_COMMUNE)])
+        assert one(registry, RegBatchClaim, gtin=GTIN, lot="L1", subject_type="mark", subject_id=mark)["right"] \
+            == MARK_RIGHT
+
+    def test_refuses_a_mark_claim_outside_the_marks_term(self, registry: Registry, mark: str) -> None:
+        refused(registry, PRODUCER, [make_batch(claims=[MARK_CLAIM], produced_on="2020-05-31")], "mark-not-in-force")
+
+    def test_refuses_a_mark_claim_without_a_right(self, registry: Registry, mark: str, other_producer: str) -> None:
+        refused(registry, other_producer, [make_batch(gtin=THEIR_GTIN, claims=[MARK_CLAIM])], "no-right-of-use")
+
+    def test_a_batch_claims_a_gi_and_a_mark_together(self, registry: Registry, gi: str, mark: str) -> None:
+        registry.submit_as(PRODUCER, [make_batch(claims=[GI_CLAIM, MARK_CLAIM])])
+        assert len(rows(registry, RegBatchClaim, gtin=GTIN, lot="L1")) == 2
+
+
+class TestQuota:
+    """Batches claimed under a right with a quota cannot together exceed it, counted in the quota's unit."""
+
+    @pytest.fixture
+    def quota(self, registry: Registry, producer: str) -> str:
+        registry.submit_as(ROOT, [make_gi(), make_right(quota={"quantity": "250", "unit": "H87", "text": "250 quả"})])
+        return RIGHT
+
+    def test_counts_batches_against_the_quota_up_to_exactly_it(self, registry: Registry, quota: str) -> None:
+        registry.submit_as(PRODUCER, [make_batch(lot="A", quantity="200", claims=[GI_CLAIM])])
+        assert one(registry, RegRight, id=quota)["quota_used"] == "200"
+        error = refused(registry, PRODUCER, [make_batch(lot="B", quantity="60", claims=[GI_CLAIM])], "quota-exceeded")
+        assert "would total 260 H87; the quota is 250" in error.en
+        registry.submit_as(PRODUCER, [make_batch(lot="B", quantity="50", claims=[GI_CLAIM])])
+        assert one(registry, RegRight, id=quota)["quota_used"] == "250"
+        refused(registry, PRODUCER, [make_batch(lot="C", quantity="1", claims=[GI_CLAIM])], "quota-exceeded")
+
+    def test_a_quota_is_exceeded_within_one_submission_too(self, registry: Registry, quota: str) -> None:
+        refused(registry, PRODUCER, [make_batch(lot="A", quantity="200", claims=[GI_CLAIM]),
+                                     make_batch(lot="B", quantity="51", claims=[GI_CLAIM])], "quota-exceeded")
+        assert one(registry, RegRight, id=quota)["quota_used"] == "0"
+
+    def test_unclaimed_batches_do_not_count(self, registry: Registry, quota: str) -> None:
+        registry.submit_as(PRODUCER, [make_batch(lot="A", quantity="1000")])
+        assert one(registry, RegRight, id=quota)["quota_used"] == "0"
+
+    def test_counts_decimal_quantities_exactly(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(producer, [make_product(gtin=OTHER_GTIN, unit="KGM")])
+        registry.submit_as(ROOT, [make_gi(), make_right(quota={"quantity": "10", "unit": "KGM"})])
+        for lot, quantity in [("A", "2.5"), ("B", "7.499999"), ("C", "0.000001")]:
+            registry.submit_as(producer, [make_batch(gtin=OTHER_GTIN, unit="KGM", lot=lot, quantity=quantity,
+                                                     claims=[GI_CLAIM])])
+        assert one(registry, RegRight, id=RIGHT)["quota_used"] == "10"
+        refused(registry, producer, [make_batch(gtin=OTHER_GTIN, unit="KGM", lot="D", quantity="0.000001",
+                                                claims=[GI_CLAIM])], "quota-exceeded")
+
+    def test_refuses_a_batch_counted_in_another_unit_than_the_quota(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(ROOT, [make_gi(), make_right(quota={"quantity": "500", "unit": "KGM"})])
+        error = refused(registry, producer, [make_batch(claims=[GI_CLAIM])], "quota-unit")
+        assert "counts its quota in KGM, the batch in H87" in error.en
+
+
+def consume(lot: str, quantity: str, gtin: str = GTIN) -> dict[str, str]:
+    return {"gtin": gtin, "lot": lot, "quantity": quantity}
+
+
+class TestMassBalance:
+    """A batch cannot give more than it holds; what outputs consume is recorded and subtracted."""
+
+    @pytest.fixture
+    def raw(self, registry: Registry, producer: str) -> str:
+        """Lot RAW of GTIN (100 pieces), and OTHER_GTIN (kilograms) registered for the outputs."""
+        registry.submit_as(producer, [make_product(gtin=OTHER_GTIN, unit="KGM"),
+                                      make_batch(lot="RAW", quantity="100", produced_on="2026-10-01")])
+        return "RAW"
+
+    def output(self, lot: str, *inputs: dict[str, str], produced_on: str = "2026-11-01") -> tuple[str, dict]:
+        return make_batch(gtin=OTHER_GTIN, unit="KGM", lot=lot, quantity="10", produced_on=produced_on,
+                          inputs=list(inputs))
+
+    def test_records_what_an_output_consumed(self, registry: Registry, raw: str) -> None:
+        registry.submit_as(PRODUCER, [self.output("OUT1", consume(raw, "60"))])
+        assert one(registry, RegBatch, gtin=GTIN, lot=raw)["used"] == "60"
+        [item] = rows(registry, RegBatchInput, gtin=OTHER_GTIN, lot="OUT1")
+        assert (item["input_gtin"], item["input_lot"], item["quantity"]) == (GTIN, raw, "60")
+
+    def test_refuses_consuming_more_than_remains(self, registry: Registry, raw: str) -> None:
+        registry.submit_as(PRODUCER, [self.output("OUT1", consume(raw, "60"))])
+        error = refused(registry, PRODUCER, [self.output("OUT2", consume(raw, "40.000001"))], "mass-balance")
+        assert f"input batch {GTIN}/{raw} has 40 H87 left; 40.000001 were consumed" in error.en
+
+    def test_consuming_exactly_what_remains_works(self, registry: Registry, raw: str) -> None:
+        registry.submit_as(PRODUCER, [self.output("OUT1", consume(raw, "60"))])
+        registry.submit_as(PRODUCER, [self.output("OUT2", consume(raw, "40"))])
+        assert one(registry, RegBatch, gtin=GTIN, lot=raw)["used"] == "100"
+        refused(registry, PRODUCER, [self.output("OUT3", consume(raw, "0.000001"))], "mass-balance")
+
+    def test_refuses_over_consumption_spread_over_one_submission(self, registry: Registry, raw: str) -> None:
+        refused(registry, PRODUCER, [self.output("OUT1", consume(raw, "60")), self.output("OUT2", consume(raw, "41"))],
+                "mass-balance")
+        assert one(registry, RegBatch, gtin=GTIN, lot=raw)["used"] == "0"
+
+    def test_an_output_may_consume_several_inputs(self, registry: Registry, raw: str) -> None:
+        registry.submit_as(PRODUCER, [make_batch(lot="RAW2", quantity="5", produced_on="2026-10-02")])
+        registry.submit_as(PRODUCER, [self.output("OUT1", consume(raw, "1.5"), consume("RAW2", "5"))])
+        assert [(r["input_lot"], r["quantity"]) for r in rows(registry, RegBatchInput, gtin=OTHER_GTIN, lot="OUT1")] \
+            == [(raw, "1.5"), ("RAW2", "5")]
+
+    def test_refuses_an_unknown_input(self, registry: Registry, raw: str) -> None:
+        refused(registry, PRODUCER, [self.output("OUT1", consume("NOPE", "1"))], "unknown-batch")
+
+    def test_refuses_an_input_the_issuer_does_not_hold(self, registry: Registry, raw: str,
+                                                       other_producer: str) -> None:
+        out = make_batch(gtin=THEIR_GTIN, lot="OUT1", inputs=[consume(raw, "1")])
+        error = refused(registry, other_producer, [out], "input-not-held")
+        assert f"{OTHER_PRODUCER} does not hold input batch {GTIN}/{raw}" in error.en
+
+    def test_an_input_shipped_to_the_issuer_is_held(self, registry: Registry, raw: str, other_producer: str) -> None:
+        registry.submit_as(PRODUCER, [make_event(lot=raw, destination=other_producer)])
+        registry.submit_as(other_producer, [make_batch(gtin=THEIR_GTIN, lot="OUT1", inputs=[consume(raw, "100")])])
+        refused(registry, PRODUCER, [self.output("OUT2", consume(raw, "1"))], "mass-balance")
+
+    def test_refuses_a_recalled_input(self, registry: Registry, raw: str) -> None:
+        registry.submit_as(PRODUCER, [make_recall(lot=raw)])
+        refused(registry, PRODUCER, [self.output("OUT1", consume(raw, "1"))], "input-recalled")
+
+    def test_refuses_an_output_produced_before_its_input(self, registry: Registry, raw: str) -> None:
+        refused(registry, PRODUCER, [self.output("OUT1", consume(raw, "1"), produced_on="2026-09-30")],
+                "dates-out-of-order")
+
+    def test_an_output_may_be_produced_on_its_inputs_day(self, registry: Registry, raw: str) -> None:
+        registry.submit_as(PRODUCER, [self.output("OUT1", consume(raw, "1"), produced_on="2026-10-01")])
+
+
+class TestBatchEvent:
+    """Holders record events on a batch; inspectors may inspect any batch; times fall within the batch's life."""
+
+    @pytest.fixture
+    def lot(self, registry: Registry, producer: str) -> str:
+        registry.submit_as(producer, [make_batch(produced_on="2026-11-01")])
+        return "L1"
+
+    def test_the_producer_ships_and_the_recipient_receives(self, registry: Registry, lot: str,
+                                                          other_producer: str) -> None:
+        place = {"commune": COMMUNE, "name": "Kho Hoài Đức"}
+        [shipped] = registry.submit_as(PRODUCER, [make_event(destination=other_producer, source=PRODUCER,
+                                                             place=place)])
+        registry.submit_as(other_producer, [make_event(biz_step="receiving", disposition="in_progress",
+                                                       event_time="2026-11-21T08:00:00Z")])
+        events = rows(registry, RegEvent, gtin=GTIN, lot=lot)
+        assert [(e["issuer"], e["biz_step"]) for e in events] == [(PRODUCER, "shipping"), (other_producer, "receiving")]
+        assert (events[0]["entry"], events[0]["place_code"], events[0]["place_name"], events[0]["destination"]) == (
+            shipped.index, "9877", "Kho Hoài Đức", other_producer)
+
+    def test_refuses_an_organisation_that_neither_made_nor_received_the_batch(
+            self, registry: Registry, lot: str, other_producer: str) -> None:
+        refused(registry, other_producer, [make_event(biz_step="receiving")], "not-holder")
+
+    def test_an_inspector_inspects_a_batch_it_does_not_hold(self, registry: Registry, lot: str,
+                                                           inspector: str) -> None:
+        registry.submit_as(inspector, [make_event(biz_step="inspecting", disposition="conformant")])
+        assert rows(registry, RegEvent, gtin=GTIN, lot=lot)[0]["issuer"] == inspector
+
+    def test_an_authority_may_inspect_too(self, registry: Registry, lot: str) -> None:
+        registry.submit_as(ROOT, [make_event(biz_step="inspecting", disposition="non_conformant")])
+
+    def test_refuses_an_unrelated_producer_inspecting(self, registry: Registry, lot: str,
+                                                      other_producer: str) -> None:
+        refused(registry, other_producer, [make_event(biz_step="inspecting")], "not-holder")
+
+    def test_refuses_an_inspector_shipping_a_batch_it_does_not_hold(self, registry: Registry, lot: str,
+                                                                   inspector: str) -> None:
+        refused(registry, inspector, [make_event(biz_step="shipping")], "not-holder")
+
+    def test_refuses_an_inspection_that_hands_the_batch_to_someone(self, registry: Registry, lot: str,
+                                                                   inspector: str, other_producer: str) -> None:
+        refused(registry, inspector, [make_event(biz_step="inspecting", destination=other_producer)], "not-holder")
+        out = make_batch(gtin=THEIR_GTIN, lot="OUT", inputs=[consume(lot, "1")])
+        refused(registry, other_producer, [out], "input-not-held")
+
+    def test_refuses_an_event_before_production(self, registry: Registry, lot: str) -> None:
+        refused(registry, PRODUCER, [make_event(event_time="2026-10-31T23:59:59Z")], "dates-out-of-order")
+        registry.submit_as(PRODUCER, [make_event(event_time="2026-11-01T00:00:00Z")])
+
+    def test_refuses_an_event_after_the_issue_date(self, registry: Registry, lot: str) -> None:
+        refused(registry, PRODUCER, [make_event(event_time="2026-11-28T00:00:00Z")], "date-in-future")
+
+    def test_refuses_an_unknown_destination(self, registry: Registry, lot: str) -> None:
+        refused(registry, PRODUCER, [make_event(destination="coop-a")], "unknown-organisation")
+
+    def test_refuses_an_event_on_an_unknown_batch(self, registry: Registry, lot: str) -> None:
+        refused(registry, PRODUCER, [make_event(lot="L2")], "unknown-batch")
+
+
+class TestBatchRecalled:
+    """The producer or an authority recalls a batch, once."""
+
+    @pytest.fixture
+    def lot(self, registry: Registry, producer: str) -> str:
+        registry.submit_as(producer, [make_batch()])
+        return "L1"
+
+    @pytest.mark.parametrize("issuer", [PRODUCER, ROOT])
+    def test_the_producer_or_an_authority_recalls(self, registry: Registry, lot: str, issuer: str) -> None:
+        [receipt] = registry.submit_as(issuer, [make_recall()])
+        assert one(registry, RegBatch, gtin=GTIN, lot=lot)["recalled_entry"] == receipt.index
+
+    def test_refuses_another_producer(self, registry: Registry, lot: str, other_producer: str) -> None:
+        refused(registry, other_producer, [make_recall()], "not-yours")
+
+    def test_refuses_an_inspector(self, registry: Registry, lot: str, inspector: str) -> None:
+        refused(registry, inspector, [make_recall()], "role-not-allowed")
+
+    def test_refuses_recalling_twice(self, registry: Registry, lot: str) -> None:
+        registry.submit_as(PRODUCER, [make_recall()])
+        refused(registry, ROOT, [make_recall()], "already-recalled")
+
+    def test_refuses_an_unknown_batch(self, registry: Registry, lot: str) -> None:
+        refused(registry, PRODUCER, [make_recall(lot="L2")], "unknown-batch")
+
+
+class TestSerialsIssued:
+    """Serials are issued under a batch by its producer, never more than the batch's quantity, never twice."""
+
+    @pytest.fixture
+    def lot(self, registry: Registry, producer: str) -> str:
+        registry.submit_as(producer, [make_batch(quantity="5")])
+        return "L1"
+
+    def serials(self, registry: Registry) -> list[str]:
+        return [r["serial"] for r in rows(registry, RegSerial, gtin=GTIN, lot="L1")]
+
+    def test_a_counted_series_continues_where_the_last_ended(self, registry: Registry, lot: str) -> None:
+        registry.submit_as(PRODUCER, [make_serials(count=2)])
+        [receipt] = registry.submit_as(PRODUCER, [make_serials(count=3)])
+        assert self.serials(registry) == ["S0000001", "S0000002", "S0000003", "S0000004", "S0000005"]
+        assert one(registry, RegBatch, gtin=GTIN, lot=lot)["serials"] == 5
+        assert one(registry, RegSerial, gtin=GTIN, lot=lot, serial="S0000005")["entry"] == receipt.index
+
+    def test_refuses_a_count_beyond_the_quantity(self, registry: Registry, lot: str) -> None:
+        error = refused(registry, PRODUCER, [make_serials(count=6)], "serials-exceed-quantity")
+        assert "6 serials would exceed the batch quantity 5" in error.en
+        registry.submit_as(PRODUCER, [make_serials(count=3)])
+        refused(registry, PRODUCER, [make_serials(count=3)], "serials-exceed-quantity")
+
+    def test_refuses_an_explicit_list_beyond_the_quantity(self, registry: Registry, lot: str) -> None:
+        refused(registry, PRODUCER, [make_serials(count=None, serials=[f"X{i}" for i in range(6)])],
+                "serials-exceed-quantity")
+
+    def test_issues_an_explicit_list(self, registry: Registry, lot: str) -> None:
+        registry.submit_as(PRODUCER, [make_serials(count=None, serials=["QR-B", "QR-A"])])
+        assert self.serials(registry) == ["QR-A", "QR-B"]
+
+    def test_refuses_an_explicit_serial_issued_before(self, registry: Registry, lot: str) -> None:
+        registry.submit_as(PRODUCER, [make_serials(count=1)])
+        refused(registry, PRODUCER, [make_serials(count=None, serials=["QR-A", "S0000001"])], "duplicate-serial")
+
+    def test_refuses_a_count_that_would_reissue_an_explicit_serial(self, registry: Registry, lot: str) -> None:
+        registry.submit_as(PRODUCER, [make_serials(count=None, serials=["S0000002"])])
+        refused(registry, PRODUCER, [make_serials(count=1)], "duplicate-serial")
+
+    def test_refuses_an_explicit_serial_issued_earlier_in_the_same_submission(self, registry: Registry,
+                                                                             lot: str) -> None:
+        refused(registry, PRODUCER, [make_serials(count=None, serials=["QR-A"]),
+                                     make_serials(count=None, serials=["QR-A"])], "duplicate-serial")
+
+    def test_refuses_a_serial_repeated_in_the_list(self, registry: Registry, lot: str) -> None:
+        refused(registry, PRODUCER, [make_serials(count=None, serials=["A", "A"])], "invalid-body")
+
+    def test_refuses_another_producer(self, registry: Registry, lot: str, other_producer: str) -> None:
+        refused(registry, other_producer, [make_serials()], "not-your-batch")
+
+    def test_refuses_a_non_producer(self, registry: Registry, lot: str, inspector: str) -> None:
+        refused(registry, inspector, [make_serials()], "role-not-allowed")
+
+    def test_a_fractional_quantity_bounds_the_count_below(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(producer, [make_product(gtin=OTHER_GTIN, unit="KGM"),
+                                      make_batch(gtin=OTHER_GTIN, unit="KGM", lot="K", quantity="2.5")])
+        registry.submit_as(producer, [make_serials(gtin=OTHER_GTIN, lot="K", count=2)])
+        refused(registry, producer, [make_serials(gtin=OTHER_GTIN, lot="K", count=1)], "serials-exceed-quantity")
+
+
+def test_association_is_not_a_producer(registry: Registry, association: str) -> None:
+    refused(registry, ASSOCIATION, [make_batch()], "role-not-allowed")

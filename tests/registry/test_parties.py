@@ -1,0 +1,264 @@
+"""Organisations and keys, and the checks every statement passes: issuer, key, signature, time, nonce, body."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from ledger.signing import sign_statement
+from ledger.types import Signature
+from registry.service import Registry
+from registry.tables import RegKey, RegOrganisation
+from tests.registry.conftest import (
+    NOW,
+    PRODUCER,
+    ROOT,
+    OwnKey,
+    add_own_key,
+    entry_at,
+    live_digest,
+    log_size,
+    make_batch,
+    make_org,
+    make_organisation,
+    make_product,
+    one,
+    refused,
+    refused_signed,
+    replayed_digest,
+    rows,
+)
+
+
+class TestOrganisationRegistered:
+    """Only authorities register organisations, each id once."""
+
+    def test_an_authority_registers_an_organisation_with_sorted_roles(self, registry: Registry) -> None:
+        commune = {"code": "9877", "version": "2025-07", "name": "Xã Hoài Đức"}
+        [receipt] = registry.submit_as(ROOT, [make_organisation("coop-a", ["producer", "association"],
+                                                                commune=commune)])
+        row = one(registry, RegOrganisation, id="coop-a")
+        assert (row["roles"], row["commune_code"], row["commune_version"], row["entry"]) == (
+            "association,producer", "9877", "2025-07", receipt.index)
+
+    def test_a_new_authority_may_register_organisations_too(self, registry: Registry) -> None:
+        make_org(registry, "so-khcn-ha-noi", ["authority"])
+        make_org(registry, "coop-a", issuer="so-khcn-ha-noi")
+        assert one(registry, RegOrganisation, id="coop-a")["roles"] == "producer"
+
+    def test_refuses_a_producer_registering_an_organisation(self, registry: Registry, producer: str) -> None:
+        error = refused(registry, producer, [make_organisation("coop-a")], "role-not-allowed")
+        assert "coop-hoai-duc (producer) may not issue organisation.registered.v1; it needs one of authority" \
+            in error.en
+
+    def test_refuses_a_duplicate_id(self, registry: Registry, producer: str) -> None:
+        refused(registry, ROOT, [make_organisation(producer, ["inspector"])], "duplicate-organisation")
+
+    def test_refuses_a_duplicate_id_within_one_batch(self, registry: Registry) -> None:
+        refused(registry, ROOT, [make_organisation("coop-a"), make_organisation("coop-a")], "duplicate-organisation")
+
+    def test_refuses_a_repeated_role(self, registry: Registry) -> None:
+        refused(registry, ROOT, [make_organisation("coop-a", ["producer", "producer"])], "repeated-role")
+
+    def test_refuses_a_key_registered_twice(self, registry: Registry) -> None:
+        key = OwnKey("coop-a")
+        keys = [{"public_key": key.public_key}, {"public_key": key.public_key}]
+        refused(registry, ROOT, [make_organisation("coop-a", keys=keys)], "duplicate-key")
+
+    def test_refuses_a_key_of_another_organisation(self, registry: Registry) -> None:
+        key = add_own_key(registry, ROOT)
+        refused(registry, ROOT, [make_organisation("coop-a", keys=[{"public_key": key.public_key}])],
+                "duplicate-key")
+
+
+class TestOrganisationUpdated:
+    """Only authorities update organisations, and an update changes something."""
+
+    def test_an_authority_changes_roles_and_names(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(ROOT, [("organisation.updated.v1", {"id": producer, "roles": ["producer", "witness"],
+                                                               "names": {"vi": "HTX", "en": "Coop"}})])
+        row = one(registry, RegOrganisation, id=producer)
+        assert (row["roles"], row["name_en"]) == ("producer,witness", "Coop")
+
+    def test_new_roles_take_effect_for_the_next_statement(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(ROOT, [("organisation.updated.v1", {"id": producer, "roles": ["inspector"]})])
+        refused(registry, producer, [make_product(gtin="08934567890137")], "role-not-allowed")
+
+    def test_refuses_a_producer_updating_itself(self, registry: Registry, producer: str) -> None:
+        refused(registry, producer, [("organisation.updated.v1", {"id": producer, "roles": ["authority"]})],
+                "role-not-allowed")
+
+    def test_refuses_an_unknown_organisation(self, registry: Registry) -> None:
+        refused(registry, ROOT, [("organisation.updated.v1", {"id": "coop-a", "roles": ["producer"]})],
+                "unknown-organisation")
+
+    def test_refuses_an_update_that_changes_nothing(self, registry: Registry, producer: str) -> None:
+        refused(registry, ROOT, [("organisation.updated.v1", {"id": producer})], "empty-update")
+
+
+class TestIssuerAndKey:
+    """A statement's issuer is registered and signs with one of its own active keys."""
+
+    def test_accepts_a_statement_signed_with_a_self_held_key(self, registry: Registry, producer: str) -> None:
+        key = add_own_key(registry, producer)
+        [receipt] = registry.submit([key.sign(make_batch())])
+        assert entry_at(registry, receipt.index).signature.key_id == key.key_id
+        assert not one(registry, RegKey, key_id=key.key_id)["custodial"]
+
+    def test_refuses_an_unknown_issuer(self, registry: Registry) -> None:
+        stranger = OwnKey("coop-a")
+        error = refused_signed(registry, [stranger.sign(make_product())], "unknown-issuer")
+        assert "coop-a is not a registered organisation" in error.en
+
+    def test_refuses_an_unregistered_key(self, registry: Registry, producer: str) -> None:
+        refused_signed(registry, [OwnKey(producer).sign(make_batch())], "unknown-key")
+
+    def test_refuses_a_key_of_another_organisation(self, registry: Registry, producer: str) -> None:
+        roots_key = add_own_key(registry, ROOT)
+        refused_signed(registry, [roots_key.sign(make_batch(), issuer=producer)], "unknown-key")
+
+    def test_refuses_a_signature_that_does_not_verify(self, registry: Registry, producer: str) -> None:
+        key = add_own_key(registry, producer)
+        statement, signature = key.sign(make_batch())
+        forged = Signature(signature.key_id, bytes([signature.value[0] ^ 1]) + signature.value[1:])
+        refused_signed(registry, [(statement, forged)], "bad-signature")
+
+    def test_refuses_a_signature_by_another_key_under_a_registered_key_id(self, registry: Registry,
+                                                                            producer: str) -> None:
+        key = add_own_key(registry, producer)
+        statement, _ = key.sign(make_batch())
+        other = sign_statement(statement, OwnKey(producer).private)
+        refused_signed(registry, [(statement, Signature(key.key_id, other.value))], "bad-signature")
+
+    def test_refuses_a_role_the_issuer_lacks_even_when_self_signed(self, registry: Registry, producer: str) -> None:
+        key = add_own_key(registry, producer)
+        refused_signed(registry, [key.sign(make_organisation("coop-a"))], "role-not-allowed")
+
+
+class TestKeyRotation:
+    """Keys are added and revoked by statements; a revoked key signs nothing new, and its old entries stand."""
+
+    @pytest.fixture
+    def old_key(self, registry: Registry) -> OwnKey:
+        key = OwnKey(PRODUCER)
+        registry.submit_as(ROOT, [make_organisation(PRODUCER, keys=[{"public_key": key.public_key}])])
+        registry.submit([key.sign(make_product())])
+        return key
+
+    def test_rotation_refuses_the_old_key_accepts_the_new_and_replays(self, registry: Registry, old_key: OwnKey,
+                                                                    tmp_path: Path) -> None:
+        new_key = OwnKey(PRODUCER)
+        registry.submit([old_key.sign(("key.added.v1", {"organisation": PRODUCER, "public_key": new_key.public_key}))])
+        [revocation] = registry.submit([new_key.sign(("key.revoked.v1", {
+            "organisation": PRODUCER, "key_id": old_key.key_id, "reason": "rotated"}))])
+        row = one(registry, RegKey, key_id=old_key.key_id)
+        assert (row["active"], row["revoked_entry"]) == (False, revocation.index)
+
+        error = refused_signed(registry, [old_key.sign(make_batch())], "key-revoked")
+        assert f"revoked at entry {revocation.index}" in error.en
+        registry.submit([new_key.sign(make_batch())])
+        assert replayed_digest(registry, tmp_path) == live_digest(registry)
+
+    def test_an_authority_may_revoke_a_key_of_an_organisation(self, registry: Registry, old_key: OwnKey) -> None:
+        registry.submit_as(ROOT, [("key.revoked.v1", {"organisation": PRODUCER, "key_id": old_key.key_id,
+                                                      "reason": "reported stolen"})])
+        refused_signed(registry, [old_key.sign(make_batch())], "key-revoked")
+
+    def test_a_statement_revoking_its_own_key_is_its_last(self, registry: Registry, old_key: OwnKey) -> None:
+        revoke = old_key.sign(("key.revoked.v1", {"organisation": PRODUCER, "key_id": old_key.key_id,
+                                                  "reason": "lost"}))
+        refused_signed(registry, [revoke, old_key.sign(make_batch())], "key-revoked")
+        registry.submit([revoke])
+        refused_signed(registry, [old_key.sign(make_batch())], "key-revoked")
+
+    def test_refuses_revoking_a_key_twice(self, registry: Registry, old_key: OwnKey) -> None:
+        body = {"organisation": PRODUCER, "key_id": old_key.key_id, "reason": "lost"}
+        registry.submit_as(ROOT, [("key.revoked.v1", body)])
+        refused(registry, ROOT, [("key.revoked.v1", body)], "key-already-revoked")
+
+    def test_refuses_revoking_a_key_under_another_organisation(self, registry: Registry, old_key: OwnKey) -> None:
+        make_org(registry, "coop-a")
+        refused(registry, ROOT, [("key.revoked.v1", {"organisation": "coop-a", "key_id": old_key.key_id,
+                                                     "reason": "lost"})], "key-of-another-organisation")
+
+    def test_refuses_revoking_an_unknown_key(self, registry: Registry, old_key: OwnKey) -> None:
+        refused(registry, ROOT, [("key.revoked.v1", {"organisation": PRODUCER, "key_id": "0123456789abcdef",
+                                                     "reason": "lost"})], "unknown-key")
+
+    def test_refuses_an_organisation_adding_keys_to_another(self, registry: Registry, old_key: OwnKey) -> None:
+        make_org(registry, "coop-a")
+        body = {"organisation": "coop-a", "public_key": OwnKey("coop-a").public_key}
+        refused_signed(registry, [old_key.sign(("key.added.v1", body))], "not-yours")
+
+    def test_refuses_an_organisation_revoking_keys_of_another(self, registry: Registry, old_key: OwnKey) -> None:
+        make_org(registry, "coop-a")
+        [key] = [r["key_id"] for r in rows(registry, RegKey, organisation="coop-a")]
+        refused_signed(registry, [old_key.sign(("key.revoked.v1", {"organisation": "coop-a", "key_id": key,
+                                                                  "reason": "spite"}))], "not-yours")
+
+    def test_refuses_adding_a_key_to_an_unknown_organisation(self, registry: Registry) -> None:
+        refused(registry, ROOT, [("key.added.v1", {"organisation": "coop-a",
+                                                   "public_key": OwnKey("coop-a").public_key})],
+                "unknown-organisation")
+
+
+class TestStatementChecks:
+    """Time, nonce, kind and body: checked for every statement, self-signed or signed by the registry."""
+
+    def test_refuses_the_same_signed_statement_twice(self, registry: Registry, producer: str) -> None:
+        key = add_own_key(registry, producer)
+        item = key.sign(make_batch())
+        registry.submit([item])
+        error = refused_signed(registry, [item], "nonce-replayed")
+        assert item[0].nonce in error.en
+
+    def test_refuses_a_repeated_nonce_within_one_batch(self, registry: Registry, producer: str) -> None:
+        key = add_own_key(registry, producer)
+        first = key.sign(make_batch(lot="L1"), nonce="nonce-0001")
+        second = key.sign(make_batch(lot="L2"), nonce="nonce-0001")
+        refused_signed(registry, [first, second], "nonce-replayed")
+
+    def test_the_same_nonce_is_fine_for_another_issuer(self, registry: Registry, producer: str) -> None:
+        mine, roots = add_own_key(registry, producer), add_own_key(registry, ROOT)
+        registry.submit([mine.sign(make_batch(), nonce="nonce-0001")])
+        registry.submit([roots.sign(make_organisation("coop-a"), nonce="nonce-0001")])
+
+    def test_refuses_a_statement_issued_in_the_future(self, registry: Registry, producer: str) -> None:
+        key = add_own_key(registry, producer)
+        item = key.sign(make_batch(), issued_at=NOW + timedelta(minutes=6))
+        error = refused_signed(registry, [item], "issued-in-future")
+        assert item[0].issued_at in error.en
+
+    def test_tolerates_five_minutes_of_clock_skew(self, registry: Registry, producer: str) -> None:
+        key = add_own_key(registry, producer)
+        registry.submit([key.sign(make_batch(), issued_at=NOW + timedelta(minutes=5))])
+
+    def test_accepts_a_statement_issued_long_ago(self, registry: Registry, producer: str) -> None:
+        key = add_own_key(registry, producer)
+        registry.submit([key.sign(make_batch(produced_on="2020-01-01"), issued_at=NOW - timedelta(days=365))])
+
+    @pytest.mark.parametrize("kind", ["batch.teleported.v1", "batch.registered", "batch.registered.v2"])
+    def test_refuses_an_unknown_kind(self, registry: Registry, producer: str, kind: str) -> None:
+        error = refused(registry, producer, [(kind, make_batch()[1])], "unknown-kind")
+        assert "batch.registered.v1" in error.en
+
+    def test_refuses_an_invalid_body_naming_the_field(self, registry: Registry, producer: str) -> None:
+        error = refused(registry, producer, [make_product(gtin="08934567890121")], "invalid-body")
+        assert "product.registered.v1 body is invalid: gtin:" in error.en
+        assert "check digit 1; the GS1 check digit is 0" in error.en
+        assert "gtin" in error.vi
+
+    def test_an_invalid_body_names_nested_fields_and_every_problem(self, registry: Registry, producer: str) -> None:
+        error = refused(registry, producer, [make_batch(origin={"code": "x", "version": "2025-07"}, lot="A B")],
+                        "invalid-body")
+        assert "origin.code:" in error.en
+        assert "lot: Value error, lot 'A B' has a space" in error.en
+
+    def test_refuses_an_unknown_field_naming_it(self, registry: Registry, producer: str) -> None:
+        error = refused(registry, producer, [make_batch(colour="red")], "invalid-body")
+        assert "colour: Extra inputs are not permitted" in error.en
+
+    def test_a_refusal_anywhere_in_a_batch_appends_none_of_it(self, registry: Registry, producer: str) -> None:
+        refused(registry, producer, [make_batch(lot="L1"), make_batch(lot="L2"), make_batch(lot="L1")],
+                "duplicate-lot")
+        assert [r.index for r in registry.submit_as(producer, [make_batch(lot="L1")])] == [log_size(registry) - 1]

@@ -1,0 +1,354 @@
+"""Replay: the projections rebuilt from the log alone equal the live ones; mass balance holds on any graph."""
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+import registry.replay as replay_module
+from registry.replay import ReplayError, replay
+from registry.service import Draft, Registry
+from registry.values import decimal_text
+from tests.registry.conftest import (
+    ASSOCIATION,
+    CERTIFIER,
+    COMMUNE,
+    GI,
+    GI_CLAIM,
+    GTIN,
+    INSPECTOR,
+    MARK,
+    MARK_CLAIM,
+    MARK_RIGHT,
+    OTHER_GTIN,
+    OTHER_PRODUCER,
+    PRODUCER,
+    ROOT,
+    Clock,
+    OwnKey,
+    add_own_key,
+    bootstrap,
+    engine_of,
+    fresh_engine,
+    grant,
+    gtin,
+    live_digest,
+    log_size,
+    make_batch,
+    make_certification,
+    make_correction,
+    make_event,
+    make_gi,
+    make_mark,
+    make_org,
+    make_product,
+    make_recall,
+    make_right,
+    make_right_change,
+    make_serials,
+    new_registry,
+    refused,
+    replayed_digest,
+)
+
+THEIR_GTIN = gtin(900)
+
+
+def varied_history(registry: Registry) -> None:
+    """Every kind of statement, self-signed and custodial, in single and multi-statement submissions."""
+    for org, roles in [(PRODUCER, ["producer"]), (OTHER_PRODUCER, ["producer"]), (ASSOCIATION, ["association"]),
+                       (INSPECTOR, ["inspector"]), (CERTIFIER, ["certifier"])]:
+        make_org(registry, org, roles)
+    own = OwnKey(OTHER_PRODUCER)
+    registry.submit_as(OTHER_PRODUCER, [("key.added.v1", {"organisation": OTHER_PRODUCER,
+                                                          "public_key": own.public_key})])
+    registry.submit_as(ROOT, [
+        ("organisation.updated.v1", {"id": INSPECTOR, "roles": ["inspector", "witness"]}),
+        make_gi(area=[{"commune": COMMUNE}, {"commune": {"code": "9880", "version": "2025-07"}}]),
+        ("gi.amended.v1", {"gi": GI, "specification": "Amended."}),
+        make_gi(id="vai-thieu", certificate="00133", manager=ASSOCIATION),
+        ("gi.manager_changed.v1", {"gi": "vai-thieu", "manager": ROOT}),
+        ("gi.cancelled.v1", {"gi": "vai-thieu", "effective_on": "2026-01-01", "reason": "Not used."}),
+        make_mark(users=[PRODUCER]),
+        ("mark.renewed.v1", {"mark": MARK, "valid_until": "2035-06-01"}),
+        make_right(quota={"quantity": "5000", "unit": "H87", "text": "5.000 quả"}),
+    ])
+    grant(registry, ASSOCIATION, id=MARK_RIGHT, subject=MARK_CLAIM, valid_from="2020-06-01")
+    registry.submit_as(ROOT, [make_right_change("suspended", effective_on="2026-03-01"),
+                              make_right_change("reinstated", effective_on="2026-04-01")])
+    registry.submit_as(PRODUCER, [make_product(), make_product(gtin=OTHER_GTIN, unit="KGM")])
+    registry.submit([own.sign(make_product(gtin=THEIR_GTIN, unit="KGM"))])
+    registry.submit_as(PRODUCER, [
+        make_batch(lot="A", quantity="1000", produced_on="2026-02-01", claims=[GI_CLAIM, MARK_CLAIM]),
+        make_batch(lot="B", quantity="500.5", produced_on="2026-04-02", claims=[GI_CLAIM]),
+        make_batch(gtin=OTHER_GTIN, unit="KGM", lot="J1", quantity="12.5", produced_on="2026-05-01",
+                   inputs=[{"gtin": GTIN, "lot": "A", "quantity": "600"},
+                           {"gtin": GTIN, "lot": "B", "quantity": "0.5"}]),
+        make_event(lot="A", destination=OTHER_PRODUCER, event_time="2026-05-02T01:00:00Z"),
+        make_serials(lot="B", count=10, prefix="HD"),
+        make_serials(lot="B", count=None, serials=["QR-1", "QR-2"]),
+    ])
+    registry.submit([own.sign(make_event(lot="A", biz_step="receiving", event_time="2026-05-03T01:00:00Z")),
+                     own.sign(make_batch(gtin=THEIR_GTIN, unit="KGM", lot="T1", quantity="3", produced_on="2026-05-04",
+                                         inputs=[{"gtin": GTIN, "lot": "A", "quantity": "400"}]))])
+    registry.submit_as(INSPECTOR, [make_event(lot="B", biz_step="inspecting", disposition="conformant",
+                                              event_time="2026-06-01T00:00:00Z")])
+    registry.submit_as(CERTIFIER, [make_certification(subject={"type": "batch", "gtin": GTIN, "lot": "B"}),
+                                   make_certification(id="cert-2", subject={"type": "producer",
+                                                                            "organisation": PRODUCER})])
+    registry.submit_as(CERTIFIER, [("certification.revoked.v1", {"certification": "cert-2", "reason": "Lapsed."})])
+    registry.submit_as(PRODUCER, [make_recall(lot="B")])
+    size = log_size(registry)
+    registry.submit_as(PRODUCER, [make_batch(lot="C", quantity="7", produced_on="2026-07-01"),
+                                  make_correction(size, replacement=None)])
+    registry.submit_as(ROOT, [make_correction(1), make_right_change("revoked", right=MARK_RIGHT,
+                                                                    effective_on="2026-08-01")])
+    registry.submit([own.sign(("key.revoked.v1", {"organisation": OTHER_PRODUCER, "key_id": own.key_id,
+                                                  "reason": "Rotated."}))])
+    registry.submit_as(ROOT, [("mark.cancelled.v1", {"mark": MARK, "effective_on": "2026-09-01", "reason": "x"})])
+
+
+class TestReplay:
+    """An auditor's replay re-runs every rule and rebuilds exactly the live projections."""
+
+    def test_a_varied_history_replays_to_the_live_digest(self, registry: Registry, tmp_path: Path) -> None:
+        varied_history(registry)
+        assert replayed_digest(registry, tmp_path) == live_digest(registry)
+
+    def test_replay_in_small_chunks_gives_the_same_digest(self, registry: Registry, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+        varied_history(registry)
+        monkeypatch.setattr(replay_module, "CHUNK", 3)
+        seen: list[tuple[int, int]] = []
+        with fresh_engine(tmp_path / "target") as target, registry.log.store.read() as view:
+            digest = replay(view, target, lambda done, total: seen.append((done, total)))
+        size = log_size(registry)
+        assert digest == live_digest(registry)
+        assert seen == [(min(done, size), size) for done in range(3, size + 3, 3)]
+
+    def test_the_digest_sees_any_change_to_a_projection(self, registry: Registry, tmp_path: Path) -> None:
+        varied_history(registry)
+        with engine_of(registry).begin() as connection:
+            connection.execute(text("UPDATE reg_batches SET used = '0' WHERE lot = 'A'"))
+        assert replayed_digest(registry, tmp_path) != live_digest(registry)
+
+    def test_replay_names_the_first_entry_the_rules_refuse(self, registry: Registry, producer: str,
+                                                           tmp_path: Path) -> None:
+        registry.submit_as(producer, [make_batch()])
+        key = add_own_key(registry, producer)
+        # A duplicate lot written past the registry's rules, as a tampered or buggy log would hold it.
+        with registry.log.store.write() as txn:
+            registry.log.append_verified(txn, [key.sign(make_batch(quantity="5"))])
+        with pytest.raises(ReplayError) as caught:
+            replayed_digest(registry, tmp_path)
+        assert (caught.value.index, caught.value.error.code) == (log_size(registry) - 1, "duplicate-lot")
+        assert f"entry {caught.value.index} is refused on replay" in str(caught.value)
+
+    def test_replay_checks_every_signature(self, registry: Registry, producer: str, tmp_path: Path) -> None:
+        registry.submit_as(producer, [make_batch()])
+        key = add_own_key(registry, producer)
+        statement, _ = key.sign(make_batch(lot="L2"))
+        _, other = key.sign(make_batch(lot="L3"))
+        with registry.log.store.write() as txn:
+            registry.log.append_verified(txn, [(statement, other)])
+        with pytest.raises(ReplayError) as caught:
+            replayed_digest(registry, tmp_path)
+        assert caught.value.error.code == "bad-signature"
+
+    def test_an_empty_log_replays_to_empty_projections(self, empty_registry: Registry, tmp_path: Path) -> None:
+        assert replayed_digest(empty_registry, tmp_path) == live_digest(empty_registry)
+
+
+# A model of the registry, to draw only statements it accepts.
+
+PRODUCTS = {PRODUCER: [(GTIN, "H87"), (OTHER_GTIN, "KGM")], OTHER_PRODUCER: [(THEIR_GTIN, "KGM")]}
+START = date(2025, 1, 1)
+QUANTITIES = st.decimals(min_value=Decimal("0.001"), max_value=Decimal(1000), places=3)
+
+
+@dataclass
+class Lot:
+    producer: str
+    quantity: Decimal
+    produced_on: str
+    used: Decimal = Decimal(0)
+    serials: int = 0
+    recalled: bool = False
+    holders: set[str] = field(default_factory=set)
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.quantity - self.used
+
+
+@dataclass
+class History:
+    """What the registry holds after the statements drawn so far."""
+
+    lots: dict[tuple[str, str], Lot] = field(default_factory=dict)
+    right_active: bool = True
+    steps: int = 0
+
+    def day(self) -> str:
+        return (START + timedelta(days=self.steps)).isoformat()
+
+    def held_by(self, org: str) -> list[tuple[str, str]]:
+        return [key for key, lot in self.lots.items() if org in lot.holders and not lot.recalled and lot.remaining]
+
+    def raw(self, data: st.DataObject, producer: str) -> Draft:
+        product, unit = data.draw(st.sampled_from(PRODUCTS[producer]))
+        quantity = data.draw(QUANTITIES)
+        claims = [GI_CLAIM] if producer == PRODUCER and self.right_active and data.draw(st.booleans()) else []
+        lot = f"L{self.steps}"
+        self.lots[product, lot] = Lot(producer, quantity, self.day(), holders={producer})
+        return make_batch(gtin=product, unit=unit, lot=lot, quantity=decimal_text(quantity), produced_on=self.day(),
+                          claims=claims)
+
+    def transform(self, data: st.DataObject, producer: str) -> Draft:
+        held = self.held_by(producer)
+        if not held:
+            return self.raw(data, producer)
+        inputs = data.draw(st.lists(st.sampled_from(held), min_size=1, max_size=3, unique=True))
+        consumed = []
+        for key in inputs:
+            lot = self.lots[key]
+            amount = data.draw(st.one_of(st.just(lot.remaining), st.decimals(
+                min_value=Decimal("0.001"), max_value=lot.remaining, places=3)))
+            lot.used += amount
+            consumed.append({"gtin": key[0], "lot": key[1], "quantity": decimal_text(amount)})
+        kind, body = self.raw(data, producer)
+        return kind, {**body, "claims": [], "inputs": consumed}
+
+    def ship(self, data: st.DataObject, producer: str) -> Draft:
+        held = [key for key, lot in self.lots.items() if producer in lot.holders]
+        if not held:
+            return self.raw(data, producer)
+        key = data.draw(st.sampled_from(held))
+        to = OTHER_PRODUCER if producer == PRODUCER else PRODUCER
+        self.lots[key].holders.add(to)
+        return make_event(gtin=key[0], lot=key[1], destination=to, event_time=f"{self.day()}T12:00:00Z")
+
+    def other(self, data: st.DataObject, producer: str) -> tuple[str, Draft]:
+        """A recall, serials, an inspection or a change of the right; as (issuer, draft)."""
+        own = [key for key, lot in self.lots.items() if lot.producer == producer]
+        choice = data.draw(st.sampled_from(["recall", "serials", "inspect", "right"]))
+        if choice == "right":
+            self.right_active = not self.right_active
+            action = "reinstated" if self.right_active else "suspended"
+            return ROOT, make_right_change(action, effective_on=self.day())
+        if not own:
+            return producer, self.raw(data, producer)
+        key = data.draw(st.sampled_from(own))
+        lot = self.lots[key]
+        if choice == "inspect":
+            return INSPECTOR, make_event(gtin=key[0], lot=key[1], biz_step="inspecting", disposition="conformant",
+                                         event_time=f"{self.day()}T12:00:00Z")
+        if choice == "recall" and not lot.recalled:
+            lot.recalled = True
+            return producer, make_recall(gtin=key[0], lot=key[1])
+        room = int(lot.quantity) - lot.serials
+        if room < 1:
+            return producer, self.raw(data, producer)
+        count = data.draw(st.integers(1, min(room, 20)))
+        lot.serials += count
+        return producer, make_serials(gtin=key[0], lot=key[1], count=count)
+
+    def draw(self, data: st.DataObject, actions: list[str]) -> tuple[str, Draft]:
+        self.steps += 1
+        producer = data.draw(st.sampled_from([PRODUCER, OTHER_PRODUCER]))
+        action = data.draw(st.sampled_from(actions))
+        if action == "other":
+            return self.other(data, producer)
+        return producer, getattr(self, action)(data, producer)
+
+
+@contextmanager
+def world(directory: Path) -> Iterator[Registry]:
+    """A bootstrapped registry on a database of its own: two producers with products, an inspector, a GI right."""
+    with fresh_engine(directory) as engine:
+        registry = new_registry(engine, Clock())
+        bootstrap(registry)
+        for org, roles in [(PRODUCER, ["producer"]), (OTHER_PRODUCER, ["producer"]), (INSPECTOR, ["inspector"])]:
+            make_org(registry, org, roles)
+        registry.submit_as(ROOT, [make_gi(), make_right()])
+        for producer, products in PRODUCTS.items():
+            registry.submit_as(producer, [make_product(gtin=g, unit=u) for g, u in products])
+        yield registry
+
+
+def play(registry: Registry, data: st.DataObject, history: History, actions: list[str]) -> None:
+    """Draw 1 to 15 statements and submit them, consecutive ones of one issuer sometimes together."""
+    pending: tuple[str, list[Draft]] | None = None
+    for _ in range(data.draw(st.integers(1, 15), label="statements")):
+        issuer, draft = history.draw(data, actions)
+        if pending and pending[0] == issuer and data.draw(st.booleans(), label="same submission"):
+            pending[1].append(draft)
+            continue
+        if pending:
+            registry.submit_as(*pending)
+        pending = (issuer, [draft])
+    if pending:
+        registry.submit_as(*pending)
+
+
+PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+class TestReplayProperties:
+    """Properties over random valid histories and random transformation graphs."""
+
+    @PROPERTY
+    @given(data=st.data())
+    def test_random_valid_histories_replay_to_the_live_digest(self, tmp_path: Path, data: st.DataObject) -> None:
+        directory = tmp_path / secrets.token_hex(4)
+        with world(directory) as registry:
+            play(registry, data, History(), ["raw", "transform", "ship", "other"])
+            assert replayed_digest(registry, directory) == live_digest(registry)
+
+    @PROPERTY
+    @given(data=st.data())
+    def test_random_transformation_graphs_conserve_mass(self, tmp_path: Path, data: st.DataObject) -> None:
+        directory = tmp_path / secrets.token_hex(4)
+        with world(directory) as registry:
+            history = History()
+            play(registry, data, history, ["raw", "transform", "transform", "ship"])
+            consumed: dict[tuple[str, str], Decimal] = {}
+            for item in rows_of_inputs(registry):
+                key = (item["input_gtin"], item["input_lot"])
+                consumed[key] = consumed.get(key, Decimal(0)) + Decimal(item["quantity"])
+            batches = {(b["gtin"], b["lot"]): b for b in all_batches(registry)}
+            assert set(batches) == set(history.lots)
+            for key, batch in batches.items():
+                used = Decimal(batch["used"])
+                assert used <= Decimal(batch["quantity"]), key
+                assert used == consumed.get(key, Decimal(0)) == history.lots[key].used, key
+
+            history.steps += 1
+            key = data.draw(st.sampled_from(sorted(history.lots)), label="over-consumed")
+            lot = history.lots[key]
+            excess = data.draw(st.decimals(min_value=Decimal("0.001"), max_value=Decimal(100), places=3))
+            product, unit = PRODUCTS[lot.producer][0]
+            over = make_batch(gtin=product, unit=unit, lot="OVER", produced_on=history.day(), inputs=[
+                {"gtin": key[0], "lot": key[1], "quantity": decimal_text(lot.remaining + excess)}])
+            refused(registry, lot.producer, [over], "mass-balance")
+
+
+def rows_of_inputs(registry: Registry) -> list[dict[str, str]]:
+    with engine_of(registry).connect() as connection:
+        return [dict(r) for r in connection.execute(
+            text("SELECT input_gtin, input_lot, quantity FROM reg_batch_inputs")).mappings()]
+
+
+def all_batches(registry: Registry) -> list[dict[str, str]]:
+    with engine_of(registry).connect() as connection:
+        return [dict(r) for r in connection.execute(
+            text("SELECT gtin, lot, quantity, used FROM reg_batches")).mappings()]
+

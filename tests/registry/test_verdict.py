@@ -1,0 +1,508 @@
+"""Verdicts on batches and items: every outcome, and evidence a client checks offline with ledger functions."""
+
+import copy
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+
+from ledger.checkpoint import open_checkpoint
+from ledger.encoding import canonical
+from ledger.errors import ProofError, RootMismatchError, VerificationError
+from ledger.hashing import leaf_hash
+from ledger.log import Log
+from ledger.note import NoteSigner, NoteVerifier
+from ledger.proof import InclusionProof
+from ledger.sql import SqlStore, SqlView
+from registry.custody import Custody
+from registry.evidence import check_evidence
+from registry.handlers.indications import right_active_on
+from registry.service import Registry
+from registry.values import gtin_check_digit
+from registry.verdict import ScanStats, claim_status, verify_batch
+
+NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+TODAY = date(2026, 11, 26)
+ROOT = "ipvietnam"
+PRODUCER = "coop-hoai-duc"
+PROCESSOR = "coop-mut-buoi"
+CERTIFIER = "vietcert"
+ASSOCIATION = "hiep-hoi-buoi"
+MARK_ID = "buoi-hoai-duc-tap-the"
+SHOP = "bigc-thang-long"
+GI_ID = "buoi-hoai-duc"
+RIGHT_ID = "right-hoai-duc"
+COMMUNE = {"code": "9877", "version": "2025-07", "name": "Xã Hoài Đức"}
+
+
+def _gtin(body: str) -> str:
+    return body + str(gtin_check_digit(body))
+
+
+GTIN = _gtin("0893456789012")
+CANDIED = _gtin("0893456789013")
+"""Candied pomelo peel, made from pomelo batches."""
+
+
+class World:
+    """A registry with a GI over COMMUNE, a producer holding the right to use it, a processor, a certifier
+    and a shop, all with custodial keys, on the test's own database and a clock that stands still."""
+
+    def __init__(self, engine: Engine) -> None:
+        def clock() -> datetime:
+            return NOW
+
+        self.signer = NoteSigner.generate("test.nguon/log")
+        self.log = Log(SqlStore(engine), self.signer, clock)
+        self.registry = Registry(self.log, Custody.from_secret(b"x"), clock)
+        self.registry.bootstrap(ROOT, {"vi": "Cục Sở hữu trí tuệ", "en": "Intellectual Property Office of Viet Nam"})
+        for org_id, roles in ((PRODUCER, ["producer"]), (PROCESSOR, ["producer"]), (CERTIFIER, ["certifier"]),
+                              (SHOP, ["producer"])):
+            key = self.registry.create_custodial_key(org_id)
+            self.submit(ROOT, ("organisation.registered.v1", {
+                "id": org_id, "names": {"vi": f"Tổ chức {org_id}", "en": f"Organisation {org_id}"}, "roles": roles,
+                "commune": {"code": COMMUNE["code"], "version": COMMUNE["version"]},
+                "keys": [{"public_key": key, "custodial": True}]}))
+        self.submit(ROOT, ("gi.registered.v1", {
+            "id": GI_ID, "certificate": "00132", "application": "6-2021-00042",
+            "names": {"vi": "Bưởi Hoài Đức", "en": "Hoai Duc pomelo"}, "product": "pomelo", "manager": ROOT,
+            "specification": "Pomelos grown on the alluvial soil of the Day river.", "granted_on": "2023-12-26",
+            "area": [{"commune": COMMUNE, "stage": "raw_material"}]}))
+        self.submit(ROOT, ("right.granted.v1", {"id": RIGHT_ID, "holder": PRODUCER,
+                                                "subject": {"type": "gi", "id": GI_ID}, "valid_from": "2024-01-01"}))
+        self.submit(PRODUCER, ("product.registered.v1", {
+            "gtin": GTIN, "names": {"vi": "Bưởi Hoài Đức", "en": "Hoai Duc pomelo"}, "unit": "H87"}))
+        self.submit(PROCESSOR, ("product.registered.v1", {
+            "gtin": CANDIED, "names": {"vi": "Mứt vỏ bưởi", "en": "Candied pomelo peel"}, "unit": "H87"}))
+
+    def submit(self, issuer: str, *drafts: tuple[str, dict[str, Any]]) -> int:
+        """Submit drafts as `issuer`; the log index of the last."""
+        return self.registry.submit_as(issuer, list(drafts))[-1].index
+
+    def mark(self) -> None:
+        """A collective mark owned by ASSOCIATION, with a right for PRODUCER to use it."""
+        key = self.registry.create_custodial_key(ASSOCIATION)
+        self.submit(ROOT, ("organisation.registered.v1", {
+            "id": ASSOCIATION, "names": {"vi": "Hiệp hội Bưởi Hoài Đức", "en": "Hoai Duc Pomelo Association"},
+            "roles": ["association"], "keys": [{"public_key": key, "custodial": True}]}),
+            ("mark.registered.v1", {
+                "id": MARK_ID, "type": "collective", "certificate": "312345", "application": "4-2019-12345",
+                "owner": ASSOCIATION, "names": {"vi": "Bưởi Hoài Đức (tập thể)", "en": "Hoai Duc pomelo (collective)"},
+                "goods": "Fresh pomelos", "nice_classes": [31], "valid_from": "2020-06-01",
+                "valid_until": "2030-06-01"}))
+        self.submit(ASSOCIATION, ("right.granted.v1", {"id": "right-mark", "holder": PRODUCER,
+                                                       "subject": {"type": "mark", "id": MARK_ID},
+                                                       "valid_from": "2020-06-01"}))
+
+    def batch(self, lot: str = "L1", **overrides: Any) -> int:
+        body = {"gtin": GTIN, "lot": lot, "quantity": "100", "unit": "H87", "produced_on": "2026-11-01",
+                "origin": {"code": COMMUNE["code"], "version": COMMUNE["version"]},
+                "claims": [{"type": "gi", "id": GI_ID}], **overrides}
+        return self.submit(PRODUCER, ("batch.registered.v1", body))
+
+    def certify(self, cert_id: str = "cert-1", lot: str = "L1", **overrides: Any) -> int:
+        body = {"id": cert_id, "subject": {"type": "batch", "gtin": GTIN, "lot": lot}, "scheme": "VietGAP",
+                "result": "pass", "valid_from": "2026-11-01", "valid_until": "2027-11-01",
+                "document_sha256": hashlib.sha256(b"audit report").hexdigest(), **overrides}
+        return self.submit(CERTIFIER, ("certification.issued.v1", body))
+
+    def ship(self, lot: str = "L1", to: str = SHOP) -> int:
+        return self.submit(PRODUCER, ("batch.event.v1", {
+            "gtin": GTIN, "lot": lot, "biz_step": "shipping", "disposition": "in_transit",
+            "event_time": "2026-11-20T08:00:00Z", "place": {"commune": COMMUNE}, "source": PRODUCER,
+            "destination": to}))
+
+    def verify(self, lot: str = "L1", gtin: str = GTIN, **options: Any) -> dict[str, Any]:
+        """The verdict, as a client receives it: through JSON."""
+        options.setdefault("today", TODAY)
+        with self.log.store.read() as view:
+            assert isinstance(view, SqlView)
+            document = verify_batch(view, self.log, view.connection, gtin, lot, **options)
+        return json.loads(json.dumps(document, ensure_ascii=False))
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    return World(engine)
+
+
+def failing(document: dict[str, Any]) -> dict[str, str]:
+    """Codes of the failing reasons, with the severity of each."""
+    return {r["code"]: r["severity"] for r in document["reasons"] if not r["ok"]}
+
+
+def reason(document: dict[str, Any], code: str) -> dict[str, Any]:
+    [found] = [r for r in document["reasons"] if r["code"] == code]
+    return found
+
+
+def named_entries(facts: Any) -> set[int]:
+    """Every log index the facts of a verdict name (everything outside `evidence`)."""
+    keys = {"entry", "recalled_entry", "revoked_entry", "corrected_entry", "replacement"}
+    found: set[int] = set()
+    if isinstance(facts, dict):
+        for key, value in facts.items():
+            if key == "evidence":
+                continue
+            if key in keys and isinstance(value, int):
+                found.add(value)
+            else:
+                found |= named_entries(value)
+    elif isinstance(facts, list):
+        for value in facts:
+            found |= named_entries(value)
+    return found
+
+
+def check_offline(document: dict[str, Any], log_key: NoteVerifier) -> None:
+    """What a client does with the evidence, using ledger functions only; raises VerificationError."""
+    checkpoint, _ = open_checkpoint(document["evidence"]["checkpoint"], log_key)
+    for item in document["evidence"]["entries"]:
+        proof = InclusionProof.from_json(item["proof"])
+        digest = leaf_hash(canonical(item["entry"]))
+        if digest.hex() != item["hash"] or digest != proof.leaf_hash:
+            raise ProofError(f"entry {item['index']} hashes to {digest.hex()}, not {item['hash']}")
+        if (proof.index, proof.size, proof.root) != (item["index"], checkpoint.size, checkpoint.root):
+            raise ProofError(f"entry {item['index']} is proved at another index, size or root than the checkpoint's")
+        proof.verify()
+
+
+def evidence_kinds(document: dict[str, Any]) -> set[str]:
+    return {item["entry"]["statement"]["kind"] for item in document["evidence"]["entries"]}
+
+
+class TestAuthentic:
+    """A batch whose every recorded fact holds is authentic, and says why."""
+
+    def test_certified_shipped_gi_batch_with_an_issued_serial_is_authentic(self, world: World) -> None:
+        batch_entry = world.batch()
+        world.certify()
+        world.ship()
+        world.submit(PRODUCER, ("serials.issued.v1", {"gtin": GTIN, "lot": "L1", "count": 3}))
+        doc = world.verify(serial="S0000002", scans=ScanStats(count=4, regions=1))
+        assert doc["verdict"] == "authentic", failing(doc)
+        assert {r["code"] for r in doc["reasons"]} >= {
+            "batch-registered", "product-registered", "producer-registered", "claim-valid-at-production",
+            "origin-in-area", "not-recalled", "certification-valid", "certification-passed", "not-corrected",
+            "sources-not-corrected", "serial-issued", "scans-plausible"}
+        assert all(r["message"]["vi"] and r["message"]["en"] for r in doc["reasons"])
+        assert doc["batch"] | {"serial": "S0000002"} == doc["batch"]
+        assert (doc["batch"]["quantity"], doc["batch"]["produced_on"], doc["batch"]["entry"]) == (
+            "100", "2026-11-01", batch_entry)
+        [claim] = doc["claims"]
+        assert (claim["type"], claim["id"], claim["status"], claim["right"]["id"], claim["manager"]["id"]) == (
+            "gi", GI_ID, "valid", RIGHT_ID, ROOT)
+        assert doc["origin"]["areas"] == [{"gi": GI_ID, "inside": True, "stage": "raw_material"}]
+        assert doc["origin"]["name"] == "Xã Hoài Đức"
+        [cert] = doc["certifications"]
+        assert (cert["id"], cert["certifier"]["id"], cert["result"], cert["status"]) == (
+            "cert-1", CERTIFIER, "pass", "valid")
+        [event] = doc["events"]
+        assert (event["biz_step"], event["source"], event["destination"]) == ("shipping", PRODUCER, SHOP)
+
+    def test_evidence_proves_every_entry_the_facts_name(self, world: World) -> None:
+        world.batch()
+        world.certify()
+        world.ship()
+        doc = world.verify()
+        proved = {item["index"] for item in doc["evidence"]["entries"]}
+        assert named_entries(doc) <= proved
+        assert evidence_kinds(doc) == {"organisation.registered.v1", "product.registered.v1", "gi.registered.v1",
+                                       "right.granted.v1", "batch.registered.v1", "certification.issued.v1",
+                                       "batch.event.v1"}
+        check_offline(doc, world.log.verifier)
+        checkpoint = check_evidence(doc["evidence"], world.log.verifier)
+        assert {item["proof"]["size"] for item in doc["evidence"]["entries"]} == {checkpoint.size}
+
+    def test_shows_inputs_one_step_back_and_outputs_one_step_forward(self, world: World) -> None:
+        world.batch()
+        world.ship(to=PROCESSOR)
+        world.submit(PROCESSOR, ("batch.registered.v1", {
+            "gtin": CANDIED, "lot": "M1", "quantity": "40", "unit": "H87", "produced_on": "2026-11-22",
+            "origin": {"code": COMMUNE["code"], "version": COMMUNE["version"]},
+            "inputs": [{"gtin": GTIN, "lot": "L1", "quantity": "30"}]}))
+        made = world.verify("M1", CANDIED)
+        assert made["verdict"] == "authentic", failing(made)
+        [item] = made["inputs"]
+        assert (item["gtin"], item["lot"], item["quantity"], item["producer"]["id"], item["recalled"]) == (
+            GTIN, "L1", "30", PRODUCER, False)
+        assert reason(made, "inputs-not-recalled")["ok"]
+        source = world.verify("L1")
+        assert [(o["gtin"], o["lot"], o["quantity"]) for o in source["outputs"]] == [(CANDIED, "M1", "30")]
+        check_offline(made, world.log.verifier)
+
+    def test_a_right_revoked_after_production_leaves_the_claim_valid(self, world: World) -> None:
+        world.batch()
+        world.submit(ROOT, ("right.revoked.v1", {"right": RIGHT_ID, "effective_on": "2026-11-10",
+                                                 "reason": "The cooperative left the GI."}))
+        doc = world.verify()
+        assert doc["verdict"] == "authentic", failing(doc)
+        [claim] = doc["claims"]
+        assert (claim["status"], claim["right"]["status_now"]) == ("valid", "revoked")
+        assert "right.revoked.v1" in evidence_kinds(doc)
+
+
+    def test_a_batch_under_a_gi_and_a_collective_mark_shows_both(self, world: World) -> None:
+        world.mark()
+        world.batch(claims=[{"type": "gi", "id": GI_ID}, {"type": "mark", "id": MARK_ID}])
+        doc = world.verify()
+        assert doc["verdict"] == "authentic", failing(doc)
+        mark = next(c for c in doc["claims"] if c["type"] == "mark")
+        assert (mark["status"], mark["mark_type"], mark["goods"], mark["owner"]["id"], mark["nice_classes"]) == (
+            "valid", "collective", "Fresh pomelos", ASSOCIATION, [31])
+        assert {"mark.registered.v1", "right.granted.v1"} <= evidence_kinds(doc)
+        assert "Nhãn hiệu tập thể" in [r for r in doc["reasons"] if r["code"] == "claim-valid-at-production"][1][
+            "message"]["vi"]
+        check_offline(doc, world.log.verifier)
+
+
+class TestWarning:
+    """Facts that call for care, without showing the product false, give a warning."""
+
+    def test_a_recalled_batch_gives_a_warning_with_the_reason(self, world: World) -> None:
+        world.batch()
+        recall = world.submit(PRODUCER, ("batch.recalled.v1", {"gtin": GTIN, "lot": "L1",
+                                                               "reason": "Dư lượng thuốc vượt ngưỡng."}))
+        doc = world.verify()
+        assert doc["verdict"] == "warning"
+        assert failing(doc) == {"not-recalled": "warning"}
+        assert doc["batch"]["recalled"] is True
+        assert doc["batch"]["recall"] == {"entry": recall, "issuer": PRODUCER, "reason": "Dư lượng thuốc vượt ngưỡng."}
+        message = reason(doc, "not-recalled")["message"]
+        assert "Dư lượng thuốc vượt ngưỡng." in message["vi"]
+        assert "thu hồi" in message["vi"]
+        assert f"entry {recall}" in message["en"]
+        assert recall in {item["index"] for item in doc["evidence"]["entries"]}
+
+    def test_a_recalled_input_gives_the_output_a_warning(self, world: World) -> None:
+        world.batch()
+        world.ship(to=PROCESSOR)
+        world.submit(PROCESSOR, ("batch.registered.v1", {
+            "gtin": CANDIED, "lot": "M1", "quantity": "40", "unit": "H87", "produced_on": "2026-11-22",
+            "origin": {"code": COMMUNE["code"], "version": COMMUNE["version"]},
+            "inputs": [{"gtin": GTIN, "lot": "L1", "quantity": "30"}]}))
+        world.submit(PRODUCER, ("batch.recalled.v1", {"gtin": GTIN, "lot": "L1", "reason": "Residue above limit."}))
+        doc = world.verify("M1", CANDIED)
+        assert (doc["verdict"], failing(doc)) == ("warning", {"inputs-not-recalled": "warning"})
+        assert doc["inputs"][0]["recalled"] is True
+
+    @pytest.mark.parametrize(("scans", "en", "vi"), [
+        (ScanStats(count=51, regions=1), "51 times, more than the 50 expected", "51 lần, nhiều hơn mức dự kiến 50"),
+        (ScanStats(count=5, regions=4), "in 4 regions, more than the 3 expected",
+         "ở 4 khu vực, nhiều hơn mức dự kiến 3"),
+    ])
+    def test_implausible_scans_give_a_warning_saying_why(self, world: World, scans: ScanStats, en: str,
+                                                         vi: str) -> None:
+        world.batch()
+        world.submit(PRODUCER, ("serials.issued.v1", {"gtin": GTIN, "lot": "L1", "count": 3}))
+        doc = world.verify(serial="S0000001", scans=scans)
+        assert (doc["verdict"], failing(doc)) == ("warning", {"scans-plausible": "warning"})
+        message = reason(doc, "scans-plausible")["message"]
+        assert en in message["en"]
+        assert vi in message["vi"]
+
+    def test_a_revoked_certification_gives_a_warning(self, world: World) -> None:
+        world.batch()
+        world.certify()
+        revoked = world.submit(CERTIFIER, ("certification.revoked.v1", {"certification": "cert-1",
+                                                                        "reason": "Issued in error."}))
+        doc = world.verify()
+        assert (doc["verdict"], failing(doc)) == ("warning", {"certification-valid": "warning"})
+        assert (doc["certifications"][0]["status"], doc["certifications"][0]["revoked_entry"]) == ("revoked", revoked)
+        assert revoked in {item["index"] for item in doc["evidence"]["entries"]}
+
+    def test_a_certification_expired_today_gives_a_warning(self, world: World) -> None:
+        world.batch()
+        world.certify()
+        doc = world.verify(today=date(2027, 11, 2))
+        assert (doc["verdict"], failing(doc)) == ("warning", {"certification-valid": "warning"})
+        assert "2027-11-02" in reason(doc, "certification-valid")["message"]["vi"]
+
+    def test_a_correction_of_another_entry_relied_on_gives_a_warning(self, world: World) -> None:
+        world.batch()
+        event = world.ship()
+        world.submit(PRODUCER, ("correction.v1", {"entry": event, "reason": "Shipped to the wrong shop."}))
+        doc = world.verify()
+        assert (doc["verdict"], failing(doc)) == ("warning", {"sources-not-corrected": "warning"})
+        assert [c["corrected_entry"] for c in doc["corrections"]] == [event]
+
+
+class TestInvalid:
+    """A batch whose claim, registration or serial does not hold is invalid."""
+
+    def test_a_right_suspended_later_from_before_production_makes_the_claim_invalid(self, world: World) -> None:
+        world.batch()
+        suspension = world.submit(ROOT, ("right.suspended.v1", {"right": RIGHT_ID, "effective_on": "2026-10-01",
+                                                                "reason": "Fruit from outside the area was sold."}))
+        doc = world.verify()
+        assert (doc["verdict"], failing(doc)) == ("invalid", {"claim-valid-at-production": "invalid"})
+        [claim] = doc["claims"]
+        assert claim["status"] == "suspended"
+        assert claim["right"]["changes"][0]["entry"] == suspension
+        message = reason(doc, "claim-valid-at-production")["message"]
+        assert "2026-10-01" in message["en"]
+        assert "2026-11-01" in message["en"]
+        assert "đình chỉ" in message["vi"]
+        assert "ngày sản xuất 2026-11-01" in message["vi"]
+        assert suspension in {item["index"] for item in doc["evidence"]["entries"]}
+
+    def test_a_gi_cancelled_from_before_production_makes_the_claim_invalid(self, world: World) -> None:
+        world.batch()
+        world.submit(ROOT, ("gi.cancelled.v1", {"gi": GI_ID, "effective_on": "2026-06-01", "reason": "Annulled."}))
+        doc = world.verify()
+        assert doc["verdict"] == "invalid"
+        assert doc["claims"][0]["status"] == "cancelled"
+
+    def test_a_mark_cancelled_from_before_production_makes_the_claim_invalid(self, world: World) -> None:
+        world.mark()
+        world.batch(claims=[{"type": "mark", "id": MARK_ID}])
+        world.submit(ROOT, ("mark.cancelled.v1", {"mark": MARK_ID, "effective_on": "2026-10-15",
+                                                  "reason": "Not used for five years."}))
+        doc = world.verify()
+        assert (doc["verdict"], failing(doc)) == ("invalid", {"claim-valid-at-production": "invalid"})
+        assert doc["claims"][0]["status"] == "cancelled"
+        assert "đã bị hủy ngày 2026-10-15" in reason(doc, "claim-valid-at-production")["message"]["vi"]
+
+    def test_a_corrected_batch_registration_is_invalid(self, world: World) -> None:
+        registered = world.batch()
+        correction = world.submit(PRODUCER, ("correction.v1", {"entry": registered, "reason": "Lot never made."}))
+        doc = world.verify()
+        assert (doc["verdict"], failing(doc)) == ("invalid", {"not-corrected": "invalid"})
+        assert doc["corrections"] == [{"entry": correction, "corrected_entry": registered, "replacement": None,
+                                       "issuer": PRODUCER, "reason": "Lot never made.", "retracted_by": None}]
+        assert "đính chính" in reason(doc, "not-corrected")["message"]["vi"]
+        check_offline(doc, world.log.verifier)
+
+    def test_a_retracted_correction_no_longer_counts(self, world: World) -> None:
+        registered = world.batch()
+        correction = world.submit(PRODUCER, ("correction.v1", {"entry": registered, "reason": "Mistake."}))
+        retraction = world.submit(PRODUCER, ("correction.v1", {"entry": correction, "reason": "It was right."}))
+        doc = world.verify()
+        assert doc["verdict"] == "authentic", failing(doc)
+        assert doc["corrections"][0]["retracted_by"] == {"entry": retraction, "reason": "It was right."}
+        assert {correction, retraction} <= {item["index"] for item in doc["evidence"]["entries"]}
+
+    def test_a_serial_never_issued_for_the_batch_is_invalid(self, world: World) -> None:
+        world.batch()
+        world.submit(PRODUCER, ("serials.issued.v1", {"gtin": GTIN, "lot": "L1", "count": 3}))
+        doc = world.verify(serial="S0000009")
+        assert (doc["verdict"], failing(doc)) == ("invalid", {"serial-issued": "invalid"})
+        assert "S0000009" in reason(doc, "serial-issued")["message"]["vi"]
+
+    def test_a_failed_certification_of_the_batch_is_invalid(self, world: World) -> None:
+        world.batch()
+        world.certify(result="fail")
+        doc = world.verify()
+        assert (doc["verdict"], failing(doc)) == ("invalid", {"certification-passed": "invalid"})
+
+    def test_invalid_outweighs_a_warning(self, world: World) -> None:
+        registered = world.batch()
+        world.submit(PRODUCER, ("batch.recalled.v1", {"gtin": GTIN, "lot": "L1", "reason": "Mislabelled."}))
+        world.submit(PRODUCER, ("correction.v1", {"entry": registered, "reason": "Lot never made."}))
+        doc = world.verify()
+        assert doc["verdict"] == "invalid"
+        assert failing(doc) == {"not-corrected": "invalid", "not-recalled": "warning"}
+
+
+class TestUnknown:
+    """A lot the registry does not know is unknown, with what it does know about the GTIN."""
+
+    def test_an_unregistered_lot_of_a_registered_product_is_unknown(self, world: World) -> None:
+        world.batch()
+        doc = world.verify("FAKE-1")
+        assert doc["verdict"] == "unknown"
+        assert failing(doc) == {"batch-registered": "unknown"}
+        assert reason(doc, "product-registered")["ok"]
+        assert (doc["batch"], doc["product"]["gtin"], doc["producer"]["id"]) == (None, GTIN, PRODUCER)
+        assert evidence_kinds(doc) == {"product.registered.v1", "organisation.registered.v1"}
+        check_offline(doc, world.log.verifier)
+
+    def test_an_unregistered_gtin_is_unknown(self, world: World) -> None:
+        doc = world.verify("L1", _gtin("0893000000001"))
+        assert doc["verdict"] == "unknown"
+        assert failing(doc) == {"batch-registered": "unknown", "product-registered": "unknown"}
+        assert (doc["product"], doc["evidence"]["entries"]) == (None, [])
+
+
+class TestEvidence:
+    """Evidence checks offline against the signed checkpoint, and tampering with it fails the check."""
+
+    @pytest.fixture
+    def doc(self, world: World) -> dict[str, Any]:
+        world.batch()
+        world.certify()
+        world.ship()
+        return world.verify()
+
+    def test_a_changed_entry_no_longer_hashes_to_its_hash(self, world: World, doc: dict[str, Any]) -> None:
+        tampered = copy.deepcopy(doc)
+        [item] = [i for i in tampered["evidence"]["entries"] if i["index"] == doc["batch"]["entry"]]
+        item["entry"]["statement"]["body"]["quantity"] = "100000"
+        with pytest.raises(ProofError):
+            check_offline(tampered, world.log.verifier)
+        with pytest.raises(ProofError):
+            check_evidence(tampered["evidence"], world.log.verifier)
+
+    def test_a_changed_entry_with_its_hash_rewritten_fails_the_proof(self, world: World,
+                                                                     doc: dict[str, Any]) -> None:
+        tampered = copy.deepcopy(doc)
+        item = tampered["evidence"]["entries"][-1]
+        item["entry"]["statement"]["body"]["reason" if "reason" in item["entry"]["statement"]["body"]
+                                            else "note"] = "forged"
+        forged = leaf_hash(canonical(item["entry"])).hex()
+        item["hash"] = item["proof"]["leaf_hash"] = forged
+        with pytest.raises(RootMismatchError):
+            check_offline(tampered, world.log.verifier)
+        with pytest.raises(RootMismatchError):
+            check_evidence(tampered["evidence"], world.log.verifier)
+
+    def test_a_checkpoint_signed_by_another_key_is_refused(self, world: World, doc: dict[str, Any]) -> None:
+        other = NoteSigner.generate("test.nguon/log").verifier
+        with pytest.raises(VerificationError):
+            check_offline(doc, other)
+        with pytest.raises(VerificationError):
+            check_evidence(doc["evidence"], other)
+
+    def test_malformed_evidence_is_a_proof_error(self, world: World, doc: dict[str, Any]) -> None:
+        tampered = copy.deepcopy(doc)
+        del tampered["evidence"]["entries"][0]["proof"]["hashes"]
+        with pytest.raises(ProofError):
+            check_evidence(tampered["evidence"], world.log.verifier)
+
+
+class TestScanStats:
+    """Scan statistics are counts."""
+
+    def test_refuses_a_negative_count(self) -> None:
+        with pytest.raises(ValueError, match="count is -1"):
+            ScanStats(count=-1, regions=0)
+
+
+_DAYS = st.dates(date(2024, 1, 1), date(2026, 12, 31)).map(date.isoformat)
+
+
+class _Changes:
+    """The one query right_active_on makes of State, answered from a list."""
+
+    def __init__(self, changes: list[dict[str, Any]]) -> None:
+        self.changes = changes
+
+    def find(self, _model: object, **_where: object) -> list[dict[str, Any]]:
+        return [dict(c) for c in self.changes]
+
+
+@given(start=_DAYS, end=st.none() | _DAYS, day=_DAYS,
+       changes=st.lists(st.tuples(st.sampled_from(["suspended", "reinstated", "revoked"]), _DAYS), max_size=4))
+def test_claim_status_agrees_with_the_rule_batches_are_registered_under(
+        start: str, end: str | None, day: str, changes: list[tuple[str, str]]) -> None:
+    rows = [{"action": a, "effective_on": d, "reason": "r", "entry": 10 + i, "right": "r1"}
+            for i, (a, d) in enumerate(changes)]
+    right = {"id": "r1", "holder": "p", "valid_from": start, "valid_until": end, "changes": rows}
+    claim = {"type": "gi", "id": "g", "names": {"vi": "g", "en": "g"}, "cancelled_on": None, "right": right}
+    status, _, _ = claim_status(claim, day)
+    assert (status == "valid") == right_active_on(_Changes(rows), right, day)  # type: ignore[arg-type]
