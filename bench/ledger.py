@@ -17,36 +17,36 @@ from pathlib import Path
 # Run as a script, Python puts bench/ first on sys.path, where this file's name would hide the ledger package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-import argparse  # noqa: E402 (after the sys.path fix above)
-import base64  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import random  # noqa: E402
-import sqlite3  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Iterator, Sequence  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import base64
+import json
+import os
+import platform
+import random
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey  # noqa: E402
-from pymerkle import SqliteTree  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
-from rich.table import Table  # noqa: E402
-from sqlmodel import SQLModel  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pymerkle import SqliteTree
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlmodel import SQLModel
 
-import ledger.tables  # noqa: E402
-from ledger.db import make_engine  # noqa: E402
-from ledger.errors import UnknownKeyError  # noqa: E402
-from ledger.log import Log  # noqa: E402
-from ledger.note import NoteSigner  # noqa: E402
-from ledger.signing import sign_statement, statement_key_id  # noqa: E402
-from ledger.sql import SqlStore  # noqa: E402
-from ledger.types import Signature, Statement, format_timestamp  # noqa: E402
+import ledger.tables
+from ledger.db import make_engine
+from ledger.errors import UnknownKeyError
+from ledger.log import Log
+from ledger.note import NoteSigner
+from ledger.signing import sign_statement, statement_key_id
+from ledger.sql import SqlStore
+from ledger.types import Signature, Statement, format_timestamp
 
 BATCH = 1_000
 SINGLE_APPENDS = 3_000
