@@ -16,6 +16,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/nguon db upgrade
+	$(BIN)/nguon demo --if-empty
 	$(BIN)/nguon serve
 
 lint: install

@@ -1,7 +1,10 @@
 """The `nguon` command line."""
 
+import json
+import os
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +12,7 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 from sqlalchemy import Engine
 
 from api.digital_link import DigitalLink, DigitalLinkError, normalise_gtin
@@ -23,9 +27,13 @@ from ledger.log import Log
 from ledger.migrate import upgrade
 from ledger.sql import SqlStore
 from registry.custody import Custody, load_secret
+from registry.demo import load_demo, scenarios, serialised
 from registry.errors import DomainError
 from registry.replay import ReplayError, projection_digest, replay
 from registry.service import Registry
+from registry.state import State
+from registry.tables import RegSerial
+from registry.verdict import verify_batch
 
 app = typer.Typer(help="Nguồn: a traceability and geographical-indication registry.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -109,6 +117,74 @@ def bootstrap(organisation: Annotated[str, typer.Option("--id", help="Id of the 
     finally:
         engine.dispose()
     typer.echo(token)
+
+
+DEMO_TOKENS = "demo-tokens.json"
+
+
+def _write_tokens(path: Path, tokens: dict[str, str]) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(tokens, f, indent=2, ensure_ascii=False)
+
+
+def _demo_urls(registry: Registry, engine: Engine, base: str) -> list[tuple[str, str, str]]:
+    """(verdict, what, URL) for every demo scenario batch, and for one serialised item."""
+    keys = [key for batch_keys in scenarios().values() for key in batch_keys]
+    links = [DigitalLink(k.gtin, k.lot) for k in dict.fromkeys(keys)]
+    # A code a counterfeiter might print: a real product, a lot never registered.
+    links.append(DigitalLink(keys[0].gtin, "FAKE-0001"))
+    with SqlStore(engine).read() as view:
+        connection = view.connection  # type: ignore[attr-defined]
+        item = serialised()
+        if item is not None:
+            first = State(connection).find(RegSerial, gtin=item.gtin, lot=item.lot)[:1]
+            links += [DigitalLink(item.gtin, item.lot, row["serial"]) for row in first]
+        rows = []
+        for link in links:
+            document = verify_batch(view, registry.log, connection, link.gtin14, link.lot, serial=link.serial,
+                                    today=datetime.now(UTC).date())
+            name = (document["product"] or {}).get("names", {}).get("vi", link.gtin14)
+            rows.append((document["verdict"], f"{name} — {link.element_string()}", link.uri(base)))
+    order = {"authentic": 0, "warning": 1, "invalid": 2, "unknown": 3}
+    return sorted(rows, key=lambda row: order[row[0]])
+
+
+@app.command("demo")
+def demo(database: DatabaseOption = None,
+         if_empty: Annotated[bool, typer.Option("--if-empty", help="Load only into an empty log; "
+                                                "otherwise just list the demo URLs.")] = False) -> None:
+    """Load the demo registry into an empty database, write demo API tokens to NGUON_DATA_DIR/demo-tokens.json,
+    and print the URL of a demo product for each verdict."""
+    settings = get_settings()
+    registry, engine = _registry(database)
+    try:
+        with SqlStore(engine).read() as view:
+            size = view.head().size
+        if size == 0:
+            summary = load_demo(registry)
+            tokens = {}
+            with engine.begin() as connection:
+                for organisation in summary.organisations:
+                    tokens[organisation] = create_token(connection, organisation, "demo")
+            _write_tokens(settings.data_dir / DEMO_TOKENS, tokens)
+            err.print(f"demo loaded: {summary.entries} entries; API tokens in {settings.data_dir / DEMO_TOKENS}")
+        elif not if_empty:
+            err.print(f"[red]the log already holds {size} entries; the demo loads into an empty registry[/red]")
+            raise typer.Exit(1)
+        else:
+            err.print(f"the log already holds {size} entries; the demo was not loaded again")
+        table = Table(title=f"Demo products on {settings.public_url}")
+        for column in ("verdict", "product", "URL"):
+            table.add_column(column)
+        for verdict, what, url in _demo_urls(registry, engine, settings.public_url):
+            table.add_row(verdict, what, url)
+        Console(width=200).print(table)
+    except DomainError as exc:
+        err.print(f"[red]{exc.en}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
 
 
 @app.command("qr")

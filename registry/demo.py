@@ -184,7 +184,7 @@ def load_demo(registry: Registry) -> DemoSummary:
                 batches.append(BatchKey(body["gtin"], body["lot"]))
 
     def scenario(name: str) -> tuple[BatchKey, ...]:
-        return tuple(BatchKey(resolve(f"gtin:{product}"), lot) for product, lot in timeline["scenarios"][name])
+        return scenarios()[name]
 
     return DemoSummary(
         organisations=tuple(org["id"] for org in organisations), gis=tuple(gis), marks=tuple(marks),
@@ -192,3 +192,22 @@ def load_demo(registry: Registry) -> DemoSummary:
         transformed=scenario("transformed"), recalled=scenario("recalled"),
         suspended_right=scenario("suspended_right"), no_claim=scenario("no_claim"), entries=_log_size(registry),
     )
+
+
+def scenarios() -> dict[str, tuple[BatchKey, ...]]:
+    """The demo's batches by the scenario they show, read from the data (no database needed)."""
+    timeline = _data("timeline.json")
+    resolve = _Resolver(timeline["gtins"], timeline["communes"])
+    return {name: tuple(BatchKey(resolve(f"gtin:{product}"), lot) for product, lot in keys)
+            for name, keys in timeline["scenarios"].items()}
+
+
+def serialised() -> BatchKey | None:
+    """The demo batch whose items carry serials, if any."""
+    timeline = _data("timeline.json")
+    resolve = _Resolver(timeline["gtins"], timeline["communes"])
+    for step in timeline["steps"]:
+        for kind, body in step["drafts"]:
+            if kind == "serials.issued.v1":
+                return BatchKey(resolve(body["gtin"]), body["lot"])
+    return None
