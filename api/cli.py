@@ -2,18 +2,21 @@
 
 import json
 import os
+import sqlite3
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
+import psycopg
 import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from api.digital_link import DigitalLink, DigitalLinkError, normalise_gtin
 from api.qr import qr_png, qr_svg
@@ -35,7 +38,8 @@ from registry.state import State
 from registry.tables import RegSerial
 from registry.verdict import verify_batch
 
-app = typer.Typer(help="Nguồn: a traceability and geographical-indication registry.", no_args_is_help=True)
+app = typer.Typer(help="Nguồn: a traceability and geographical-indication registry.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 log_app = typer.Typer(help="The append-only log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -261,3 +265,14 @@ def log_audit(database: DatabaseOption = None) -> None:
     finally:
         engine.dispose()
     typer.echo(f"audit clean: {report.size} entries, {report.checkpoints} checkpoints, root {report.root.hex()}")
+
+
+def main() -> None:
+    """Entry point of the `nguon` script: database trouble becomes one clear line, not a traceback."""
+    try:
+        app(standalone_mode=True)
+    except (DBAPIError, sqlite3.Error, psycopg.Error) as exc:
+        cause = exc.orig if isinstance(exc, DBAPIError) else exc
+        err.print(f"[red]the database could not be used[/red]: {cause}. Is NGUON_DATABASE_URL right, and "
+                  "has `nguon db upgrade` been run?")
+        raise SystemExit(3) from exc

@@ -21,6 +21,7 @@ from ledger.encoding import canonical, parse
 from ledger.errors import EncodingError, InvalidValueError, ProofError, RootMismatchError, StoreError
 from ledger.hashing import leaf_hash
 from ledger.log import Log
+from ledger.merkle import NodeId, inclusion_nodes
 from ledger.note import NoteVerifier
 from ledger.proof import InclusionProof
 from ledger.store import ReadView
@@ -258,6 +259,17 @@ def _runs(indices: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
+def inclusion_proofs(view: ReadView, log: Log, indices: Iterable[int], size: int) -> dict[int, InclusionProof]:
+    """`Log.inclusion` of many entries in the tree of `size` entries, reading all their nodes in one query."""
+    root = log.root_at(view, size)
+    plans = {i: inclusion_nodes(i, size) for i in sorted(set(indices))}
+    keys = [k for i, plan in plans.items() for k in (NodeId(0, i).key, *(n.key for n in plan.ids))]
+    stored = dict(zip(keys, view.node_hashes(keys), strict=True))
+    return {i: InclusionProof(i, size, stored[NodeId(0, i).key], root,
+                              tuple(plan.rehash([stored[n.key] for n in plan.ids])))
+            for i, plan in plans.items()}
+
+
 def prove(view: ReadView, log: Log, indices: Iterable[int]) -> tuple[Doc, dict[int, Any]]:
     """Evidence for `indices` against the latest signed checkpoint, and the parsed entries by index.
 
@@ -265,14 +277,18 @@ def prove(view: ReadView, log: Log, indices: Iterable[int]) -> tuple[Doc, dict[i
     entries and tree disagree (run `nguon audit`).
     """
     latest = log.checkpoint(view)
+    wanted = sorted(set(indices))
+    if wanted and wanted[-1] >= latest.size:
+        raise StoreError(f"entry {wanted[-1]} is beyond the latest checkpoint's tree of size {latest.size}")
+    proofs = inclusion_proofs(view, log, wanted, latest.size)
     items: list[Doc] = []
     parsed: dict[int, Any] = {}
-    for start, stop in _runs(sorted(set(indices))):
-        stored = view.entries(start, stop) if stop <= latest.size else []
+    for start, stop in _runs(wanted):
+        stored = view.entries(start, stop)
         if [e.index for e in stored] != list(range(start, stop)):
-            raise StoreError(f"entries {start} to {stop - 1} are not all in the tree of size {latest.size}")
+            raise StoreError(f"entries {start} to {stop - 1} are not all stored")
         for e in stored:
-            proof = log.inclusion(view, e.index, latest.size)
+            proof = proofs[e.index]
             if proof.leaf_hash != e.hash:
                 raise StoreError(f"entry {e.index} has hash {e.hash.hex()}; the tree holds {proof.leaf_hash.hex()}")
             proof.verify()

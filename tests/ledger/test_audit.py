@@ -30,7 +30,7 @@ ORIGIN = "test.nguon/log"
 BATCHES = (1, 1, 40, 1, 100, 3, 1, 60, 1, 90, 2)
 SIZE = sum(BATCHES)  # 300
 CHECKPOINT_SIZES = [sum(BATCHES[: i + 1]) for i in range(len(BATCHES))]  # 1, 2, 42, 43, 143, 146, 147, 207, ...
-K = 150  # the entry most tamper cases hit: in the middle of the log and of the 100-entry batch before it
+K = 150  # the entry most tamper cases hit: mid-log, inside the append of entries 147..206
 
 
 @pytest.fixture
