@@ -39,6 +39,11 @@ def create_app(settings: Settings) -> FastAPI:
     problems.install(app)
     for router in (log.router, writes.router, imports.router, codes.router, reads.router, resolver.router):
         app.include_router(router)
+    @app.get("/api/v1/health", tags=["operations"])
+    def health() -> dict[str, str]:
+        """Liveness: answers without touching the database."""
+        return {"status": "ok"}
+
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],

@@ -109,7 +109,7 @@ def claim_status(claim: Doc, day: str) -> tuple[str, str, str]:
     cancelled = claim["cancelled_on"]
     if cancelled is not None and cancelled <= day:
         return ("cancelled", f"it was cancelled on {cancelled}, on or before the production date {day}{need_en}",
-                f"{kind_vi} đã bị hủy ngày {cancelled}, không muộn hơn ngày sản xuất {day}{need_vi}")
+                f"đã bị hủy ngày {cancelled}, không muộn hơn ngày sản xuất {day}{need_vi}")
     if not gi and not claim["valid_from"] <= day <= claim["valid_until"]:
         en, vi = _window(claim["valid_from"], claim["valid_until"])
         return ("not-in-force", f"the mark is valid {en}, which does not cover the production date {day}{need_en}",
@@ -187,8 +187,8 @@ def _check_recalls(checks: _Checks, record: Record, batch: Doc) -> None:
                        "không lô đầu vào nào được phép bị thu hồi")
         else:
             checks.add("inputs-not-recalled", True, "warning",
-                       f"None of the {len(record.inputs)} input batches has been recalled",
-                       f"Không lô nào trong {len(record.inputs)} lô đầu vào bị thu hồi")
+                       f"No input batch has been recalled ({len(record.inputs)} checked)",
+                       f"Không lô đầu vào nào bị thu hồi (đã kiểm tra {len(record.inputs)} lô)")
 
 
 def _check_certifications(checks: _Checks, record: Record, today: str) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from registry.errors import DomainError
-from registry.service import Registry
+from registry.service import Draft, Registry
 from registry.tables import RegKey, RegOrganisation
 from tests.registry.conftest import (
     ROOT,
@@ -26,7 +26,7 @@ from tests.registry.conftest import (
 
 
 def root_registration(key: OwnKey, org_id: str = ROOT, roles: tuple[str, ...] = ("authority",),
-                      keys: list[OwnKey] | None = None) -> tuple[str, dict[str, object]]:
+                      keys: list[OwnKey] | None = None) -> Draft:
     registered = [{"public_key": k.public_key} for k in (keys if keys is not None else [key])]
     return make_organisation(org_id, roles, keys=registered)
 

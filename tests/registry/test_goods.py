@@ -2,10 +2,9 @@
 
 import pytest
 
-from registry.service import Registry
+from registry.service import Draft, Registry
 from registry.tables import RegBatch, RegBatchClaim, RegBatchInput, RegEvent, RegProduct, RegRight, RegSerial
 from tests.registry.conftest import (
-    ASSOCIATION,
     COMMUNE,
     GI,
     GI_CLAIM,
@@ -82,6 +81,10 @@ class TestBatchRegistered:
         assert (batch["producer"], batch["quantity"], batch["used"], batch["serials"], batch["origin_code"],
                 batch["origin_version"], batch["recalled_entry"], batch["entry"]) == (
             producer, "12.5", "0", 0, "9877", "2025-07", None, receipt.index)
+
+    def test_refuses_an_issuer_that_is_not_a_producer(self, registry: Registry, producer: str,
+                                                      association: str) -> None:
+        refused(registry, association, [make_batch()], "role-not-allowed")
 
     def test_refuses_an_unknown_product(self, registry: Registry, producer: str) -> None:
         refused(registry, producer, [make_batch(gtin=OTHER_GTIN)], "unknown-product")
@@ -249,7 +252,7 @@ class TestMassBalance:
                                       make_batch(lot="RAW", quantity="100", produced_on="2026-10-01")])
         return "RAW"
 
-    def output(self, lot: str, *inputs: dict[str, str], produced_on: str = "2026-11-01") -> tuple[str, dict]:
+    def output(self, lot: str, *inputs: dict[str, str], produced_on: str = "2026-11-01") -> Draft:
         return make_batch(gtin=OTHER_GTIN, unit="KGM", lot=lot, quantity="10", produced_on=produced_on,
                           inputs=list(inputs))
 
@@ -453,7 +456,3 @@ class TestSerialsIssued:
                                       make_batch(gtin=OTHER_GTIN, unit="KGM", lot="K", quantity="2.5")])
         registry.submit_as(producer, [make_serials(gtin=OTHER_GTIN, lot="K", count=2)])
         refused(registry, producer, [make_serials(gtin=OTHER_GTIN, lot="K", count=1)], "serials-exceed-quantity")
-
-
-def test_association_is_not_a_producer(registry: Registry, association: str) -> None:
-    refused(registry, ASSOCIATION, [make_batch()], "role-not-allowed")

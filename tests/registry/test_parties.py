@@ -259,6 +259,8 @@ class TestStatementChecks:
         assert "colour: Extra inputs are not permitted" in error.en
 
     def test_a_refusal_anywhere_in_a_batch_appends_none_of_it(self, registry: Registry, producer: str) -> None:
+        size = log_size(registry)
         refused(registry, producer, [make_batch(lot="L1"), make_batch(lot="L2"), make_batch(lot="L1")],
                 "duplicate-lot")
-        assert [r.index for r in registry.submit_as(producer, [make_batch(lot="L1")])] == [log_size(registry) - 1]
+        [receipt] = registry.submit_as(producer, [make_batch(lot="L1")])
+        assert receipt.index == size

@@ -1,9 +1,11 @@
 """Statement bodies: strict pydantic models that refuse unknown fields and check their own shape."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from registry.kinds import KINDS
 from registry.schemas import (
@@ -30,10 +32,10 @@ from tests.registry.conftest import (
 )
 
 
-def errors(model: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
+def errors(model: type[BaseModel], body: Mapping[str, Any]) -> list[ErrorDetails]:
     with pytest.raises(ValidationError) as caught:
         model.model_validate(body)
-    return caught.value.errors()  # type: ignore[no-any-return]
+    return caught.value.errors()
 
 
 class TestFactories:

@@ -20,7 +20,7 @@ from ledger.note import NoteSigner, NoteVerifier
 from ledger.proof import InclusionProof
 from ledger.sql import SqlStore, SqlView
 from registry.custody import Custody
-from registry.evidence import check_evidence
+from registry.evidence import check_evidence, inclusion_proofs
 from registry.handlers.indications import right_active_on
 from registry.service import Registry
 from registry.values import gtin_check_digit
@@ -235,6 +235,17 @@ class TestAuthentic:
         source = world.verify("L1")
         assert [(o["gtin"], o["lot"], o["quantity"]) for o in source["outputs"]] == [(CANDIED, "M1", "30")]
         check_offline(made, world.log.verifier)
+
+    def test_lists_at_most_a_hundred_outputs_and_says_so(self, world: World) -> None:
+        world.batch(quantity="500")
+        world.ship(to=PROCESSOR)
+        world.submit(PROCESSOR, *[("batch.registered.v1", {
+            "gtin": CANDIED, "lot": f"M{i}", "quantity": "1", "unit": "H87", "produced_on": "2026-11-22",
+            "origin": {"code": COMMUNE["code"], "version": COMMUNE["version"]},
+            "inputs": [{"gtin": GTIN, "lot": "L1", "quantity": "2"}]}) for i in range(101)])
+        doc = world.verify()
+        assert (len(doc["outputs"]), doc["outputs_truncated"]) == (100, True)
+        check_offline(doc, world.log.verifier)
 
     def test_a_right_revoked_after_production_leaves_the_claim_valid(self, world: World) -> None:
         world.batch()
@@ -473,6 +484,19 @@ class TestEvidence:
         del tampered["evidence"]["entries"][0]["proof"]["hashes"]
         with pytest.raises(ProofError):
             check_evidence(tampered["evidence"], world.log.verifier)
+
+
+class TestInclusionProofs:
+    """Proofs built together are the proofs Log.inclusion builds one by one."""
+
+    def test_equal_log_inclusion_at_the_head_and_at_an_older_size(self, world: World) -> None:
+        world.batch()
+        world.ship()
+        with world.log.store.read() as view:
+            size = view.head().size
+            for at in (size, size - 3):
+                proofs = inclusion_proofs(view, world.log, range(at), at)
+                assert [proofs[i] for i in range(at)] == [world.log.inclusion(view, i, at) for i in range(at)]
 
 
 class TestScanStats:
