@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import problems
 from api.deps import Services
 from api.limits import BodyLimit
+from api.ratelimit import RateLimit
 from api.routes import codes, imports, log, reads, resolver, writes
 from ledger.config import Settings, get_settings
 from ledger.db import make_engine
@@ -44,6 +45,8 @@ def create_app(settings: Settings) -> FastAPI:
         """Liveness: answers without touching the database."""
         return {"status": "ok"}
 
+    if settings.rate_limit:
+        app.add_middleware(RateLimit, limit=settings.rate_limit)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],

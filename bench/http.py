@@ -122,7 +122,8 @@ def run(entries: int, seconds: int, connections: int, workers: int) -> dict[str,
         port = _port()
         base = f"http://127.0.0.1:{port}"
         env = {**os.environ, "NGUON_DATABASE_URL": url, "NGUON_DATA_DIR": str(data_dir), "NGUON_PUBLIC_URL": base,
-               "NGUON_LOG_ORIGIN": "bench.nguon/log", "NGUON_SECRET_KEY": "bench-http-secret"}
+               "NGUON_LOG_ORIGIN": "bench.nguon/log", "NGUON_SECRET_KEY": "bench-http-secret",
+               "NGUON_RATE_LIMIT": ""}  # measure the server, not the per-client limit
         server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:app_from_environment", "--factory",
                                    "--port", str(port), "--workers", str(workers), "--log-level", "warning",
                                    "--no-access-log"], env=env)

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     """Requests with larger bodies get 413; CSV imports may use `max_import_bytes`."""
     max_import_bytes: int = 16_777_216
+    rate_limit: str = "600/minute"
+    """Public GET requests allowed per client address (a `limits` expression); "" turns the limit off."""
     cors_origins: list[str] = []
     """Origins allowed by CORS; none by default."""
     secret_key: SecretStr | None = None

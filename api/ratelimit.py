@@ -1,0 +1,49 @@
+"""Per-client rate limits on the public endpoints (the `limits` package, moving window, in memory).
+
+Writes are limited by their tokens' organisations' own discipline and the write lock; reads, the resolver
+and the log are public, so each client address gets `rate_limit` requests (default 600 per minute) and
+then a 429 problem with Retry-After. With several API processes each keeps its own window.
+"""
+
+import json
+import math
+import time
+
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.problems import PROBLEM_BASE, PROBLEM_JSON
+
+PUBLIC_PREFIXES = ("/01/", "/api/v1/", "/.well-known/")
+
+
+class RateLimit:
+    """ASGI middleware: `limit` (e.g. "600/minute") per client address on GET requests to public paths."""
+
+    def __init__(self, app: ASGIApp, limit: str) -> None:
+        self.app = app
+        self.item = parse(limit)
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(PUBLIC_PREFIXES) \
+                or scope["path"] == "/api/v1/health":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        key = client[0] if client else "unknown"
+        if self.limiter.hit(self.item, key):
+            await self.app(scope, receive, send)
+            return
+        reset = self.limiter.get_window_stats(self.item, key).reset_time
+        retry = max(1, math.ceil(reset - time.time()))
+        en = f"too many requests from this client: at most {self.item}; retry in {retry} s"
+        vi = f"quá nhiều yêu cầu từ máy khách này: tối đa {self.item}; thử lại sau {retry} giây"
+        body = json.dumps({"type": PROBLEM_BASE + "rate-limited", "title": "Too many requests", "status": 429,
+                           "detail": en, "code": "rate-limited", "message": {"vi": vi, "en": en}}).encode()
+        await send({"type": "http.response.start", "status": 429,
+                    "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"retry-after", str(retry).encode()),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
