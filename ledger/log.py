@@ -54,6 +54,11 @@ def _fetch(view: ReadView, ids: Sequence[NodeId], known: dict[NodeId, Hash]) -> 
     return [known[n] for n in ids]
 
 
+def _check_batch_size(items: Sequence[object]) -> None:
+    if not 0 < len(items) <= MAX_BATCH:
+        raise StoreError(f"a batch holds 1 to {MAX_BATCH} statements, got {len(items)}")
+
+
 class Log:
     """One append-only log in a store, signing checkpoints with `signer` (whose name is the origin)."""
 
@@ -76,6 +81,7 @@ class Log:
         Raises UnknownKeyError or SignatureError (nothing appended) when a signature does not verify,
         HeadMismatchError when the stored tree disagrees with the stored head.
         """
+        _check_batch_size(items)
         for statement, signature in items:
             verify_with_lookup(statement, signature, lookup)
         with self.store.write() as txn:
@@ -83,8 +89,7 @@ class Log:
 
     def append_verified(self, txn: WriteTxn, items: Sequence[tuple[Statement, Signature]]) -> list[Receipt]:
         """Append statements whose signatures the caller has verified, inside the caller's transaction."""
-        if not 0 < len(items) <= MAX_BATCH:
-            raise StoreError(f"a batch holds 1 to {MAX_BATCH} statements, got {len(items)}")
+        _check_batch_size(items)
         head = txn.head()
         compact = load_range(txn, head)
         known: dict[NodeId, Hash] = dict(zip(range_nodes(0, head.size), compact.hashes, strict=True))

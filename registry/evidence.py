@@ -25,6 +25,7 @@ from ledger.merkle import NodeId, inclusion_nodes
 from ledger.note import NoteVerifier
 from ledger.proof import InclusionProof
 from ledger.store import ReadView
+from registry.handlers.indications import in_area
 from registry.state import Row, State, table_of
 from registry.tables import (
     RegBatch,
@@ -34,7 +35,7 @@ from registry.tables import (
     RegCorrection,
     RegEvent,
     RegGi,
-    RegGiArea,
+    RegHistory,
     RegMark,
     RegOrganisation,
     RegProduct,
@@ -95,9 +96,16 @@ class _Reader:
     def rely(self, *indices: int | None) -> None:
         self.indices.update(i for i in indices if i is not None)
 
+    def history(self, subject_type: str, subject_id: str) -> list[Doc]:
+        """Later changes of a registered subject; the verdict relies on them too."""
+        rows = self.state.find(RegHistory, subject_type=subject_type, subject_id=subject_id)
+        self.rely(*(r["entry"] for r in rows))
+        return [{"entry": r["entry"], "action": r["action"]} for r in rows]
+
     def org(self, org_id: str) -> Doc:
         row = _exists(self.state.get(RegOrganisation, id=org_id), f"organisation {org_id}")
         self.rely(row["entry"])
+        self.history("organisation", org_id)
         return {"id": org_id, "names": names(row)}
 
     def producer(self, org_id: str) -> Doc | None:
@@ -107,7 +115,8 @@ class _Reader:
         self.rely(row["entry"])
         commune = None if row["commune_code"] is None else {"code": row["commune_code"],
                                                             "version": row["commune_version"]}
-        return {"id": org_id, "names": names(row), "commune": commune, "entry": row["entry"]}
+        return {"id": org_id, "names": names(row), "commune": commune, "entry": row["entry"],
+                "history": self.history("organisation", org_id)}
 
     def product(self, gtin: str) -> Doc | None:
         row = self.state.get(RegProduct, gtin=gtin)
@@ -140,26 +149,34 @@ class _Reader:
         if claim["subject_type"] == "gi":
             gi = _exists(self.state.get(RegGi, id=subject_id), f"GI {subject_id}")
             self.rely(gi["entry"])
+            changes_of_gi = self.history("gi", subject_id)
             return {"type": "gi", "id": subject_id, "names": names(gi), "certificate": gi["certificate"],
                     "application": gi["application"], "status": None, "right": right_doc, "product": gi["product"],
                     "specification": gi["specification"], "manager": self.org(gi["manager"]),
-                    "granted_on": gi["granted_on"], "cancelled_on": gi["cancelled_on"], "entry": gi["entry"]}
+                    "granted_on": gi["granted_on"], "cancelled_on": gi["cancelled_on"], "entry": gi["entry"],
+                    "history": changes_of_gi}
         mark = _exists(self.state.get(RegMark, id=subject_id), f"mark {subject_id}")
         self.rely(mark["entry"])
+        changes_of_mark = self.history("mark", subject_id)
         return {"type": "mark", "id": subject_id, "names": names(mark), "certificate": mark["certificate"],
                 "application": mark["application"], "status": None, "right": right_doc, "mark_type": mark["type"],
                 "goods": mark["goods"], "nice_classes": [int(c) for c in mark["nice_classes"].split(",")],
                 "owner": self.org(mark["owner"]), "valid_from": mark["valid_from"],
-                "valid_until": mark["valid_until"], "cancelled_on": mark["cancelled_on"], "entry": mark["entry"]}
+                "valid_until": mark["valid_until"], "cancelled_on": mark["cancelled_on"], "entry": mark["entry"],
+                "history": changes_of_mark}
 
     def origin(self, batch: Row, claims: list[Doc]) -> Doc:
         origin: Doc = {"code": batch["origin_code"], "version": batch["origin_version"], "name": None, "areas": []}
         for claim in claims:
             if claim["type"] != "gi":
                 continue
-            area = self.state.get(RegGiArea, gi=claim["id"], commune_code=batch["origin_code"],
-                                  commune_version=batch["origin_version"])
-            origin["areas"].append({"gi": claim["id"], "inside": area is not None,
+            code, version = batch["origin_code"], batch["origin_version"]
+            area = in_area(self.state, claim["id"], code, version, at_entry=batch["entry"])
+            now = in_area(self.state, claim["id"], code, version)
+            for row in (area, now):
+                if row is not None:
+                    self.rely(row["added_entry"], row["removed_entry"])
+            origin["areas"].append({"gi": claim["id"], "inside": area is not None, "inside_now": now is not None,
                                     "stage": None if area is None else area["stage"]})
             if area is not None and area["commune_name"]:
                 origin["name"] = area["commune_name"]

@@ -61,15 +61,15 @@ class State:
         finally:
             cursor.close()
 
-    def _where(self, names: tuple[str, ...]) -> str:
-        return " AND ".join(f"{_q(n)} = {self._mark}" for n in names)
+    def _where(self, names: tuple[str, ...], nulls: frozenset[str] = frozenset()) -> str:
+        return " AND ".join(f"{_q(n)} IS NULL" if n in nulls else f"{_q(n)} = {self._mark}" for n in names)
 
-    def _select(self, model: type[SQLModel], names: tuple[str, ...]) -> str:
-        key = ("select", model, names)
+    def _select(self, model: type[SQLModel], names: tuple[str, ...], nulls: frozenset[str] = frozenset()) -> str:
+        key = ("select", model, names, nulls)
         if key not in self._sql:
             cols = ", ".join(_q(c) for c in _columns(model))
             order = ", ".join(_q(c) for c in _primary_key(model))
-            where = f" WHERE {self._where(names)}" if names else ""
+            where = f" WHERE {self._where(names, nulls)}" if names else ""
             self._sql[key] = f"SELECT {cols} FROM {table_of(model).name}{where} ORDER BY {order}"
         return self._sql[key]
 
@@ -87,10 +87,11 @@ class State:
         return None if cached is None else dict(cached)
 
     def find(self, model: type[SQLModel], **where: Any) -> list[Row]:
-        """Rows whose columns equal the given values, in primary-key order."""
+        """Rows whose columns equal the given values (None: IS NULL), in primary-key order."""
         names = tuple(where)
+        nulls = frozenset(n for n in names if where[n] is None)
         columns = _columns(model)
-        rows = self._run(self._select(model, names), tuple(where[n] for n in names))
+        rows = self._run(self._select(model, names, nulls), tuple(where[n] for n in names if n not in nulls))
         return [dict(zip(columns, r, strict=True)) for r in rows]
 
     def _insert_sql(self, model: type[SQLModel]) -> str:

@@ -53,12 +53,17 @@ class RegGi(SQLModel, table=True):
 
 
 class RegGiArea(SQLModel, table=True):
+    """A commune of a GI's area from the entry that added it until the entry that removed it (an amendment),
+    so that an origin can be judged against the area in force when its batch was registered."""
+
     __tablename__ = "reg_gi_areas"
     gi: str = Field(primary_key=True)
     commune_code: str = Field(primary_key=True)
     commune_version: str = Field(primary_key=True)
+    added_entry: int = Field(primary_key=True)
     commune_name: str | None = None
     stage: str | None = None
+    removed_entry: int | None = None
 
 
 class RegMark(SQLModel, table=True):
@@ -177,10 +182,12 @@ class RegEvent(SQLModel, table=True):
 
 class RegCertification(SQLModel, table=True):
     __tablename__ = "reg_certifications"
+    __table_args__ = (Index("ix_reg_certifications_subject", "subject_gtin", "subject_lot"),
+                      Index("ix_reg_certifications_subject_org", "subject_org"))
     id: str = Field(primary_key=True)
     certifier: str
     subject_type: str
-    subject_gtin: str | None = Field(default=None, index=True)
+    subject_gtin: str | None = None
     subject_lot: str | None = None
     subject_org: str | None = None
     scheme: str
@@ -200,6 +207,18 @@ class RegSerial(SQLModel, table=True):
     entry: int
 
 
+class RegHistory(SQLModel, table=True):
+    """Entries that changed an organisation, GI or mark after its registration (update, amendment, change of
+    manager, renewal, cancellation): what a verdict relying on that subject must also prove."""
+
+    __tablename__ = "reg_history"
+    __table_args__ = (Index("ix_reg_history_subject", "subject_type", "subject_id"),)
+    entry: int = Field(primary_key=True)
+    subject_type: str
+    subject_id: str
+    action: str
+
+
 class RegCorrection(SQLModel, table=True):
     __tablename__ = "reg_corrections"
     entry: int = Field(primary_key=True)
@@ -211,7 +230,8 @@ class RegCorrection(SQLModel, table=True):
 
 PROJECTIONS: tuple[type[SQLModel], ...] = (
     RegOrganisation, RegKey, RegNonce, RegGi, RegGiArea, RegMark, RegMarkUser, RegRight, RegRightChange,
-    RegProduct, RegBatch, RegBatchClaim, RegBatchInput, RegEvent, RegCertification, RegSerial, RegCorrection,
+    RegProduct, RegBatch, RegBatchClaim, RegBatchInput, RegEvent, RegCertification, RegSerial, RegHistory,
+    RegCorrection,
 )
 """Every projection table, in the order replay digests them."""
 

@@ -152,7 +152,11 @@ def _check_claims(checks: _Checks, record: Record, day: str) -> None:
     origin = record.origin or {}
     for area in origin.get("areas", []):
         where = f"{origin['code']} ({origin['version']})"
-        if area["inside"]:
+        if not area["inside"]:
+            checks.add("origin-in-area", False, "invalid",
+                       f"Origin commune {where} was not in the area of GI {area['gi']} when the batch was registered",
+                       f"Xã xuất xứ {where} không nằm trong vùng của chỉ dẫn địa lý {area['gi']} khi lô được đăng ký")
+        elif area["inside_now"]:
             stage = "" if area["stage"] is None else f" ({area['stage']})"
             checks.add("origin-in-area", True, "warning", f"Origin commune {where} lies in the area of GI {area['gi']}"
                        f"{stage}", f"Xã xuất xứ {where} nằm trong vùng của chỉ dẫn địa lý {area['gi']}{stage}")

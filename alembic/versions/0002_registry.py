@@ -76,7 +76,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("reg_certifications", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_reg_certifications_subject_gtin"), ["subject_gtin"], unique=False)
+        batch_op.create_index("ix_reg_certifications_subject", ["subject_gtin", "subject_lot"], unique=False)
+        batch_op.create_index("ix_reg_certifications_subject_org", ["subject_org"], unique=False)
 
     op.create_table(
         "reg_corrections",
@@ -126,10 +127,22 @@ def upgrade() -> None:
         sa.Column("gi", sa.String(), nullable=False),
         sa.Column("commune_code", sa.String(), nullable=False),
         sa.Column("commune_version", sa.String(), nullable=False),
+        sa.Column("added_entry", sa.Integer(), nullable=False),
         sa.Column("commune_name", sa.String(), nullable=True),
         sa.Column("stage", sa.String(), nullable=True),
-        sa.PrimaryKeyConstraint("gi", "commune_code", "commune_version"),
+        sa.Column("removed_entry", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("gi", "commune_code", "commune_version", "added_entry"),
     )
+    op.create_table(
+        "reg_history",
+        sa.Column("entry", sa.Integer(), nullable=False),
+        sa.Column("subject_type", sa.String(), nullable=False),
+        sa.Column("subject_id", sa.String(), nullable=False),
+        sa.Column("action", sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint("entry"),
+    )
+    with op.batch_alter_table("reg_history", schema=None) as batch_op:
+        batch_op.create_index("ix_reg_history_subject", ["subject_type", "subject_id"], unique=False)
     op.create_table(
         "reg_gis",
         sa.Column("id", sa.String(), nullable=False),
@@ -282,6 +295,10 @@ def downgrade() -> None:
     op.drop_table("reg_keys")
     op.drop_table("reg_gis")
     op.drop_table("reg_gi_areas")
+    with op.batch_alter_table("reg_history", schema=None) as batch_op:
+        batch_op.drop_index("ix_reg_history_subject")
+
+    op.drop_table("reg_history")
     with op.batch_alter_table("reg_events", schema=None) as batch_op:
         batch_op.drop_index("ix_reg_events_batch")
 
@@ -295,7 +312,8 @@ def downgrade() -> None:
 
     op.drop_table("reg_corrections")
     with op.batch_alter_table("reg_certifications", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_reg_certifications_subject_gtin"))
+        batch_op.drop_index("ix_reg_certifications_subject_org")
+        batch_op.drop_index("ix_reg_certifications_subject")
 
     op.drop_table("reg_certifications")
     with op.batch_alter_table("reg_batches", schema=None) as batch_op:

@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 
 from api.deps import ViewDep
 from api.problems import ApiProblem
-from registry.handlers.indications import right_active_on
+from registry.handlers.indications import current_area, right_active_on
 from registry.state import State, table_of
 from registry.tables import (
     RegBatch,
@@ -17,7 +17,6 @@ from registry.tables import (
     RegCorrection,
     RegEvent,
     RegGi,
-    RegGiArea,
     RegKey,
     RegMark,
     RegMarkUser,
@@ -82,7 +81,7 @@ def gis(view: ViewDep, manager: Filter = None, limit: Limit = 100, offset: Offse
 @router.get("/gis/{gi_id}")
 def gi(view: ViewDep, gi_id: str) -> dict[str, Any]:
     row = one(view, RegGi, "GI", "chỉ dẫn địa lý", id=gi_id)
-    row["area"] = State(view.connection).find(RegGiArea, gi=gi_id)
+    row["area"] = current_area(State(view.connection), gi_id)
     return row
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError, UnknownReferenceError
 from registry.kinds import Context
 from registry.state import Row, State
-from registry.tables import RegBatch, RegOrganisation
+from registry.tables import RegBatch, RegHistory, RegOrganisation
 
 
 def need(state: State, model: Any, label_en: str, label_vi: str, **pk: Any) -> Row:
@@ -88,3 +88,8 @@ def not_ancient(day: str, what_en: str, what_vi: str) -> None:
         raise RuleViolationError(
             "date-too-old", f"{what_en} {day} is before 1900-01-01", f"{what_vi} {day} trước ngày 1900-01-01"
         )
+
+
+def history(state: State, ctx: Context, subject_type: str, subject_id: str, action: str) -> None:
+    """Record that entry `ctx.index` changed a registered subject, so verdicts can prove the change."""
+    state.insert(RegHistory, entry=ctx.index, subject_type=subject_type, subject_id=subject_id, action=action)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError
 from registry.handlers.common import absent, batch, need, not_after_issue, not_ancient, not_before, organisation
-from registry.handlers.indications import _gi, _mark, right_active_on
+from registry.handlers.indications import _gi, _mark, in_area, right_active_on
 from registry.kinds import Context, kind
 from registry.schemas import (
     BatchEvent,
@@ -21,7 +21,6 @@ from registry.tables import (
     RegBatchClaim,
     RegBatchInput,
     RegEvent,
-    RegGiArea,
     RegProduct,
     RegRight,
     RegSerial,
@@ -43,8 +42,7 @@ def _claim_right(state: State, ctx: Context, body: BatchRegistered, subject: Sub
     day = body.produced_on
     if subject.type == "gi":
         gi = _gi(state, subject.id)
-        if state.get(RegGiArea, gi=gi["id"], commune_code=body.origin.code,
-                     commune_version=body.origin.version) is None:
+        if in_area(state, gi["id"], body.origin.code, body.origin.version) is None:
             raise RuleViolationError(
                 "origin-outside-area",
                 f"origin commune {body.origin.code} ({body.origin.version}) is outside the area of GI {gi['id']}",

@@ -3,7 +3,7 @@
 from datetime import date
 
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError
-from registry.handlers.common import absent, need, not_after_issue, not_before, organisation, roles_of
+from registry.handlers.common import absent, history, need, not_after_issue, not_before, organisation, roles_of
 from registry.kinds import Context, kind
 from registry.schemas import (
     AreaPart,
@@ -46,7 +46,7 @@ def _unique_certificate(state: State, model: type[RegGi] | type[RegMark], certif
                             f"văn bằng số {certificate} đã được đăng ký")
 
 
-def _write_area(state: State, gi_id: str, area: list[AreaPart]) -> None:
+def _write_area(state: State, gi_id: str, area: list[AreaPart], index: int) -> None:
     seen: set[tuple[str, str]] = set()
     for part in area:
         key = (part.commune.code, part.commune.version)
@@ -55,7 +55,23 @@ def _write_area(state: State, gi_id: str, area: list[AreaPart]) -> None:
                                      f"xã {key[0]} ({key[1]}) bị liệt kê hai lần")
         seen.add(key)
         state.insert(RegGiArea, gi=gi_id, commune_code=part.commune.code, commune_version=part.commune.version,
-                     commune_name=part.commune.name, stage=part.stage)
+                     added_entry=index, commune_name=part.commune.name, stage=part.stage)
+
+
+def current_area(state: State, gi_id: str) -> list[Row]:
+    """The communes of a GI's area in force now."""
+    return state.find(RegGiArea, gi=gi_id, removed_entry=None)
+
+
+def in_area(state: State, gi_id: str, code: str, version: str, at_entry: int | None = None) -> Row | None:
+    """The area row holding commune (code, version) now, or as it stood just before entry `at_entry`."""
+    for row in state.find(RegGiArea, gi=gi_id, commune_code=code, commune_version=version):
+        if at_entry is None:
+            if row["removed_entry"] is None:
+                return row
+        elif row["added_entry"] < at_entry and (row["removed_entry"] is None or row["removed_entry"] >= at_entry):
+            return row
+    return None
 
 
 def _require_authority(ctx: Context, what_en: str, what_vi: str) -> None:
@@ -73,7 +89,7 @@ def gi_registered(state: State, ctx: Context, body: GiRegistered) -> None:
     state.insert(RegGi, id=body.id, certificate=body.certificate, application=body.application,
                  name_vi=body.names.vi, name_en=body.names.en, product=body.product, manager=body.manager,
                  specification=body.specification, granted_on=body.granted_on, entry=ctx.index)
-    _write_area(state, body.id, body.area)
+    _write_area(state, body.id, body.area, ctx.index)
 
 
 @kind("gi.amended.v1", GiAmended, roles=("authority",))
@@ -87,8 +103,11 @@ def gi_amended(state: State, ctx: Context, body: GiAmended) -> None:
     if changes:
         state.update(RegGi, {"id": body.gi}, **changes)
     if body.area is not None:
-        state.delete(RegGiArea, gi=body.gi)
-        _write_area(state, body.gi, body.area)
+        for row in current_area(state, body.gi):
+            state.update(RegGiArea, {k: row[k] for k in ("gi", "commune_code", "commune_version", "added_entry")},
+                         removed_entry=ctx.index)
+        _write_area(state, body.gi, body.area, ctx.index)
+    history(state, ctx, "gi", body.gi, "amended")
 
 
 @kind("gi.manager_changed.v1", GiManagerChanged, roles=("authority",))
@@ -96,6 +115,7 @@ def gi_manager_changed(state: State, ctx: Context, body: GiManagerChanged) -> No
     _gi(state, body.gi)
     organisation(state, body.manager)
     state.update(RegGi, {"id": body.gi}, manager=body.manager)
+    history(state, ctx, "gi", body.gi, "manager_changed")
 
 
 @kind("gi.cancelled.v1", GiCancelled, roles=("authority",))
@@ -103,6 +123,7 @@ def gi_cancelled(state: State, ctx: Context, body: GiCancelled) -> None:
     gi = _gi(state, body.gi)
     not_before(gi["granted_on"], body.effective_on, "cancellation date", "ngày hủy")
     state.update(RegGi, {"id": body.gi}, cancelled_on=body.effective_on)
+    history(state, ctx, "gi", body.gi, "cancelled")
 
 
 def _within_term(valid_from: str, valid_until: str) -> None:
@@ -140,6 +161,7 @@ def mark_renewed(state: State, ctx: Context, body: MarkRenewed) -> None:
     mark = _mark(state, body.mark)
     _within_term(mark["valid_until"], body.valid_until)
     state.update(RegMark, {"id": body.mark}, valid_until=body.valid_until)
+    history(state, ctx, "mark", body.mark, "renewed")
 
 
 @kind("mark.cancelled.v1", MarkCancelled, roles=("authority",))
@@ -147,6 +169,7 @@ def mark_cancelled(state: State, ctx: Context, body: MarkCancelled) -> None:
     mark = _mark(state, body.mark)
     not_before(mark["valid_from"], body.effective_on, "cancellation date", "ngày hủy")
     state.update(RegMark, {"id": body.mark}, cancelled_on=body.effective_on)
+    history(state, ctx, "mark", body.mark, "cancelled")
 
 
 def _may_manage(state: State, ctx: Context, subject: Subject) -> None:

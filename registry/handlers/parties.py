@@ -6,7 +6,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.signing import statement_key_id
 from registry.errors import ConflictError, RuleViolationError
-from registry.handlers.common import absent, need, organisation, require_issuer
+from registry.handlers.common import absent, history, need, organisation, require_issuer
 from registry.kinds import Context, kind
 from registry.schemas import KeyAdded, KeyRevoked, OrganisationRegistered, OrganisationUpdated
 from registry.state import State
@@ -52,6 +52,7 @@ def organisation_updated(state: State, ctx: Context, body: OrganisationUpdated) 
     if not changes:
         raise RuleViolationError("empty-update", "the update changes nothing", "bản cập nhật không thay đổi gì")
     state.update(RegOrganisation, {"id": body.id}, **changes)
+    history(state, ctx, "organisation", body.id, "updated")
 
 
 @kind("key.added.v1", KeyAdded)

@@ -85,7 +85,10 @@ class TestGiChanges:
                                         area=[{"commune": {"code": "9880", "version": "2025-07"}}])])
         row = one(registry, RegGi, id=gi)
         assert (row["name_en"], row["specification"]) == ("Dien pomelo", "New.")
-        assert [a["commune_code"] for a in rows(registry, RegGiArea, gi=gi)] == ["9880"]
+        area = rows(registry, RegGiArea, gi=gi)
+        assert [a["commune_code"] for a in area if a["removed_entry"] is None] == ["9880"]
+        # The replaced commune stays, marked with the amending entry, so older origins are judged as they were.
+        assert [a["commune_code"] for a in area if a["removed_entry"] is not None] == ["9877"]
 
     def test_an_amendment_may_keep_the_area(self, registry: Registry, gi: str) -> None:
         registry.submit_as(ROOT, [amend(specification="New.")])

@@ -197,7 +197,7 @@ class TestAuthentic:
         [claim] = doc["claims"]
         assert (claim["type"], claim["id"], claim["status"], claim["right"]["id"], claim["manager"]["id"]) == (
             "gi", GI_ID, "valid", RIGHT_ID, ROOT)
-        assert doc["origin"]["areas"] == [{"gi": GI_ID, "inside": True, "stage": "raw_material"}]
+        assert doc["origin"]["areas"] == [{"gi": GI_ID, "inside": True, "inside_now": True, "stage": "raw_material"}]
         assert doc["origin"]["name"] == "Xã Hoài Đức"
         [cert] = doc["certifications"]
         assert (cert["id"], cert["certifier"]["id"], cert["result"], cert["status"]) == (
