@@ -10,7 +10,7 @@ from api import problems
 from api.deps import Services
 from api.limits import BodyLimit
 from api.ratelimit import RateLimit
-from api.routes import codes, imports, log, reads, resolver, writes
+from api.routes import bundles, codes, imports, log, reads, resolver, writes
 from ledger.config import Settings, get_settings
 from ledger.db import make_engine
 from ledger.keys import load_or_create_log_key
@@ -38,7 +38,8 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Nguồn", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.services = Services(settings, engine, log_, registry)
     problems.install(app)
-    for router in (log.router, writes.router, imports.router, codes.router, reads.router, resolver.router):
+    for router in (log.router, writes.router, imports.router, codes.router, bundles.router, reads.router,
+                   resolver.router):
         app.include_router(router)
     @app.get("/api/v1/health", tags=["operations"])
     def health() -> dict[str, str]:

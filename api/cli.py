@@ -21,13 +21,15 @@ from sqlalchemy.exc import DBAPIError
 from api.digital_link import DigitalLink, DigitalLinkError, normalise_gtin
 from api.qr import qr_png, qr_svg
 from api.tokens import create_token
+from api.verify_bundle import verify_bundle
 from ledger.audit import audit
 from ledger.config import get_settings
 from ledger.db import make_engine
-from ledger.errors import AuditError
+from ledger.errors import AuditError, LedgerError
 from ledger.keys import load_or_create_log_key
 from ledger.log import Log
 from ledger.migrate import upgrade
+from ledger.note import NoteVerifier
 from ledger.sql import SqlStore
 from registry.custody import Custody, load_secret
 from registry.demo import load_demo, scenarios, serialised
@@ -208,6 +210,36 @@ def qr(gtin: str, lot: str, serial: Annotated[str | None, typer.Option(help="Ser
     else:
         out.write_bytes(data)
         err.print(f"{uri} -> {out}")
+
+
+def _key(text: str) -> NoteVerifier:
+    """A verifier key given as its text, or as the path of a file holding it."""
+    path = Path(text)
+    if "+" not in text and path.is_file():
+        text = path.read_text(encoding="utf-8")
+    return NoteVerifier.from_text(text)
+
+
+@app.command("verify-bundle")
+def verify_bundle_command(
+    bundle: Annotated[Path, typer.Argument(help="Bundle file from GET /api/v1/bundles/01/{gtin}/10/{lot}.")],
+    log_key: Annotated[str, typer.Option("--log-key", help="The log's verifier key (text or file).")],
+    witness_key: Annotated[list[str] | None, typer.Option("--witness-key", help="A witness that must have "
+                                                           "cosigned (text or file); repeatable.")] = None,
+) -> None:
+    """Check an offline bundle with no network: exit 0 only when every proof holds."""
+    try:
+        checkpoint, entries = verify_bundle(bundle, _key(log_key), tuple(_key(k) for k in witness_key or ()))
+    except LedgerError as exc:
+        err.print(f"[red]bundle does not verify[/red]: {exc}")
+        raise typer.Exit(1) from exc
+    table = Table(title=f"{len(entries)} entries proved under checkpoint {checkpoint.origin} size {checkpoint.size}")
+    for column in ("index", "kind", "issuer"):
+        table.add_column(column)
+    for entry in entries:
+        table.add_row(str(entry.index), entry.kind, entry.issuer)
+    Console(stderr=True).print(table)
+    typer.echo("bundle verifies")
 
 
 @tokens_app.command("create")

@@ -1,0 +1,39 @@
+"""Offline bundles: everything a verdict relies on, as C2SP tlog-proofs under one signed checkpoint."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import ServicesDep, ViewDep
+from api.problems import ApiProblem
+from ledger.encoding import canonical
+from ledger.hashing import hash_from_hex
+from ledger.tlogproof import TlogProof
+from registry.verdict import verify_batch
+
+router = APIRouter(prefix="/api/v1/bundles", tags=["verification"])
+
+BUNDLE_FORMAT = "c2sp.org/tlog-proof@v1"
+
+
+def bundle_of(document: dict[str, Any]) -> dict[str, Any]:
+    """The bundle of a verdict document: one tlog-proof per evidence entry, the entry in its extra line."""
+    checkpoint = document["evidence"]["checkpoint"]
+    proofs = []
+    for item in document["evidence"]["entries"]:
+        hashes = tuple(hash_from_hex(h, "proof hash") for h in item["proof"]["hashes"])
+        proofs.append(TlogProof(item["index"], hashes, checkpoint, canonical(item["entry"])).to_text())
+    return {"format": BUNDLE_FORMAT, "gtin": document["batch"]["gtin"], "lot": document["batch"]["lot"],
+            "verdict": document["verdict"], "checkpoint": checkpoint, "proofs": proofs}
+
+
+@router.get("/01/{gtin}/10/{lot:path}")
+def bundle(view: ViewDep, services: ServicesDep, gtin: str, lot: str) -> dict[str, Any]:
+    """The entries a batch's verdict relies on, each a C2SP tlog-proof (entry bytes in `extra`) against the
+    same signed checkpoint, for `nguon verify-bundle` or any tlog-proof verifier, with no network."""
+    document = verify_batch(view, services.log, view.connection, gtin, lot, today=datetime.now(UTC).date())
+    if document["batch"] is None:
+        raise ApiProblem(404, "unknown-batch", f"batch {gtin}/{lot} is not registered",
+                         f"lô {gtin}/{lot} chưa được đăng ký")
+    return bundle_of(document)
