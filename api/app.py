@@ -8,7 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from api.deps import Services
-from api.limits import BodyLimit
+from api.limits import BodyLimit, NoNulInUrl
 from api.ratelimit import RateLimit
 from api.routes import bundles, codes, imports, log, reads, resolver, writes
 from ledger.config import Settings, get_settings
@@ -35,7 +35,8 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(title="Nguồn", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Nguồn", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  responses=problems.RESPONSES)
     app.state.services = Services(settings, engine, log_, registry)
     problems.install(app)
     for router in (log.router, writes.router, imports.router, codes.router, bundles.router, reads.router,
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.rate_limit:
         app.add_middleware(RateLimit, limit=settings.rate_limit)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes)
+    app.add_middleware(NoNulInUrl)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])

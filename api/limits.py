@@ -1,5 +1,7 @@
-"""A request body size limit for the whole app, enforced while the body streams in (RFC 9110 413)."""
+"""Request limits for the whole app: a body size limit, enforced while the body streams in (RFC 9110 413),
+and no NUL character in URLs (400)."""
 
+import contextlib
 import json
 from typing import Any
 
@@ -39,31 +41,55 @@ class BodyLimit:
             return
         received = 0
         started = False
+        exceeded = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # FastAPI turns any error while reading the body into its own 400; the answer is still 413.
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
+        with contextlib.suppress(BodyTooLarge):
             await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(send, limit)
+        if exceeded and not started:
+            await self._refuse(send, limit)
 
     @staticmethod
     async def _refuse(send: Send, limit: int) -> None:
         body = _problem(limit)
         headers: list[Any] = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+class NoNulInUrl:
+    """Refuse a URL whose path or query holds NUL (%00) with 400: no identifier of the registry holds one, and
+    PostgreSQL text cannot, so the lookup would fail in the database instead of finding nothing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or ("\x00" not in scope["path"] and b"%00" not in scope["query_string"]):
+            await self.app(scope, receive, send)
+            return
+        en = "the URL holds a NUL character (%00); no path or parameter of this API may"
+        vi = "đường dẫn chứa ký tự NUL (%00); không đường dẫn hay tham số nào của API được chứa ký tự này"
+        body = json.dumps({"type": PROBLEM_BASE + "nul-in-url", "title": "NUL in the URL", "status": 400,
+                           "detail": en, "code": "nul-in-url", "message": {"vi": vi, "en": en}}).encode()
+        headers: list[Any] = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
         await send({"type": "http.response.body", "body": body})

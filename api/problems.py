@@ -4,14 +4,16 @@ Every problem carries `code` (stable, for programs) and `message` in Vietnamese 
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.errors import (
+    EncodingError,
     InvalidValueError,
     LedgerError,
     ProofError,
@@ -25,6 +27,30 @@ from registry.errors import ConflictError, DomainError, NotAllowedError, RuleVio
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://nguon.example/problems/"
 
+
+class ProblemMessage(BaseModel):
+    vi: str
+    en: str
+
+
+class Problem(BaseModel):
+    """The problem document of every refusal; some add members (`errors`, `position`, `verdict`, `reasons`)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: Annotated[int, Field(ge=400, le=599)]
+    detail: str
+    code: str
+    message: ProblemMessage
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    "default": {"description": "Refused: an RFC 9457 problem document",
+                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+}
+"""The `default` response of every operation (`FastAPI(responses=RESPONSES)`); `install` adds its schema."""
+
 _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (NotAllowedError, 403),
     (ConflictError, 409),
@@ -35,6 +61,7 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
 
 _LEDGER_STATUS: list[tuple[type[LedgerError], int, str, str]] = [
     (ProofError, 400, "invalid-proof-request", "yêu cầu bằng chứng không hợp lệ"),
+    (EncodingError, 422, "not-canonical-json", "giá trị không biểu diễn được bằng JSON chuẩn tắc (RFC 8785)"),
     (InvalidValueError, 422, "invalid-value", "giá trị không hợp lệ"),
     (UnknownKeyError, 403, "unknown-key", "khóa không xác định"),
     (SignatureError, 403, "bad-signature", "chữ ký không hợp lệ"),
@@ -42,6 +69,13 @@ _LEDGER_STATUS: list[tuple[type[LedgerError], int, str, str]] = [
     (StoreError, 409, "log-state", "trạng thái sổ cái không phù hợp"),
     (LedgerError, 500, "ledger-error", "lỗi sổ cái"),
 ]
+
+_HTTP_VI = {
+    400: "yêu cầu không hợp lệ",
+    404: "không có tài nguyên nào ở đường dẫn này",
+    405: "đường dẫn này không nhận phương thức này",
+}
+"""Vietnamese for the framework's own refusals, whose detail is the English reason phrase."""
 
 
 class ApiProblem(Exception):
@@ -70,7 +104,17 @@ def domain_status(error: DomainError) -> int:
 
 
 def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into a problem document."""
+    """Register the handlers that turn every error into a problem document, and its schema in the OpenAPI one."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = generate()
+        schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas = {"Problem": schema, **schema.pop("$defs", {})}
+        document.setdefault("components", {}).setdefault("schemas", {}).update(schemas)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend its schema
 
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
@@ -93,7 +137,15 @@ def install(app: FastAPI) -> None:
         return problem(422, "invalid-request", f"the request is invalid: {where}",
                        f"yêu cầu không hợp lệ: {where}", errors=errors)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+        # Starlette still raises the exception after this answer, so the server logs its traceback; the client
+        # learns nothing of it.
+        return problem(500, "internal-error", "the server failed to handle this request",
+                       "máy chủ không xử lý được yêu cầu này")
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = str(exc.detail)
-        return problem(exc.status_code, f"http-{exc.status_code}", detail, detail, exc.headers)
+        vi = f"{_HTTP_VI.get(exc.status_code, f'lỗi HTTP {exc.status_code}')} ({detail})"
+        return problem(exc.status_code, f"http-{exc.status_code}", detail, vi, exc.headers)

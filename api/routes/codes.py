@@ -4,7 +4,7 @@ Codes encode the GS1 Digital Link URI of the batch or item on NGUON_PUBLIC_URL (
 Lots may hold '/', so these routes take the lot as a path tail and end in a fixed file name.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
@@ -14,11 +14,15 @@ from api.digital_link import DigitalLink, DigitalLinkError
 from api.labels import Label, SheetLayout, label_sheet_html
 from api.problems import ApiProblem
 from api.qr import qr_png, qr_svg
+from ledger.encoding import MAX_SAFE_INTEGER
 from registry.state import State
 from registry.tables import RegBatch, RegProduct, RegSerial
 
 router = APIRouter(prefix="/api/v1/batches", tags=["codes"])
 MAX_LABELS = 480
+QR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/svg+xml": {"schema": {"type": "string"}},
+                      "image/png": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 def _link(view: ViewDep, gtin: str, lot: str, serial: str | None = None) -> DigitalLink:
@@ -43,7 +47,7 @@ def _image(link: DigitalLink, base: str, kind: str) -> Response:
     return Response(qr_png(uri), media_type="image/png")
 
 
-@router.get("/{gtin}/{lot:path}/serials/{serial}/qr.{kind}", response_class=Response)
+@router.get("/{gtin}/{lot:path}/serials/{serial}/qr.{kind}", response_class=Response, responses=QR_RESPONSES)
 def serial_qr(view: ViewDep, services: ServicesDep, gtin: str, lot: str, serial: str, kind: str) -> Response:
     """QR code (`qr.svg` or `qr.png`) of one serialised item's Digital Link URI."""
     if kind not in ("svg", "png"):
@@ -52,7 +56,7 @@ def serial_qr(view: ViewDep, services: ServicesDep, gtin: str, lot: str, serial:
     return _image(_link(view, gtin, lot, serial), services.settings.public_url, kind)
 
 
-@router.get("/{gtin}/{lot:path}/qr.{kind}", response_class=Response)
+@router.get("/{gtin}/{lot:path}/qr.{kind}", response_class=Response, responses=QR_RESPONSES)
 def batch_qr(view: ViewDep, services: ServicesDep, gtin: str, lot: str, kind: str) -> Response:
     """QR code (`qr.svg` or `qr.png`) of a batch's Digital Link URI."""
     if kind not in ("svg", "png"):
@@ -64,7 +68,7 @@ def batch_qr(view: ViewDep, services: ServicesDep, gtin: str, lot: str, kind: st
 @router.get("/{gtin}/{lot:path}/labels.html", response_class=HTMLResponse)
 def labels(view: ViewDep, services: ServicesDep, gtin: str, lot: str,
            serials: Annotated[bool, Query(description="one label per issued serial instead of batch labels")] = False,
-           offset: Annotated[int, Query(ge=0)] = 0,
+           offset: Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER)] = 0,
            count: Annotated[int, Query(ge=1, le=MAX_LABELS)] = 24) -> HTMLResponse:
     """A printable A4 sheet of labels: `count` copies of the batch code, or the batch's serials from `offset`."""
     link = _link(view, gtin, lot)

@@ -40,7 +40,16 @@ def _row_body(row: dict[str, str]) -> dict[str, Any]:
 
 def parse_csv(text: str) -> list[dict[str, Any]]:
     """Batch bodies from CSV text; ApiProblem listing every bad row (row 2 is the first data row)."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), restval="")  # short rows read as empty cells, not None
+    try:
+        return _bodies(reader)
+    except csv.Error as exc:  # e.g. a bare carriage return in a field, or a field over csv's size limit
+        line = reader.reader.line_num
+        raise ApiProblem(422, "csv-malformed", f"line {line} is not valid CSV: {exc}; nothing was imported",
+                         f"dòng {line} không phải CSV hợp lệ ({exc}); không dòng nào được nhập") from exc
+
+
+def _bodies(reader: "csv.DictReader[str]") -> list[dict[str, Any]]:
     missing = [c for c in COLUMNS[:7] if c not in (reader.fieldnames or [])]
     if missing:
         raise ApiProblem(422, "csv-columns", f"CSV lacks columns {', '.join(missing)}; expected {','.join(COLUMNS)}",

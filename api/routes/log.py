@@ -2,14 +2,17 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse
 
 from api.deps import ServicesDep, ViewDep
 from api.problems import ApiProblem
-from ledger.encoding import parse
+from ledger.encoding import MAX_SAFE_INTEGER, parse
 
 MAX_PAGE = 1000
+# Indices and tree sizes are JSON integers (at most 2**53 - 1, see ledger.encoding); larger ones overflow SQL.
+Position = Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER)]
+Size = Annotated[int, Query(ge=1, le=MAX_SAFE_INTEGER)]
 
 router = APIRouter(prefix="/api/v1/log", tags=["log"])
 
@@ -31,7 +34,7 @@ def _item(index: int, hash_: bytes, data: bytes) -> dict[str, Any]:
 
 
 @router.get("/entries")
-def entries(view: ViewDep, start: Annotated[int, Query(ge=0)] = 0,
+def entries(view: ViewDep, start: Position = 0,
             limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> dict[str, Any]:
     """Entries from `start`, each `{"index", "hash", "entry"}`; `next` is where to continue, or null."""
     size = view.head().size
@@ -42,7 +45,7 @@ def entries(view: ViewDep, start: Annotated[int, Query(ge=0)] = 0,
 
 
 @router.get("/entries/{index}")
-def entry(view: ViewDep, index: int) -> dict[str, Any]:
+def entry(view: ViewDep, index: Annotated[int, Path(le=MAX_SAFE_INTEGER)]) -> dict[str, Any]:
     """One entry: `entry` is exactly the JSON whose RFC 8785 bytes were hashed."""
     rows = view.entries(index, index + 1) if index >= 0 else []
     if not rows:
@@ -53,8 +56,7 @@ def entry(view: ViewDep, index: int) -> dict[str, Any]:
 
 
 @router.get("/proof/inclusion")
-def inclusion(view: ViewDep, services: ServicesDep, index: Annotated[int, Query(ge=0)],
-              size: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+def inclusion(view: ViewDep, services: ServicesDep, index: Position, size: Size | None = None) -> dict[str, Any]:
     """RFC 9162 inclusion proof of entry `index` in the tree of `size` entries (default: latest checkpoint)."""
     if size is None:
         size = services.log.checkpoint(view).size
@@ -62,7 +64,6 @@ def inclusion(view: ViewDep, services: ServicesDep, index: Annotated[int, Query(
 
 
 @router.get("/proof/consistency")
-def consistency(view: ViewDep, services: ServicesDep, old: Annotated[int, Query(ge=1)],
-                new: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+def consistency(view: ViewDep, services: ServicesDep, old: Size, new: Size | None = None) -> dict[str, Any]:
     """RFC 9162 consistency proof from tree size `old` to `new` (default: latest checkpoint)."""
     return services.log.consistency(view, old, new).to_json()

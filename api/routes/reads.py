@@ -1,14 +1,16 @@
 """Reads of every registry resource at plural nouns, with filters and pagination, and the public lists
 of who may use each GI and mark."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from api.deps import ViewDep
 from api.problems import ApiProblem
+from ledger.encoding import MAX_SAFE_INTEGER
 from registry.handlers.indications import current_area, right_active_on
 from registry.state import State, table_of
 from registry.tables import (
@@ -30,15 +32,15 @@ router = APIRouter(prefix="/api/v1", tags=["reads"])
 
 MAX_LIMIT = 500
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
-Offset = Annotated[int, Query(ge=0, description="rows to skip")]
+Offset = Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER, description="rows to skip")]
 Filter = Annotated[str | None, Query(max_length=100)]
 
 
 def page(view: ViewDep, model: type[SQLModel], limit: int, offset: int, **filters: Any) -> dict[str, Any]:
     """One page of a projection, in primary-key order: {"items": [...], "next": offset of the next page or null}."""
     table = table_of(model)
-    clause = and_(*(table.c[name] == value for name, value in filters.items() if value is not None))
-    query = select(table).where(clause).order_by(*table.primary_key.columns).limit(limit + 1).offset(offset)
+    conditions = [table.c[name] == value for name, value in filters.items() if value is not None]
+    query = select(table).where(*conditions).order_by(*table.primary_key.columns).limit(limit + 1).offset(offset)
     rows = [dict(r) for r in view.connection.execute(query).mappings()]
     return {"items": rows[:limit], "next": offset + limit if len(rows) > limit else None}
 
@@ -87,9 +89,11 @@ def gi(view: ViewDep, gi_id: str) -> dict[str, Any]:
 
 def _users(view: ViewDep, subject_type: str, subject_id: str, day: str | None) -> list[dict[str, Any]]:
     state = State(view.connection)
+    # Without a day, today: a right past its valid_until is no longer in force though its status stays active.
+    day = day or datetime.now(UTC).date().isoformat()
     users = []
     for right in state.find(RegRight, subject_type=subject_type, subject_id=subject_id):
-        in_force = right["status"] == "active" if day is None else right_active_on(state, right, day)
+        in_force = right_active_on(state, right, day)
         holder = state.get(RegOrganisation, id=right["holder"]) or {}
         users.append({"organisation": right["holder"], "name_vi": holder.get("name_vi"),
                       "name_en": holder.get("name_en"), "right": right["id"], "status": right["status"],
@@ -182,8 +186,8 @@ def serials(view: ViewDep, gtin: Filter = None, lot: Filter = None, limit: Limit
 
 
 @router.get("/corrections")
-def corrections(view: ViewDep, corrected_entry: Annotated[int | None, Query(ge=0)] = None, limit: Limit = 100,
-                offset: Offset = 0) -> dict[str, Any]:
+def corrections(view: ViewDep, corrected_entry: Annotated[int | None, Query(ge=0, le=MAX_SAFE_INTEGER)] = None,
+                limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """Corrections: earlier entries their issuers (or an authority) declared in error."""
     return page(view, RegCorrection, limit, offset, corrected_entry=corrected_entry)
 

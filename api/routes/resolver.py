@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from api.deps import Services, ServicesDep, ViewDep
 from api.digital_link import DigitalLink, DigitalLinkError, parse_path
 from api.pages import render_not_found, render_verdict, wants_language
-from api.problems import ApiProblem, problem
+from api.problems import PROBLEM_JSON, ApiProblem, problem
 from api.scans import record_scan, scan_stats
 from registry.custody import load_secret
 from registry.verdict import verify_batch
@@ -73,7 +73,12 @@ def _accepts(request: Request, media: str) -> bool:
 
 
 @router.get("/01/{rest:path}", response_class=HTMLResponse,
-            responses={200: {"content": {"application/json": {}, LINKSET_JSON: {}}}, 307: {}, 404: {}})
+            responses={200: {"content": {"application/json": {}, LINKSET_JSON: {}}},
+                       307: {"description": "The target of the one `linkType` asked for"},
+                       308: {"description": "The same code at its canonical path"},
+                       404: {"description": "No batch has this code, or the path is not a GS1 Digital Link",
+                             "content": {"text/html": {"schema": {"type": "string"}},
+                                         PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}})
 def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
             link_type: Annotated[str | None, Query(alias="linkType", max_length=100)] = None,
             lang: Annotated[str | None, Query(pattern="^(vi|en)$")] = None,

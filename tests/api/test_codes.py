@@ -1,0 +1,106 @@
+"""QR codes and label sheets of registered batches and items, read back by a real decoder (zxing-cpp)."""
+
+import io
+import re
+from typing import Any
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from tests.api.conftest import GTIN, PRODUCER, PUBLIC_URL, Api, assert_problem, make_batch, make_serials
+
+SVG = re.compile(r"<svg\b")
+
+
+@pytest.fixture
+def codes(api: Api, batch: dict[str, Any]) -> Api:
+    """Batch L1 with serials HD0000001–HD0000005, and batch "2026/11" whose lot holds a slash."""
+    api.created("/serials", make_serials(count=5, prefix="HD"), as_=PRODUCER)
+    api.created("/batches", make_batch(lot="2026/11"), as_=PRODUCER)
+    return api
+
+
+def decoded(png: bytes) -> str:
+    [found] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), text_mode=zxingcpp.TextMode.Plain)
+    assert found.format == zxingcpp.BarcodeFormat.QRCode
+    text: str = found.text
+    return text
+
+
+class TestQrCodes:
+    """qr.png and qr.svg encode the Digital Link URI on NGUON_PUBLIC_URL."""
+
+    def test_a_batch_png_decodes_to_its_digital_link(self, codes: Api) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/qr.png")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "image/png"
+        assert decoded(response.content) == f"{PUBLIC_URL}/01/{GTIN}/10/L1"
+
+    def test_an_item_png_decodes_to_its_digital_link(self, codes: Api) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/serials/HD0000002/qr.png")
+        assert decoded(response.content) == f"{PUBLIC_URL}/01/{GTIN}/10/L1/21/HD0000002"
+
+    def test_a_lot_with_a_slash_is_percent_encoded_in_the_code(self, codes: Api) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/2026%2F11/qr.png")
+        assert decoded(response.content) == f"{PUBLIC_URL}/01/{GTIN}/10/2026%2F11"
+
+    def test_the_svg_is_image_svg_xml(self, codes: Api) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/qr.svg")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "image/svg+xml"
+        assert SVG.search(response.text)
+
+    def test_an_unknown_batch_is_a_404_problem(self, codes: Api) -> None:
+        problem = assert_problem(codes.client.get(f"/api/v1/batches/{GTIN}/NOPE/qr.png"), 404, "unknown-batch")
+        assert "NOPE" in problem["detail"]
+
+    def test_an_unknown_serial_is_a_404_problem(self, codes: Api) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/serials/HD0000099/qr.svg")
+        problem = assert_problem(response, 404, "unknown-serial")
+        assert "HD0000099" in problem["detail"]
+
+    def test_another_format_is_a_404_problem(self, codes: Api) -> None:
+        assert_problem(codes.client.get(f"/api/v1/batches/{GTIN}/L1/qr.gif"), 404, "unknown-format")
+
+    def test_an_invalid_gtin_is_refused(self, codes: Api) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN[:-1]}9/L1/qr.png")
+        problem = assert_problem(response, 422, "invalid-code")
+        assert "check digit" in problem["detail"]
+
+
+class TestLabelSheets:
+    """labels.html holds one inline SVG code per label: copies of the batch code, or one per serial."""
+
+    def test_count_copies_of_the_batch_code(self, codes: Api) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params={"count": 7})
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        assert len(SVG.findall(response.text)) == 7
+        assert "Bưởi Hoài Đức" in response.text
+        assert f"(01){GTIN}(10)L1" in response.text
+
+    def test_one_label_per_serial_from_offset(self, codes: Api) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html",
+                                    params={"serials": "true", "offset": 1, "count": 3})
+        assert len(SVG.findall(response.text)) == 3
+        shown = re.findall(r"\(21\)(HD\d{7})", response.text)
+        assert sorted(set(shown)) == ["HD0000002", "HD0000003", "HD0000004"]
+
+    def test_serials_past_the_last_are_a_404_problem(self, codes: Api) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params={"serials": "true",
+                                                                                     "offset": 5})
+        assert_problem(response, 404, "no-serials")
+
+    def test_labels_of_an_unknown_batch_are_a_404_problem(self, codes: Api) -> None:
+        assert_problem(codes.client.get(f"/api/v1/batches/{GTIN}/NOPE/labels.html"), 404, "unknown-batch")
+
+    def test_a_lot_with_a_slash_has_its_sheet(self, codes: Api) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/2026%2F11/labels.html", params={"count": 2})
+        assert len(SVG.findall(response.text)) == 2
+        assert f"(01){GTIN}(10)2026/11" in response.text
+
+    @pytest.mark.parametrize("count", [0, 481])
+    def test_a_count_out_of_range_is_refused(self, codes: Api, count: int) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params={"count": count})
+        assert_problem(response, 422, "invalid-request")

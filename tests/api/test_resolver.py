@@ -1,0 +1,318 @@
+"""The GS1 Digital Link resolver on the demo registry: the consumer page, the verdict document with evidence a
+client checks offline, RFC 9264 linksets, canonical URIs, and serial scan counting."""
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.digital_link import DigitalLink
+from api.tables import SerialScan
+from ledger.config import Settings
+from registry.custody import load_secret
+from registry.demo import BatchKey, DemoSummary, scenarios, serialised
+from registry.evidence import check_evidence
+from registry.verdict import ScanStats
+from tests.api.conftest import PUBLIC_URL, Api, assert_problem
+
+GS1 = "https://gs1.org/voc/"
+JSON = {"Accept": "application/json"}
+CLIENT_ADDRESS = "203.0.113.7"
+"""The address the test client scans from (TEST-NET-3), which must never be stored."""
+DEMO_PRODUCER = "gom-hong-phuc"
+"""The demo's maker of vases, whose batch carries serials."""
+
+
+def path(key: BatchKey, serial: str | None = None) -> str:
+    return DigitalLink(key.gtin, key.lot, serial).path()
+
+
+def item() -> BatchKey:
+    key = serialised()
+    assert key is not None, "the demo has a serialised batch"
+    return key
+
+
+def failing(document: dict[str, Any]) -> list[str]:
+    return [r["code"] for r in document["reasons"] if not r["ok"]]
+
+
+@pytest.fixture
+def resolver(app: FastAPI, demo: tuple[Api, DemoSummary]) -> Iterator[Api]:
+    """The demo registry, resolved by a client at CLIENT_ADDRESS."""
+    with TestClient(app, client=(CLIENT_ADDRESS, 50000)) as client:
+        yield Api(client, app)
+
+
+def genuine() -> BatchKey:
+    return scenarios()["genuine"][0]
+
+
+class TestConsumerPage:
+    """Browsers get the page in Vietnamese unless they ask for English."""
+
+    def test_is_html_in_vietnamese_by_default(self, resolver: Api) -> None:
+        response = resolver.client.get(path(genuine()), headers={"Accept": "text/html"})
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        assert '<html lang="vi">' in response.text
+        assert "Chính hãng" in response.text
+
+    def test_is_html_for_a_client_that_accepts_anything(self, resolver: Api) -> None:
+        response = resolver.client.get(path(genuine()), headers={"Accept": "*/*"})
+        assert response.headers["content-type"].startswith("text/html")
+
+    def test_lang_en_gives_english(self, resolver: Api) -> None:
+        response = resolver.client.get(path(genuine()), params={"lang": "en"})
+        assert '<html lang="en">' in response.text
+        assert "Authentic" in response.text
+
+    def test_accept_language_en_gives_english(self, resolver: Api) -> None:
+        response = resolver.client.get(path(genuine()), headers={"Accept-Language": "en-GB,en;q=0.9,vi;q=0.5"})
+        assert '<html lang="en">' in response.text
+
+    def test_lang_overrides_accept_language(self, resolver: Api) -> None:
+        response = resolver.client.get(path(genuine()), params={"lang": "vi"}, headers={"Accept-Language": "en"})
+        assert '<html lang="vi">' in response.text
+
+    @pytest.mark.parametrize(("scenario", "badge", "word"), [("recalled", "warning", "Cảnh báo"),
+                                                             ("suspended_right", "invalid", "Không hợp lệ")])
+    def test_shows_the_verdict_of_each_scenario(self, resolver: Api, scenario: str, badge: str, word: str) -> None:
+        text = resolver.client.get(path(scenarios()[scenario][0])).text
+        assert f'class="badge {badge}"' in text
+        assert word in text
+
+
+class TestVerdictDocument:
+    """Accept: application/json gives the verdict document, whose evidence a client checks offline."""
+
+    @pytest.mark.parametrize(("scenario", "verdict", "failed"), [
+        ("genuine", "authentic", []),
+        ("transformed", "authentic", []),
+        ("recalled", "warning", ["not-recalled"]),
+        ("suspended_right", "invalid", ["claim-valid-at-production"]),
+    ])
+    def test_gives_the_expected_verdict_with_its_reasons(self, resolver: Api, scenario: str, verdict: str,
+                                                         failed: list[str]) -> None:
+        key = scenarios()[scenario][0]
+        response = resolver.client.get(path(key), headers=JSON)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/json"
+        document = response.json()
+        assert document["verdict"] == verdict
+        assert failing(document) == failed
+        assert (document["batch"]["gtin"], document["batch"]["lot"]) == (key.gtin, key.lot)
+        for reason in document["reasons"]:
+            assert reason["message"]["vi"] != reason["message"]["en"]
+
+    def test_evidence_proves_every_entry_against_the_signed_checkpoint(self, resolver: Api) -> None:
+        document = resolver.client.get(path(genuine()), headers=JSON).json()
+        checkpoint = check_evidence(document["evidence"], resolver.log_key())
+        assert checkpoint.size == resolver.size()
+        indices = {item["index"] for item in document["evidence"]["entries"]}
+        assert document["batch"]["entry"] in indices
+        assert document["product"]["entry"] in indices
+
+    def test_linktype_traceability_gives_the_document(self, resolver: Api) -> None:
+        response = resolver.client.get(path(genuine()), params={"linkType": "gs1:traceability"})
+        assert response.json()["verdict"] == "authentic"
+
+
+class TestLinkset:
+    """?linkType=all or Accept: application/linkset+json give an RFC 9264 linkset of GS1 link types."""
+
+    def check(self, response: httpx.Response, key: BatchKey) -> None:
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/linkset+json"
+        [entry] = response.json()["linkset"]
+        anchor = f"{PUBLIC_URL}{path(key)}"
+        assert entry["anchor"] == anchor
+        for relation in ("pip", "traceability", "certificationInfo", "verificationService", "defaultLink"):
+            [link] = entry[GS1 + relation]
+            assert link["href"].startswith(PUBLIC_URL)
+            assert link["title"]
+        assert entry[GS1 + "pip"][0]["href"] == anchor
+        assert entry[GS1 + "pip"][0]["title*"][0]["language"] == "vi"
+        certifications = f"{PUBLIC_URL}/api/v1/certifications?subject_gtin={key.gtin}"
+        assert entry[GS1 + "certificationInfo"][0]["href"] == certifications
+
+    def test_linktype_all(self, resolver: Api) -> None:
+        self.check(resolver.client.get(path(genuine()), params={"linkType": "all"}), genuine())
+
+    def test_accept_linkset_json(self, resolver: Api) -> None:
+        self.check(resolver.client.get(path(genuine()), headers={"Accept": "application/linkset+json"}), genuine())
+
+    @pytest.mark.parametrize("link_type", ["gs1:certificationInfo", f"{GS1}certificationInfo"])
+    def test_one_link_type_redirects_to_its_target(self, resolver: Api, link_type: str) -> None:
+        response = resolver.client.get(path(genuine()), params={"linkType": link_type}, follow_redirects=False)
+        assert response.status_code == 307
+        assert response.headers["location"] == f"{PUBLIC_URL}/api/v1/certifications?subject_gtin={genuine().gtin}"
+
+    def test_verification_service_redirects_to_the_checkpoint(self, resolver: Api) -> None:
+        response = resolver.client.get(path(genuine()), params={"linkType": "gs1:verificationService"},
+                                       follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (307, f"{PUBLIC_URL}/api/v1/log/checkpoint")
+
+    def test_an_unknown_link_type_is_a_404_problem(self, resolver: Api) -> None:
+        response = resolver.client.get(path(genuine()), params={"linkType": "gs1:recipeInfo"})
+        problem = assert_problem(response, 404, "unknown-link-type")
+        assert "gs1:certificationInfo" in problem["detail"]
+
+
+class TestCanonicalUris:
+    """One URI per code: other spellings redirect to it, malformed paths are 404 problems."""
+
+    def test_a_gtin_13_redirects_to_the_gtin_14_path_keeping_the_query(self, resolver: Api) -> None:
+        key = genuine()
+        assert key.gtin.startswith("0")
+        response = resolver.client.get(f"/01/{key.gtin[1:]}/10/{key.lot}", params={"lang": "en", "region": "HN"},
+                                       follow_redirects=False)
+        assert response.status_code == 308
+        assert response.headers["location"] == f"{path(key)}?lang=en&region=HN"
+
+    def test_an_escaped_unreserved_character_redirects_to_the_plain_one(self, resolver: Api) -> None:
+        key = genuine()
+        escaped = key.lot.replace("-", "%2D", 1)
+        response = resolver.client.get(f"/01/{key.gtin}/10/{escaped}", follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (308, path(key))
+
+    @pytest.mark.parametrize(("tail", "says"), [
+        ("/21/S1/10/L1", "GS1 Digital Link orders the GTIN key qualifiers"),
+        ("/10/L1/22/V1", "AI 22"),
+        ("/10", "no value"),
+        ("", "no lot"),
+    ])
+    def test_a_malformed_path_is_a_404_problem(self, resolver: Api, tail: str, says: str) -> None:
+        problem = assert_problem(resolver.client.get(f"/01/{genuine().gtin}{tail}"), 404, "invalid-digital-link")
+        assert says in problem["detail"]
+
+    def test_a_gtin_with_a_wrong_check_digit_is_a_404_problem(self, resolver: Api) -> None:
+        gtin = genuine().gtin[:-1] + str((int(genuine().gtin[-1]) + 1) % 10)
+        problem = assert_problem(resolver.client.get(f"/01/{gtin}/10/L1"), 404, "invalid-digital-link")
+        assert "check digit" in problem["detail"]
+
+    def test_a_lot_with_a_slash_resolves_when_percent_encoded(self, resolver: Api) -> None:
+        vase = item()
+        resolver.created("/batches", {"gtin": vase.gtin, "lot": "BT-2026/11", "quantity": "10", "unit": "H87",
+                                      "produced_on": "2026-11-02", "origin": {"code": "577", "version": "2025-07"}},
+                         as_=DEMO_PRODUCER)
+        assert path(BatchKey(vase.gtin, "BT-2026/11")).endswith("/10/BT-2026%2F11")
+        response = resolver.client.get(f"/01/{vase.gtin}/10/BT-2026%2F11", headers=JSON)
+        assert response.status_code == 200
+        assert (response.json()["verdict"], response.json()["batch"]["lot"]) == ("authentic", "BT-2026/11")
+
+
+class TestUnknownCodes:
+    """A code no one registered: a 404 page for browsers, a problem with verdict unknown for programs."""
+
+    def test_a_browser_gets_a_404_page(self, resolver: Api) -> None:
+        response = resolver.client.get(path(BatchKey(genuine().gtin, "FAKE-0001")), headers={"Accept": "text/html"})
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Không tìm thấy mã" in response.text
+        assert 'class="badge unknown"' in response.text
+
+    def test_a_program_gets_a_problem_with_verdict_unknown(self, resolver: Api) -> None:
+        response = resolver.client.get(path(BatchKey(genuine().gtin, "FAKE-0001")), headers=JSON)
+        problem = assert_problem(response, 404, "unknown-code")
+        assert problem["verdict"] == "unknown"
+        assert [(r["code"], r["ok"]) for r in problem["reasons"]] == [("batch-registered", False),
+                                                                      ("product-registered", True)]
+
+    def test_an_unknown_product_is_unknown_too(self, resolver: Api) -> None:
+        response = resolver.client.get(path(BatchKey("08930000000019", "L1")), headers=JSON)
+        problem = assert_problem(response, 404, "unknown-code")
+        assert [(r["code"], r["ok"]) for r in problem["reasons"]] == [("batch-registered", False),
+                                                                      ("product-registered", False)]
+
+
+class TestResolverDescription:
+    """/.well-known/gs1resolver describes the resolver."""
+
+    def test_names_the_root_primary_key_and_link_types(self, resolver: Api) -> None:
+        description = resolver.client.get("/.well-known/gs1resolver").json()
+        assert description["resolverRoot"] == PUBLIC_URL
+        assert description["supportedPrimaryKeys"] == ["01"]
+        assert description["supportedLinkType"] == [{"namespace": GS1, "prefix": "gs1:"}]
+        assert description["linkTypeDefaultCanBeLinkset"] is False
+        assert description["name"]
+
+
+class TestSerialScans:
+    """Each resolution of an item counts a scan, without the reader's address; implausible counts warn."""
+
+    def scans(self, api: Api) -> list[dict[str, Any]]:
+        with api.engine.connect() as connection:
+            table = SerialScan.__table__  # type: ignore[attr-defined]
+            return [dict(r) for r in connection.execute(select(table).order_by(table.c.id)).mappings()]
+
+    def scan(self, api: Api, serial: str, **params: str) -> dict[str, Any]:
+        response = api.client.get(path(item(), serial), params=params, headers=JSON)
+        assert response.status_code == 200, response.text
+        document: dict[str, Any] = response.json()
+        return document
+
+    def test_every_resolution_adds_a_scan(self, resolver: Api) -> None:
+        key = item()
+        resolver.client.get(path(key, "BT260000001"))
+        self.scan(resolver, "BT260000001", region="HN")
+        self.scan(resolver, "BT260000002")
+        rows = self.scans(resolver)
+        assert [(r["gtin"], r["lot"], r["serial"], r["region"]) for r in rows] == [
+            (key.gtin, key.lot, "BT260000001", None), (key.gtin, key.lot, "BT260000001", "HN"),
+            (key.gtin, key.lot, "BT260000002", None)]
+
+    def test_a_linkset_or_redirect_is_not_a_scan(self, resolver: Api) -> None:
+        resolver.client.get(path(item(), "BT260000001"), params={"linkType": "all"})
+        resolver.client.get(path(item(), "BT260000001"), params={"linkType": "gs1:certificationInfo"},
+                            follow_redirects=False)
+        assert self.scans(resolver) == []
+
+    def test_stores_an_hmac_of_the_client_never_its_address(self, resolver: Api, settings: Settings) -> None:
+        self.scan(resolver, "BT260000001")
+        [row] = self.scans(resolver)
+        assert row["client"] == hmac.new(load_secret(settings), CLIENT_ADDRESS.encode(),
+                                         hashlib.sha256).hexdigest()[:32]
+        assert not any(CLIENT_ADDRESS in str(value) for value in row.values())
+        assert not any(CLIENT_ADDRESS.split(".", 1)[0] in str(row[c]) for c in ("client", "region"))
+
+    def test_a_serial_scanned_more_than_fifty_times_gets_a_warning(self, resolver: Api) -> None:
+        limit = ScanStats(count=0, regions=0).max_scans
+        verdicts = [self.scan(resolver, "BT260000003")["verdict"] for _ in range(limit)]
+        assert set(verdicts) == {"authentic"}
+        document = self.scan(resolver, "BT260000003")
+        assert (document["verdict"], failing(document)) == ("warning", ["scans-plausible"])
+        [reason] = [r for r in document["reasons"] if r["code"] == "scans-plausible"]
+        assert f"scanned {limit + 1} times, more than the {limit} expected" in reason["message"]["en"]
+        assert f"{limit + 1} lần" in reason["message"]["vi"]
+        assert self.scan(resolver, "BT260000004")["verdict"] == "authentic"
+
+    def test_a_serial_scanned_in_more_than_three_regions_gets_a_warning(self, resolver: Api) -> None:
+        verdicts = [self.scan(resolver, "BT260000005", region=region)["verdict"]
+                    for region in ("HN", "HN", "HCM", "DN", "HN")]
+        assert set(verdicts) == {"authentic"}
+        document = self.scan(resolver, "BT260000005", region="CT")
+        assert (document["verdict"], failing(document)) == ("warning", ["scans-plausible"])
+        [reason] = [r for r in document["reasons"] if r["code"] == "scans-plausible"]
+        assert "in 4 regions, more than the 3 expected" in reason["message"]["en"]
+
+    def test_a_region_that_is_not_a_short_code_is_refused(self, resolver: Api) -> None:
+        response = resolver.client.get(path(item(), "BT260000001"), params={"region": "Hà Nội"}, headers=JSON)
+        assert_problem(response, 422, "invalid-request")
+        assert self.scans(resolver) == []
+
+    def test_a_serial_never_issued_is_invalid(self, resolver: Api) -> None:
+        document = self.scan(resolver, "FAKE-SERIAL")
+        assert (document["verdict"], failing(document)) == ("invalid", ["serial-issued"])
+
+    def test_the_page_of_an_item_shows_its_serial(self, resolver: Api) -> None:
+        response = resolver.client.get(path(item(), "BT260000001"))
+        assert response.status_code == 200
+        assert "BT260000001" in response.text
+
