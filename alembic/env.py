@@ -8,6 +8,7 @@ import api.tables  # noqa: F401  (and the API edge tables)
 import ledger.tables  # noqa: F401  (registers the ledger tables on SQLModel.metadata)
 import registry.tables  # noqa: F401  (and the registry projections)
 from alembic import context
+from ledger import witness_tables  # noqa: F401  (the witness's state and the registry's cosignatures)
 from ledger.config import get_settings
 from ledger.db import make_engine
 

@@ -11,6 +11,7 @@ from api.deps import Services
 from api.limits import BodyLimit, NoNulInUrl
 from api.ratelimit import RateLimit
 from api.routes import bundles, codes, imports, log, reads, resolver, writes
+from api.witnessing import Witnessing
 from ledger.config import Settings, get_settings
 from ledger.db import make_engine
 from ledger.keys import load_or_create_log_key
@@ -30,14 +31,20 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.database_url)
     log_ = Log(SqlStore(engine), load_or_create_log_key(settings.data_dir, settings.log_origin))
     registry = Registry(log_, Custody.from_secret(load_secret(settings)))
+    witnessing = (Witnessing.from_config(log_, engine, settings.witnesses, settings.witness_quorum)
+                  if settings.witnesses else None)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if witnessing is not None:
+            witnessing.start()
         yield
+        if witnessing is not None:
+            witnessing.stop()
         engine.dispose()
 
     app = FastAPI(title="Nguồn", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   responses=problems.RESPONSES)
-    app.state.services = Services(settings, engine, log_, registry)
+    app.state.services = Services(settings, engine, log_, registry, witnessing)
     problems.install(app)
     for router in (log.router, writes.router, imports.router, codes.router, bundles.router, reads.router,
                    resolver.router):

@@ -22,8 +22,10 @@ from api.digital_link import DigitalLink, DigitalLinkError, normalise_gtin
 from api.qr import qr_png, qr_svg
 from api.tokens import create_token
 from api.verify_bundle import verify_bundle
+from api.witness_cli import witness_app
 from ledger.audit import audit
 from ledger.config import get_settings
+from ledger.cosignature import CosignatureVerifier
 from ledger.db import make_engine
 from ledger.errors import AuditError, LedgerError
 from ledger.keys import load_or_create_log_key
@@ -46,6 +48,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 log_app = typer.Typer(help="The append-only log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(log_app, name="log")
+app.add_typer(witness_app, name="witness")
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
 
@@ -212,12 +215,14 @@ def qr(gtin: str, lot: str, serial: Annotated[str | None, typer.Option(help="Ser
         err.print(f"{uri} -> {out}")
 
 
-def _key(text: str) -> NoteVerifier:
-    """A verifier key given as its text, or as the path of a file holding it."""
+def _key_text(text: str) -> str:
+    """A key given as its text, or as the path of a file holding it."""
     path = Path(text)
-    if "+" not in text and path.is_file():
-        text = path.read_text(encoding="utf-8")
-    return NoteVerifier.from_text(text)
+    return path.read_text(encoding="utf-8").strip() if "+" not in text and path.is_file() else text
+
+
+def _key(text: str) -> NoteVerifier:
+    return NoteVerifier.from_text(_key_text(text))
 
 
 @app.command("verify-bundle")
@@ -229,7 +234,8 @@ def verify_bundle_command(
 ) -> None:
     """Check an offline bundle with no network: exit 0 only when every proof holds."""
     try:
-        checkpoint, entries = verify_bundle(bundle, _key(log_key), tuple(_key(k) for k in witness_key or ()))
+        witnesses = tuple(CosignatureVerifier.from_text(_key_text(k)) for k in witness_key or ())
+        checkpoint, entries = verify_bundle(bundle, _key(log_key), witnesses)
     except LedgerError as exc:
         err.print(f"[red]bundle does not verify[/red]: {exc}")
         raise typer.Exit(1) from exc

@@ -9,9 +9,11 @@ from sqlalchemy import Engine
 
 from api.problems import ApiProblem
 from api.tokens import organisation_of
+from api.witnessing import Witnessing
 from ledger.config import Settings
 from ledger.log import Log
 from ledger.sql import SqlView
+from ledger.store import StoredCheckpoint
 from registry.service import Registry
 
 
@@ -23,6 +25,15 @@ class Services:
     engine: Engine
     log: Log
     registry: Registry
+    witnessing: Witnessing | None = None
+
+    def published(self, view: SqlView) -> StoredCheckpoint | None:
+        """The checkpoint to show and prove against: the latest one the witness quorum cosigned, with the
+        cosignatures; without witnesses, the latest one. None while there is none."""
+        if self.witnessing is None:
+            return view.latest_checkpoint()
+        size = self.witnessing.latest_published(view)
+        return None if size is None else StoredCheckpoint(size, self.witnessing.cosigned_note(view, size))
 
 
 def _services(request: Request) -> Services:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.checkpoint import Checkpoint
+from ledger.cosignature import CosignatureVerifier, open_cosigned_checkpoint
 from ledger.encoding import parse
 from ledger.errors import LedgerError, NoteError, VerificationError
 from ledger.note import NoteVerifier
@@ -29,10 +30,11 @@ class CheckedEntry:
 
 
 def verify_bundle(path: Path, log_key: NoteVerifier,
-                  witness_keys: tuple[NoteVerifier, ...] = ()) -> tuple[Checkpoint, list[CheckedEntry]]:
+                  witness_keys: tuple[CosignatureVerifier, ...] = ()) -> tuple[Checkpoint, list[CheckedEntry]]:
     """Verify every proof of the bundle at `path`; raise a LedgerError saying which proof failed and why.
 
-    All proofs must carry the same checkpoint; each witness key given must have signed it.
+    All proofs must carry the same checkpoint; each witness key given must have cosigned it (C2SP
+    tlog-cosignature).
     """
     try:
         document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -46,15 +48,15 @@ def verify_bundle(path: Path, log_key: NoteVerifier,
     for position, text in enumerate(texts):
         try:
             proof = TlogProof.from_text(text)
-            checkpoint, note = proof.verify(log_key, witness_keys)
+            checkpoint, _ = proof.verify(log_key)
+            cosigned = open_cosigned_checkpoint(proof.checkpoint, log_key, witness_keys)
         except LedgerError as exc:
             raise BundleError(position + 1, exc) from exc
         if first is None:
             first = checkpoint
-            signers = {(s.name, s.key_id) for s in note.verified}
-            missing = [w.to_text() for w in witness_keys if (w.name, w.key_id) not in signers]
+            missing = [w.to_text() for w in witness_keys if w.name not in cosigned.witnesses]
             if missing:
-                raise NoteError(f"the checkpoint is not signed by witness {', '.join(missing)}")
+                raise NoteError(f"the checkpoint is not cosigned by witness {', '.join(missing)}")
         elif checkpoint != first:
             raise NoteError(f"proof {position + 1} is under checkpoint size {checkpoint.size}; the bundle's first "
                             f"proof is under size {first.size}")

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     """Public GET requests allowed per client address (a `limits` expression); "" turns the limit off."""
     cors_origins: list[str] = []
     """Origins allowed by CORS; none by default."""
+    witnesses: list[str] = []
+    """Witnesses that cosign checkpoints, each "<submission prefix URL> <cosigner verifier key>" (C2SP
+    tlog-witness: checkpoints are POSTed to <prefix>/add-checkpoint); NGUON_WITNESSES is a JSON list."""
+    witness_quorum: int = 0
+    """Cosignatures a checkpoint needs to count as published; 0 publishes every checkpoint."""
     secret_key: SecretStr | None = None
     """Seals custodial keys at rest; when unset, a random one is generated into data_dir on first run."""
 

@@ -24,7 +24,7 @@ from ledger.log import Log
 from ledger.merkle import NodeId, inclusion_nodes
 from ledger.note import NoteVerifier
 from ledger.proof import InclusionProof
-from ledger.store import ReadView
+from ledger.store import ReadView, StoredCheckpoint
 from registry.handlers.indications import in_area
 from registry.state import Row, State, table_of
 from registry.tables import (
@@ -287,14 +287,18 @@ def inclusion_proofs(view: ReadView, log: Log, indices: Iterable[int], size: int
             for i, plan in plans.items()}
 
 
-def prove(view: ReadView, log: Log, indices: Iterable[int]) -> tuple[Doc, dict[int, Any]]:
-    """Evidence for `indices` against the latest signed checkpoint, and the parsed entries by index.
+def prove(view: ReadView, log: Log, indices: Iterable[int],
+          checkpoint: StoredCheckpoint | None = None) -> tuple[Doc, dict[int, Any]]:
+    """Evidence for `indices` against `checkpoint` (default: the latest signed one; a witnessed one carries
+    its cosignatures), and the parsed entries by index. A checkpoint too small for the indices is passed over
+    for the latest.
 
     Each proof is checked before it is handed out: a StoreError or RootMismatchError here means the stored
     entries and tree disagree (run `nguon audit`).
     """
-    latest = log.checkpoint(view)
     wanted = sorted(set(indices))
+    latest = checkpoint if checkpoint is not None and (not wanted or wanted[-1] < checkpoint.size) \
+        else log.checkpoint(view)
     if wanted and wanted[-1] >= latest.size:
         raise StoreError(f"entry {wanted[-1]} is beyond the latest checkpoint's tree of size {latest.size}")
     proofs = inclusion_proofs(view, log, wanted, latest.size)
@@ -315,7 +319,8 @@ def prove(view: ReadView, log: Log, indices: Iterable[int]) -> tuple[Doc, dict[i
     return {"checkpoint": latest.note, "entries": items}, parsed
 
 
-def gather(view: ReadView, log: Log, state: State, gtin: str, lot: str, serial: str | None = None) -> Record:
+def gather(view: ReadView, log: Log, state: State, gtin: str, lot: str, serial: str | None = None,
+           checkpoint: StoredCheckpoint | None = None) -> Record:
     """Everything the registry records about batch `lot` of `gtin` (or, if there is none, its product)."""
     reader = _Reader(state)
     record = Record(gtin, lot)
@@ -338,7 +343,7 @@ def gather(view: ReadView, log: Log, state: State, gtin: str, lot: str, serial: 
         if serial is not None:
             record.serial = reader.serial(gtin, lot, serial)
     record.corrections = reader.corrections()
-    record.evidence, record.entries = prove(view, log, reader.indices)
+    record.evidence, record.entries = prove(view, log, reader.indices, checkpoint)
     recall = None if record.batch is None else record.batch["recall"]
     if recall is not None:
         statement = record.entries[recall["entry"]]["statement"]

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from ledger.log import Log
-from ledger.store import ReadView
+from ledger.store import ReadView, StoredCheckpoint
 from registry.evidence import Doc, Record, gather
 from registry.state import State
 
@@ -332,14 +332,16 @@ def _unknown(checks: _Checks, record: Record) -> None:
 
 
 def verify_batch(view: ReadView, log: Log, connection: Connection, gtin: str, lot: str, *,
-                 serial: str | None = None, scans: ScanStats | None = None, today: date) -> dict[str, Any]:
+                 serial: str | None = None, scans: ScanStats | None = None, today: date,
+                 checkpoint: StoredCheckpoint | None = None) -> dict[str, Any]:
     """The verdict document for batch `lot` of `gtin` (and item `serial` of it, if given) on `today`.
 
     `view` and `connection` must belong to the same read transaction, so that the projections read and the
     checkpoint proved against describe the same log. Raises ledger StoreError (or RootMismatchError) only
-    when the stored log or projections are damaged.
+    when the stored log or projections are damaged. `checkpoint` (e.g. the latest witnessed one, its
+    cosignatures appended) is what the evidence proves against when it covers every entry relied on.
     """
-    record = gather(view, log, State(connection), gtin, lot, serial)
+    record = gather(view, log, State(connection), gtin, lot, serial, checkpoint)
     checks = _Checks()
     batch = record.batch
     if batch is None:

@@ -32,7 +32,8 @@ def bundle_of(document: dict[str, Any]) -> dict[str, Any]:
 def bundle(view: ViewDep, services: ServicesDep, gtin: str, lot: str) -> dict[str, Any]:
     """The entries a batch's verdict relies on, each a C2SP tlog-proof (entry bytes in `extra`) against the
     same signed checkpoint, for `nguon verify-bundle` or any tlog-proof verifier, with no network."""
-    document = verify_batch(view, services.log, view.connection, gtin, lot, today=datetime.now(UTC).date())
+    document = verify_batch(view, services.log, view.connection, gtin, lot, today=datetime.now(UTC).date(),
+                            checkpoint=services.published(view))
     if document["batch"] is None:
         raise ApiProblem(404, "unknown-batch", f"batch {gtin}/{lot} is not registered",
                          f"lô {gtin}/{lot} chưa được đăng ký")

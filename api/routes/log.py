@@ -19,8 +19,15 @@ router = APIRouter(prefix="/api/v1/log", tags=["log"])
 
 @router.get("/checkpoint", response_class=PlainTextResponse)
 def checkpoint(view: ViewDep, services: ServicesDep) -> PlainTextResponse:
-    """The latest signed checkpoint (C2SP tlog-checkpoint in a C2SP signed note)."""
-    return PlainTextResponse(services.log.checkpoint(view).note)
+    """The latest published checkpoint (C2SP tlog-checkpoint in a signed note), with the witnesses'
+    cosignatures when witnesses are configured."""
+    published = services.published(view)
+    if published is None:
+        if view.head().size == 0:
+            services.log.checkpoint(view)  # raises the ledger's "log is empty" error
+        raise ApiProblem(503, "checkpoint-not-witnessed", "no checkpoint has been cosigned by the witness quorum "
+                         "yet", "chưa có điểm kiểm tra nào được đủ số nhân chứng đồng ký", {"Retry-After": "1"})
+    return PlainTextResponse(published.note)
 
 
 @router.get("/key", response_class=PlainTextResponse)

@@ -107,7 +107,7 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
                     request.client.host if request.client else None)
         scans = scan_stats(view.connection, link.gtin14, link.lot, link.serial)
     document = verify_batch(view, services.log, view.connection, link.gtin14, link.lot, serial=link.serial,
-                            scans=scans, today=datetime.now(UTC).date())
+                            scans=scans, today=datetime.now(UTC).date(), checkpoint=services.published(view))
     wants_json = link_type == "gs1:traceability" or _accepts(request, "application/json")
     if document["verdict"] == "unknown" and document["batch"] is None:
         if wants_json:

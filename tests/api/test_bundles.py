@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from api.app import create_app
 from api.verify_bundle import verify_bundle
 from ledger.config import Settings
+from ledger.cosignature import CosignatureSigner
 from ledger.errors import LedgerError, NoteError
 from ledger.note import NoteSigner, NoteVerifier
 from registry.demo import load_demo, scenarios
@@ -59,8 +60,8 @@ class TestBundles:
 
     def test_a_required_witness_that_did_not_sign_is_refused(self, demo: TestClient, tmp_path: Path) -> None:
         path, key, _ = _fetch(demo, tmp_path)
-        witness = NoteSigner.generate("witness.example/w1").verifier
-        with pytest.raises(NoteError, match="not signed by witness"):
+        witness = CosignatureSigner.generate("witness.example/w1").verifier
+        with pytest.raises(NoteError, match="not cosigned by witness"):
             verify_bundle(path, key, (witness,))
 
     def test_unknown_batch_is_a_404_problem(self, demo: TestClient) -> None:
