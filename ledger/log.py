@@ -13,12 +13,13 @@ from ledger.checkpoint import Checkpoint, SignedCheckpoint
 from ledger.errors import HeadMismatchError, ProofError, StoreError
 from ledger.hashing import Hash
 from ledger.merkle import (
+    BORDER,
     CompactRange,
     NodeId,
     border_roots,
     consistency_nodes,
-    inclusion_nodes,
     inclusion_path,
+    inclusion_plan,
     range_nodes,
 )
 from ledger.note import NoteSigner, NoteVerifier
@@ -66,6 +67,7 @@ class Log:
         self.store = store
         self._signer = signer
         self._clock = clock
+        self._borders: dict[int, tuple[dict[int, Hash], Hash]] = {}
 
     @property
     def origin(self) -> str:
@@ -143,10 +145,25 @@ class Log:
         size = head.size if size is None else size
         if not 0 <= index < size <= head.size:
             raise ProofError(f"index {index} must be below size {size}, and size at most the log's {head.size}")
-        nodes = inclusion_nodes(index, size)
-        hashes = view.node_hashes([NodeId(0, index).key, *(n.key for n in nodes.ids)])
-        root = head.root if size == head.size else self.root_at(view, size)
-        return InclusionProof(index, size, hashes[0], root, tuple(nodes.rehash(hashes[1:])))
+        plan = inclusion_plan(index, size)
+        keys = [index, *(key for _, key in plan if key != BORDER)]
+        found = dict(zip(keys, view.node_hashes(keys), strict=True))
+        border, root = self._border(view, size) if size != head.size or any(k == BORDER for _, k in plan) \
+            else ({}, head.root)
+        path = [border[level] if key == BORDER else found[key] for level, key in plan]
+        return InclusionProof(index, size, found[index], root, tuple(path))
+
+    def _border(self, view: ReadView, size: int) -> tuple[dict[int, Hash], Hash]:
+        """The incomplete right-border subtrees and the root of the tree of `size` entries, kept per size:
+        they never change and every proof in that tree shares them."""
+        cached = self._borders.get(size)
+        if cached is None:
+            ids = range_nodes(0, size)
+            compact = CompactRange(size, view.node_hashes([n.key for n in ids]))
+            if len(self._borders) >= 64:
+                self._borders.clear()
+            cached = self._borders[size] = (border_roots(compact), compact.root())
+        return cached
 
     def consistency(self, view: ReadView, old: int, new: int | None = None) -> ConsistencyProof:
         """Consistency proof from the tree of `old` entries to that of `new` (default: the head's)."""

@@ -184,6 +184,24 @@ def border_roots(compact: CompactRange) -> dict[int, Hash]:
     return roots
 
 
+BORDER = -1
+"""In `inclusion_plan`, the incomplete sibling at the tree's right border (see `border_roots`)."""
+
+
+def inclusion_plan(index: int, size: int) -> list[tuple[int, int]]:
+    """(level, storage key of the complete sibling, or BORDER) for each hash of leaf `index`'s inclusion proof
+    in the tree of `size` leaves, leaf first; integers only, for the proofs served one request at a time."""
+    plan = []
+    level = 0
+    while (size - 1) >> level:
+        sibling = (index >> level) ^ 1
+        start = sibling << level
+        if start < size:
+            plan.append((level, (level << _INDEX_BITS) | sibling if start + (1 << level) <= size else BORDER))
+        level += 1
+    return plan
+
+
 def inclusion_path(index: int, size: int, nodes: dict[NodeId, Hash], border: dict[int, Hash]) -> list[Hash]:
     """The RFC 9162 inclusion proof of leaf `index` from complete nodes and `border_roots` of the tree.
 
