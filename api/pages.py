@@ -84,6 +84,13 @@ BIZ_STEPS: dict[str, tuple[str, str]] = {
 }
 
 
+UNITS: dict[str, tuple[str, str]] = {
+    "H87": ("cái", "pieces"), "C62": ("đơn vị", "units"), "KGM": ("kg", "kg"), "GRM": ("g", "g"),
+    "TNE": ("tấn", "tonnes"), "LTR": ("lít", "litres"), "MLT": ("ml", "ml"), "MTR": ("m", "m"),
+    "MTK": ("m²", "m²"), "XBX": ("hộp", "boxes"),
+}
+
+
 def wants_language(request: Request, lang: str | None) -> str:
     if lang in LANGUAGES:
         return lang
@@ -108,8 +115,11 @@ def _step(name: str, lang: str) -> str:
 
 def _context(link: DigitalLink, document: dict[str, Any], lang: str) -> dict[str, Any]:
     failing = [r for r in document["reasons"] if not r["ok"]]
+    claim_names = {c["id"]: c["names"][lang] for c in document.get("claims") or []}
     return {"lang": lang, "t": TEXT[lang], "link": link, "doc": document, "failing": failing,
             "other_lang": "en" if lang == "vi" else "vi", "step": lambda name: _step(name, lang),
+            "unit": lambda code: UNITS.get(code, (code, code))[0 if lang == "vi" else 1],
+            "claim_name": lambda claim_id: claim_names.get(claim_id, claim_id),
             "short": lambda h: f"{h[:12]}…" if isinstance(h, str) else h}
 
 
