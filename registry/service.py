@@ -62,16 +62,27 @@ class Registry:
         with self.log.store.write() as txn:
             return self._submit_in(txn, items, signed_here=False)
 
+    def _submit_as_in(self, txn: WriteTxn, organisation: str, drafts: Sequence[Draft]) -> list[Receipt]:
+        key = self.custody.signing_key(_connection(txn), organisation)
+        issued_at = format_timestamp(self._clock())
+        items = []
+        for kind, body in drafts:
+            statement = Statement(kind, organisation, issued_at, secrets.token_urlsafe(16), body)
+            items.append((statement, sign_statement(statement, key)))
+        return self._submit_in(txn, items, signed_here=True)
+
     def submit_as(self, organisation: str, drafts: Sequence[Draft]) -> list[Receipt]:
         """Sign drafts with `organisation`'s custodial key, then check and append them, all or none."""
         with self.log.store.write() as txn:
-            key = self.custody.signing_key(_connection(txn), organisation)
-            issued_at = format_timestamp(self._clock())
-            items = []
-            for kind, body in drafts:
-                statement = Statement(kind, organisation, issued_at, secrets.token_urlsafe(16), body)
-                items.append((statement, sign_statement(statement, key)))
-            return self._submit_in(txn, items, signed_here=True)
+            return self._submit_as_in(txn, organisation, drafts)
+
+    def register_with_custodial_key(self, issuer: str, body: Mapping[str, Any]) -> Receipt:
+        """Register the organisation `body` describes, as `issuer`, with a custodial key made in the same
+        transaction: a refused registration leaves no key behind. Raises DomainError as `submit_as` does."""
+        with self.log.store.write() as txn:
+            public_key = self.custody.create(_connection(txn), str(body["id"]))
+            registered = {**body, "keys": [{"public_key": public_key, "custodial": True}]}
+            return self._submit_as_in(txn, issuer, [("organisation.registered.v1", registered)])[0]
 
     def bootstrap(self, organisation: str, names: Mapping[str, str]) -> Receipt:
         """Register the root authority as entry 0, with a custodial key that signs its own registration."""

@@ -90,6 +90,12 @@ def check_date(value: str) -> str:
     return value
 
 
+def check_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError(f"text {value[:40]!r} holds a NUL character (U+0000); registry text may hold any other")
+    return value
+
+
 def to_decimal(value: str) -> Decimal:
     try:
         return Decimal(value)
@@ -112,8 +118,9 @@ Unit = Annotated[str, AfterValidator(check_unit)]
 Day = Annotated[str, AfterValidator(check_date)]
 OrgId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
 ObjectId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# PostgreSQL text cannot hold NUL, so the projections could not store it.
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(check_text)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(check_text)]
 GiCertificate = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
 GiApplication = Annotated[str, StringConstraints(pattern=r"^6-\d{4}-\d{5}$")]
 MarkCertificate = Annotated[str, StringConstraints(pattern=r"^\d{1,6}$")]

@@ -33,6 +33,8 @@ router = APIRouter(prefix="/api/v1", tags=["reads"])
 MAX_LIMIT = 500
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER, description="rows to skip")]
+MAX_ENTRY_COLUMN = 2**31 - 1
+"""The largest entry index the projections' SQL INTEGER columns hold (PostgreSQL's integer is 32 bits)."""
 Filter = Annotated[str | None, Query(max_length=100)]
 
 
@@ -186,7 +188,7 @@ def serials(view: ViewDep, gtin: Filter = None, lot: Filter = None, limit: Limit
 
 
 @router.get("/corrections")
-def corrections(view: ViewDep, corrected_entry: Annotated[int | None, Query(ge=0, le=MAX_SAFE_INTEGER)] = None,
+def corrections(view: ViewDep, corrected_entry: Annotated[int | None, Query(ge=0, le=MAX_ENTRY_COLUMN)] = None,
                 limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """Corrections: earlier entries their issuers (or an authority) declared in error."""
     return page(view, RegCorrection, limit, offset, corrected_entry=corrected_entry)

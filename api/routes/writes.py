@@ -96,7 +96,7 @@ def _typed(kind: str, model: type[s.Body]) -> Callable[..., ReceiptOut]:
     def write(body: model, organisation: OrganisationDep, services: ServicesDep) -> ReceiptOut:  # type: ignore[valid-type]
         data = draft_body(body)
         if kind == "organisation.registered.v1" and not data.get("keys"):
-            data["keys"] = [{"public_key": services.registry.create_custodial_key(data["id"]), "custodial": True}]
+            return receipt_out(services.registry.register_with_custodial_key(organisation, data))
         return receipt_out(services.registry.submit_as(organisation, [(kind, data)])[0])
 
     return write

@@ -1,0 +1,180 @@
+"""Fixtures of the security tests: a small registry, the app or a real server on it, and what must stay secret.
+
+`seed(registry, engine)` writes the registry every suite starts from: entry 0 registers the root authority
+ROOT, then ROOT registers PRODUCER (custodial key), which registers product GTIN and batch GTIN/LOT; it
+returns an API token for each. `seeded_app` is an app on such a registry, shared by a module (refusals
+append nothing, which `SeededApp.nothing_appended` checks); `live_server` is the e2e `server` fixture
+started with NGUON_SECRET_KEY set and rate limiting off. `assert_problem` checks an RFC 9457 refusal.
+"""
+
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from api.app import create_app
+from api.tokens import create_token
+from ledger.config import Settings
+from ledger.db import make_engine
+from ledger.keys import load_or_create_log_key
+from ledger.log import Log
+from ledger.sql import SqlStore
+from registry.custody import Custody, load_secret
+from registry.replay import projection_digest
+from registry.service import Registry
+from registry.tables import RegCustodialKey
+from tests.e2e.conftest import Server, server  # noqa: F401  (`server` is a fixture, requested by name below)
+from tests.registry.conftest import fresh_engine, make_batch, make_organisation, make_product
+
+ROOT = "ipvietnam"
+PRODUCER = "coop-hoai-duc"
+GTIN = "08934567890120"
+LOT = "L1"
+PROBLEM_JSON = "application/problem+json"
+_custodial_keys = RegCustodialKey.__table__  # type: ignore[attr-defined]
+VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """API tokens of the seeded registry's organisations."""
+
+    root_token: str
+    producer_token: str
+
+
+def register(registry: Registry, org_id: str, roles: tuple[str, ...], issuer: str = ROOT) -> None:
+    """Register `org_id` with `roles` and a custodial key, so the registry signs for its tokens."""
+    registry.register_with_custodial_key(issuer, make_organisation(org_id, roles)[1])
+
+
+def token(engine: Engine, organisation: str) -> str:
+    with engine.begin() as connection:
+        return create_token(connection, organisation, "security test")
+
+
+def seed(registry: Registry, engine: Engine) -> Seeded:
+    """Bootstrap ROOT, register PRODUCER with its product GTIN and batch GTIN/LOT; a token for each."""
+    registry.bootstrap(ROOT, {"vi": "Cục Sở hữu trí tuệ", "en": "Intellectual Property Office of Viet Nam"})
+    register(registry, PRODUCER, ("producer",))
+    registry.submit_as(PRODUCER, [make_product(gtin=GTIN), make_batch(gtin=GTIN, lot=LOT)])
+    return Seeded(token(engine, ROOT), token(engine, PRODUCER))
+
+
+def settings_of(running: Server) -> Settings:
+    """The settings the server runs with (it reads them from its environment)."""
+    env = running.env
+    return Settings(database_url=env["NGUON_DATABASE_URL"], data_dir=Path(env["NGUON_DATA_DIR"]),
+                    log_origin=env["NGUON_LOG_ORIGIN"], public_url=env["NGUON_PUBLIC_URL"],
+                    secret_key=env.get("NGUON_SECRET_KEY"))
+
+
+def seed_server(running: Server) -> Seeded:
+    """Seed the server's database through a Registry of its own on the server's keys and secret."""
+    settings = settings_of(running)
+    engine = make_engine(settings.database_url)
+    try:
+        log = Log(SqlStore(engine), load_or_create_log_key(settings.data_dir, settings.log_origin))
+        return seed(Registry(log, Custody.from_secret(load_secret(settings))), engine)
+    finally:
+        engine.dispose()
+
+
+def log_size(registry: Registry) -> int:
+    with registry.log.store.read() as view:
+        return view.head().size
+
+
+def assert_problem(response: httpx.Response, status: int | set[int], code: str | None = None) -> dict[str, Any]:
+    """The problem document of a refusal, after checking status, media type, code, detail and both messages."""
+    statuses = {status} if isinstance(status, int) else status
+    assert response.status_code in statuses, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON, response.headers
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == response.status_code
+    assert problem["code"]
+    assert problem["type"].endswith(f"/problems/{problem['code']}")
+    if code is not None:
+        assert problem["code"] == code, problem
+    assert problem["detail"]
+    assert problem["detail"] == problem["message"]["en"]
+    assert VIETNAMESE.search(problem["message"]["vi"]), f"no Vietnamese in {problem['message']['vi']!r}"
+    return problem
+
+
+@pytest.fixture
+def secret_key() -> str:
+    """The NGUON_SECRET_KEY the servers and apps of a test run with."""
+    return secrets.token_urlsafe(32)
+
+
+@pytest.fixture
+def live_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, secret_key: str) -> Server:
+    """The e2e server, started with NGUON_SECRET_KEY set and no rate limit (fuzzing reads thousands of times)."""
+    monkeypatch.setenv("NGUON_SECRET_KEY", secret_key)
+    monkeypatch.setenv("NGUON_RATE_LIMIT", "")
+    started: Server = request.getfixturevalue("server")
+    return started
+
+
+@dataclass
+class SeededApp:
+    """An app on a seeded registry, its client, and the seeded tokens."""
+
+    app: FastAPI
+    client: TestClient
+    tokens: Seeded
+
+    @property
+    def registry(self) -> Registry:
+        registry: Registry = self.app.state.services.registry
+        return registry
+
+    @property
+    def engine(self) -> Engine:
+        engine: Engine = self.app.state.services.engine
+        return engine
+
+    def size(self) -> int:
+        return log_size(self.registry)
+
+    def digest(self) -> str:
+        with self.engine.connect() as connection:
+            return projection_digest(connection)
+
+    def custodial_keys(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(_custodial_keys)).scalar_one())
+
+    @contextmanager
+    def nothing_appended(self) -> Iterator[None]:
+        """Check that what happens inside appends no entry, leaves every projection as it was and makes no
+        custodial key."""
+        size, digest, keys = self.size(), self.digest(), self.custodial_keys()
+        yield
+        assert self.size() == size, "a refused request appended to the log"
+        assert self.digest() == digest, "a refused request changed the projections"
+        assert self.custodial_keys() == keys, "a refused request left a custodial key behind"
+
+
+@pytest.fixture(scope="module")
+def seeded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededApp]:
+    """One seeded app per module on a database of its own: refusals append nothing, so tests can share it."""
+    directory = tmp_path_factory.mktemp("security")
+    with fresh_engine(directory) as engine:
+        settings = Settings(database_url=engine.url.render_as_string(hide_password=False), data_dir=directory / "data",
+                            log_origin="security.nguon/log", public_url="https://nguon.example", rate_limit="",
+                            secret_key=secrets.token_urlsafe(32))
+        app = create_app(settings)
+        with TestClient(app) as client:
+            tokens = seed(app.state.services.registry, app.state.services.engine)
+            yield SeededApp(app, client, tokens)
