@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ledger.checkpoint import Checkpoint, open_checkpoint
 from ledger.errors import InvalidValueError, NoteError, SignatureError, UnknownKeyError
-from ledger.note import SIG_PREFIX, NoteSignature, NoteVerifier, check_key_name
+from ledger.note import SIG_PREFIX, NoteSignature, NoteVerifier, check_key_name, parse_key_text
 
 ALG_COSIGNATURE_V1 = 0x04
 HEADER = "cosignature/v1\n"
@@ -160,22 +160,8 @@ class CosignatureVerifier:
     @classmethod
     def from_text(cls, text: str) -> "CosignatureVerifier":
         """Parse the vkey `name+hexid+base64(0x04 || key)`; NoteError for anything else."""
-        parts = text.strip().split("+", 2)
-        if len(parts) != 3:
-            raise NoteError(f"cosigner key {text!r} is not name+hexid+base64key")
-        name, hex_id, encoded = parts
-        try:
-            check_key_name(name)
-        except InvalidValueError as exc:
-            raise NoteError(str(exc)) from exc
-        if len(hex_id) != 8 or any(c not in "0123456789abcdef" for c in hex_id):
-            raise NoteError(f"cosigner key id {hex_id!r} is not 8 lowercase hex digits")
-        raw = _b64decode(encoded, "cosigner key")
-        if not raw or raw[0] != ALG_COSIGNATURE_V1:
-            raise NoteError(f"cosigner key type {raw[:1].hex() or 'none'} is not cosignature/v1 Ed25519 (04)")
-        if len(raw) != 33:
-            raise NoteError(f"Ed25519 cosigner key has {len(raw) - 1} key bytes; expected 32")
-        verifier = cls(name, raw[1:])
+        name, hex_id, key = parse_key_text(text, ALG_COSIGNATURE_V1, "cosigner key", "cosignature/v1 Ed25519 (04)")
+        verifier = cls(name, key)
         if verifier.key_id.hex() != hex_id:
             raise NoteError(f"cosigner key id {hex_id} does not match its key (expected {verifier.key_id.hex()})")
         return verifier

@@ -37,6 +37,27 @@ def check_key_name(name: str) -> str:
     return name
 
 
+def parse_key_text(text: str, algorithm: int, what: str, expected: str) -> tuple[str, str, bytes]:
+    """(name, hex key id, 32-byte key) of a `name+hexid+base64(type || key)` text whose type byte is
+    `algorithm`; NoteError saying what is wrong otherwise. The caller checks the id against the key."""
+    parts = text.strip().split("+", 2)
+    if len(parts) != 3:
+        raise NoteError(f"{what} {text!r} is not name+hexid+base64key")
+    name, hex_id, encoded = parts
+    try:
+        check_key_name(name)
+    except InvalidValueError as exc:
+        raise NoteError(str(exc)) from exc
+    if len(hex_id) != 8 or any(c not in "0123456789abcdef" for c in hex_id):
+        raise NoteError(f"{what} id {hex_id!r} is not 8 lowercase hex digits")
+    raw = _b64decode(encoded, what)
+    if not raw or raw[0] != algorithm:
+        raise NoteError(f"{what} type {raw[:1].hex() or 'none'} is not {expected}")
+    if len(raw) != 33:
+        raise NoteError(f"Ed25519 {what} has {len(raw) - 1} key bytes; expected 32")
+    return name, hex_id, raw[1:]
+
+
 def key_id(name: str, public_key: bytes) -> bytes:
     """The 4-byte key id of an Ed25519 key named `name`."""
     return hashlib.sha256(name.encode() + b"\n" + bytes([ALG_ED25519]) + public_key).digest()[:4]
@@ -76,22 +97,8 @@ class NoteVerifier:
     @classmethod
     def from_text(cls, text: str) -> "NoteVerifier":
         """Parse `name+hexid+base64(0x01 || key)`; raise NoteError for anything else."""
-        parts = text.strip().split("+", 2)
-        if len(parts) != 3:
-            raise NoteError(f"verifier key {text!r} is not name+hexid+base64key")
-        name, hex_id, encoded = parts
-        try:
-            check_key_name(name)
-        except InvalidValueError as exc:
-            raise NoteError(str(exc)) from exc
-        if len(hex_id) != 8 or hex_id != hex_id.lower() or any(c not in "0123456789abcdef" for c in hex_id):
-            raise NoteError(f"verifier key id {hex_id!r} is not 8 lowercase hex digits")
-        raw = _b64decode(encoded, "verifier key")
-        if not raw or raw[0] != ALG_ED25519:
-            raise NoteError(f"verifier key algorithm {raw[:1].hex() or 'none'} is not Ed25519 (01)")
-        if len(raw) != 33:
-            raise NoteError(f"Ed25519 verifier key has {len(raw) - 1} key bytes; expected 32")
-        verifier = cls(name, raw[1:])
+        name, hex_id, key = parse_key_text(text, ALG_ED25519, "verifier key", "Ed25519 (01)")
+        verifier = cls(name, key)
         if verifier.key_id.hex() != hex_id:
             raise NoteError(f"verifier key id {hex_id} does not match its key (expected {verifier.key_id.hex()})")
         return verifier

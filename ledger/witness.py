@@ -12,8 +12,6 @@ recorded in `witness_forks` and logged, as evidence that the log signed two view
 
 import hashlib
 import logging
-import os
-import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -29,6 +27,7 @@ from ledger.cosignature import CosignatureSigner, CosignatureVerifier
 from ledger.db import WRITE_OPTION
 from ledger.errors import NoteError, ProofError, RootMismatchError, SignatureError, StoreError, UnknownKeyError
 from ledger.hashing import Hash
+from ledger.keys import load_or_create_secret_file
 from ledger.note import NoteVerifier, open_note
 from ledger.proof import verify_consistency
 from ledger.witness_protocol import (
@@ -212,22 +211,9 @@ def load_or_create_witness_key(data_dir: Path, name: str) -> CosignatureSigner:
 
     Raises NoteError when the stored key is malformed or is named otherwise.
     """
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = data_dir / WITNESS_KEY_FILE
-    if not path.exists():
-        signer = CosignatureSigner.generate(name)
-        tmp = data_dir / f".{WITNESS_KEY_FILE}.{secrets.token_hex(8)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(signer.to_private_text() + "\n")
-        try:
-            # A hard link appears whole or not at all, and fails if another process won the race.
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    signer = CosignatureSigner.from_private_text(path.read_text(encoding="utf-8"))
+    signer = CosignatureSigner.from_private_text(
+        load_or_create_secret_file(path, lambda: CosignatureSigner.generate(name).to_private_text()))
     if signer.name != name:
         raise NoteError(f"{path} holds the witness key named {signer.name!r}, not {name!r}")
     return signer

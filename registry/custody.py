@@ -7,7 +7,6 @@ returned or logged; callers get a signing function.
 """
 
 import base64
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from ledger.config import Settings
+from ledger.keys import load_or_create_secret_file
 from ledger.signing import public_key_bytes, statement_key_id
 from registry.errors import NotAllowedError
 from registry.tables import RegCustodialKey, RegKey
@@ -34,20 +34,8 @@ def load_secret(settings: Settings) -> bytes:
     """NGUON_SECRET_KEY, or the secret in the data directory, created on first use."""
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value().encode()
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = Path(settings.data_dir) / SECRET_FILE
-    if not path.exists():
-        tmp = path.with_name(f".{SECRET_FILE}.{secrets.token_hex(8)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32) + "\n")
-        try:
-            os.link(tmp, path)  # appears whole, and only once if two processes race
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return path.read_text().strip().encode()
+    return load_or_create_secret_file(path, lambda: secrets.token_hex(32)).encode()
 
 
 @dataclass(frozen=True, repr=False)

@@ -259,7 +259,7 @@ class TestKeys:
              r"^verifier key id c74f20a4 does not match its key \(expected c74f20a3\)$"),
             ("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10", r"is not standard base64$"),
             ("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy", r"has 29 key bytes; expected 32$"),
-            ("PeterNeumann+c74f20a3+", r"algorithm none is not Ed25519 \(01\)$"),
+            ("PeterNeumann+c74f20a3+", r"type none is not Ed25519 \(01\)$"),
             ("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", r"without spaces or '\+'$"),
         ],
     )
