@@ -40,7 +40,7 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA busy_timeout=60000")
         # Proofs read ~20 random nodes each: keep the upper tree in the page cache and map the file.
         cursor.execute("PRAGMA cache_size=-65536")
-        cursor.execute("PRAGMA mmap_size=1073741824")
+        cursor.execute("PRAGMA mmap_size=2147418112")  # SQLite's default upper bound for mmap
         cursor.close()
 
     @event.listens_for(engine, "begin")
