@@ -1,7 +1,7 @@
 """Dependencies of the routes: the app's services, a read view, and the caller's organisation."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from api.problems import ApiProblem
 from api.tokens import organisation_of
+from api.verdict_cache import VerdictCache
 from api.witnessing import Witnessing
 from ledger.config import Settings
 from ledger.log import Log
@@ -26,6 +27,7 @@ class Services:
     log: Log
     registry: Registry
     witnessing: Witnessing | None = None
+    verdicts: VerdictCache = field(default_factory=VerdictCache)
 
     def published(self, view: SqlView) -> StoredCheckpoint | None:
         """The checkpoint to show and prove against: the latest one the witness quorum cosigned, with the

@@ -101,13 +101,25 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
                              f"không có linkType {link_type!r}; các loại có: {known}, all")
         if name not in ("pip", "traceability"):
             return RedirectResponse(_targets(services, link)[name], status_code=307)
-    scans = None
     if link.serial is not None:
+        # Before this request's first read: on SQLite the read transaction's snapshot starts there.
         record_scan(services.engine, load_secret(services.settings), link.gtin14, link.lot, link.serial, region,
                     request.client.host if request.client else None)
+    today = datetime.now(UTC).date()
+    published = services.published(view)
+    cached = None
+    if link.serial is None:
+        key = (link.gtin14, link.lot, view.head().size, None if published is None else published.size,
+               today.isoformat())
+        cached = services.verdicts.get(key)
+        if cached is None:
+            cached = services.verdicts.put(key, verify_batch(view, services.log, view.connection, link.gtin14,
+                                                             link.lot, today=today, checkpoint=published))
+        document = cached.document
+    else:
         scans = scan_stats(view.connection, link.gtin14, link.lot, link.serial)
-    document = verify_batch(view, services.log, view.connection, link.gtin14, link.lot, serial=link.serial,
-                            scans=scans, today=datetime.now(UTC).date(), checkpoint=services.published(view))
+        document = verify_batch(view, services.log, view.connection, link.gtin14, link.lot, serial=link.serial,
+                                scans=scans, today=today, checkpoint=published)
     wants_json = link_type == "gs1:traceability" or _accepts(request, "application/json")
     if document["verdict"] == "unknown" and document["batch"] is None:
         if wants_json:
@@ -116,8 +128,16 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
                            reasons=document["reasons"])
         return HTMLResponse(render_not_found(link, document, wants_language(request, lang)), status_code=404)
     if wants_json:
+        if cached is not None:
+            return Response(cached.json_bytes(), media_type="application/json")
         return JSONResponse(document)
-    return HTMLResponse(render_verdict(link, document, wants_language(request, lang), _base(services)))
+    language = wants_language(request, lang)
+    if cached is None:
+        return HTMLResponse(render_verdict(link, document, language, _base(services)))
+    page = cached.pages.get(language)
+    if page is None:
+        page = cached.pages[language] = render_verdict(link, document, language, _base(services))
+    return HTMLResponse(page)
 
 
 @router.get("/.well-known/gs1resolver")
