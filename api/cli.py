@@ -18,6 +18,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from api.audit_cli import audit as inspector_audit
 from api.digital_link import DigitalLink, DigitalLinkError, normalise_gtin
 from api.qr import qr_png, qr_svg
 from api.tokens import create_token
@@ -49,6 +50,7 @@ log_app = typer.Typer(help="The append-only log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(log_app, name="log")
 app.add_typer(witness_app, name="witness")
+app.command("audit")(inspector_audit)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
 

@@ -81,7 +81,8 @@ def replay_fresh(view: ReadView, workdir: Path, progress: Callable[[int, int], N
             progress(count, total)
 
     try:
-        return replay(view, engine, seen)
+        # The signature audit before it verified every statement signature against the key history.
+        return replay(view, engine, seen, signatures_checked=True)
     except ReplayError as exc:
         raise AuditError(exc.index, f"the registry's rules refuse it on replay: {exc.error.en}") from exc
     except LedgerError as exc:

@@ -37,7 +37,8 @@ def projection_digest(connection: Connection) -> str:
     return digest.hexdigest()
 
 
-def replay(source: ReadView, target: Engine, progress: Callable[[int, int], None] | None = None) -> str:
+def replay(source: ReadView, target: Engine, progress: Callable[[int, int], None] | None = None, *,
+           signatures_checked: bool = False) -> str:
     """Apply every entry of `source` to the empty projections of `target`, re-running every rule and
     signature check; return the digest of the rebuilt projections. Raises ReplayError naming the first
     entry the rules refuse."""
@@ -49,7 +50,7 @@ def replay(source: ReadView, target: Engine, progress: Callable[[int, int], None
                 entry = Entry.from_canonical(row.canonical)
                 try:
                     apply_statement(state, entry.statement, entry.signature, entry.index,
-                                    parse_timestamp(entry.logged_at))
+                                    parse_timestamp(entry.logged_at), signature_checked=signatures_checked)
                 except DomainError as exc:
                     raise ReplayError(entry.index, exc) from exc
         if progress is not None:
