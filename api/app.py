@@ -30,7 +30,8 @@ def create_app(settings: Settings) -> FastAPI:
     """The registry's HTTP application on the database and keys that `settings` name."""
     engine = make_engine(settings.database_url)
     log_ = Log(SqlStore(engine), load_or_create_log_key(settings.data_dir, settings.log_origin))
-    registry = Registry(log_, Custody.from_secret(load_secret(settings)))
+    secret = load_secret(settings)
+    registry = Registry(log_, Custody.from_secret(secret))
     witnessing = (Witnessing.from_config(log_, engine, settings.witnesses, settings.witness_quorum)
                   if settings.witnesses else None)
     @asynccontextmanager
@@ -44,7 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="Nguồn", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   responses=problems.RESPONSES)
-    app.state.services = Services(settings, engine, log_, registry, witnessing)
+    app.state.services = Services(settings, engine, log_, registry, witnessing, scan_secret=secret)
     problems.install(app)
     for router in (log.router, writes.router, imports.router, codes.router, bundles.router, reads.router,
                    resolver.router):

@@ -28,6 +28,8 @@ class Services:
     registry: Registry
     witnessing: Witnessing | None = None
     verdicts: VerdictCache = field(default_factory=VerdictCache)
+    scan_secret: bytes = b""
+    """Keys the HMAC of scanning clients' addresses (the registry's secret, read once at start-up)."""
 
     def published(self, view: SqlView) -> StoredCheckpoint | None:
         """The checkpoint to show and prove against: the latest one the witness quorum cosigned, with the

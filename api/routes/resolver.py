@@ -14,7 +14,6 @@ from api.digital_link import DigitalLink, DigitalLinkError, parse_path
 from api.pages import render_not_found, render_verdict, wants_language
 from api.problems import PROBLEM_JSON, ApiProblem, problem
 from api.scans import record_scan, scan_stats
-from registry.custody import load_secret
 from registry.verdict import verify_batch
 
 router = APIRouter(tags=["resolver"])
@@ -103,7 +102,7 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
             return RedirectResponse(_targets(services, link)[name], status_code=307)
     if link.serial is not None:
         # Before this request's first read: on SQLite the read transaction's snapshot starts there.
-        record_scan(services.engine, load_secret(services.settings), link.gtin14, link.lot, link.serial, region,
+        record_scan(services.engine, services.scan_secret, link.gtin14, link.lot, link.serial, region,
                     request.client.host if request.client else None)
     today = datetime.now(UTC).date()
     published = services.published(view)
