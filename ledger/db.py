@@ -5,6 +5,10 @@ transaction starts with `BEGIN IMMEDIATE` (taking the write lock before reading 
 transaction with a plain `BEGIN`.
 """
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -48,3 +52,24 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
 
     return engine
+
+
+@contextmanager
+def sqlite_writer_turn(engine: Engine) -> Iterator[None]:
+    """Wait for this process's turn to write to the SQLite file behind `engine` (a no-op elsewhere).
+
+    SQLite's busy handler polls with growing sleeps, so a writer that has just committed usually takes the
+    lock again before a sleeping one wakes: under load one process can starve another for seconds. An
+    exclusive flock on a file beside the database wakes a waiter as soon as the holder lets go, which gives
+    writers of several processes their turns. The kernel releases it when a process dies.
+    """
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    fd = os.open(f"{database}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # and with it the lock

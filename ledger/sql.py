@@ -1,7 +1,8 @@
 """The log store on SQL databases (SQLite and PostgreSQL), through SQLAlchemy connections.
 
-Writes are serialised per database: SQLite by `BEGIN IMMEDIATE` (see ledger.db), PostgreSQL by a
-transaction-scoped advisory lock taken before the head is read. Hot reads go through the driver directly.
+Writes are serialised per database: SQLite by `BEGIN IMMEDIATE` after a turn from a lock file (see
+ledger.db), PostgreSQL by a transaction-scoped advisory lock taken before the head is read. Hot reads go
+through the driver directly.
 """
 
 from collections.abc import Iterator, Sequence
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
-from ledger.db import WRITE_OPTION
+from ledger.db import WRITE_OPTION, sqlite_writer_turn
 from ledger.errors import StoreError
 from ledger.hashing import Hash
 from ledger.store import EMPTY_HEAD, Head, ReadView, StoredCheckpoint, StoredEntry, WriteTxn
@@ -147,7 +148,8 @@ class SqlStore:
 
     @contextmanager
     def write(self) -> Iterator[WriteTxn]:
-        with self.engine.connect() as conn, conn.execution_options(**{WRITE_OPTION: True}).begin():
+        with (sqlite_writer_turn(self.engine), self.engine.connect() as conn,
+              conn.execution_options(**{WRITE_OPTION: True}).begin()):
             if self._postgres:
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK,))
             yield SqlTxn(conn)

@@ -4,14 +4,21 @@
         check and apply each statement  # registry.apply, on the same connection
         append entries, nodes, checkpoint
     # commit: entries, nodes, checkpoint and projections together, or nothing
+
+Submissions from concurrent threads are grouped into one such transaction (ledger.group): each
+submission's statements are checked inside a savepoint, so a refused one is rolled back alone and the
+others append together under one signed checkpoint. A submission is still all or nothing.
 """
 
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger.log import Log
+from ledger.group import GroupCommit
+from ledger.log import MAX_BATCH, Log
 from ledger.signing import sign_statement
 from ledger.sql import SqlTxn
 from ledger.store import WriteTxn
@@ -25,6 +32,8 @@ from registry.state import State
 Draft = tuple[str, Mapping[str, Any]]
 """(kind, body) of a statement the registry signs for an organisation with its custodial key."""
 
+Item = tuple[Statement, Signature]
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -36,6 +45,29 @@ def _connection(txn: WriteTxn) -> Any:
     return txn.connection
 
 
+@contextmanager
+def _savepoint(txn: WriteTxn) -> Iterator[None]:
+    """Undo what the block wrote if it raises, and only that (the rest of the transaction stands)."""
+    connection = _connection(txn)
+    connection.exec_driver_sql("SAVEPOINT submission")
+    try:
+        yield
+    except BaseException:
+        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT submission")
+        connection.exec_driver_sql("RELEASE SAVEPOINT submission")
+        raise
+    connection.exec_driver_sql("RELEASE SAVEPOINT submission")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One caller's statements: `check(txn, index)` checks and applies them as the entries from log index
+    `index` on, and returns them signed, ready to append. It raises DomainError to refuse them all."""
+
+    check: Callable[[WriteTxn, int], list[Item]]
+    count: int
+
+
 class Registry:
     """Statements in, receipts out; everything the registry records passes through here."""
 
@@ -43,57 +75,92 @@ class Registry:
         self.log = log
         self.custody = custody
         self._clock = clock
+        self.group = GroupCommit[Submission, list[Receipt]](self._commit, max_weight=MAX_BATCH)
 
-    def _submit_in(self, txn: WriteTxn, items: Sequence[tuple[Statement, Signature]],
-                   signed_here: bool) -> list[Receipt]:
+    def _commit(self, submissions: Sequence[Submission]) -> list[list[Receipt] | BaseException]:
+        """Check every submission in one write transaction and append those accepted, under one checkpoint.
+        Alone, a submission's refusal rolls back the transaction; grouped, only its savepoint."""
+        outcomes: list[list[Item] | BaseException] = []
+        with self.log.store.write() as txn:
+            index = txn.head().size
+            for submission in submissions:
+                try:
+                    if len(submissions) == 1:
+                        items = submission.check(txn, index)
+                    else:
+                        with _savepoint(txn):
+                            items = submission.check(txn, index)
+                except Exception as exc:  # its submitter raises it; the others go on
+                    if len(submissions) == 1:
+                        raise
+                    outcomes.append(exc)
+                    continue
+                outcomes.append(items)
+                index += len(items)
+            appended = [item for outcome in outcomes if not isinstance(outcome, BaseException) for item in outcome]
+            receipts = iter(self.log.append_verified(txn, appended) if appended else [])
+        return [outcome if isinstance(outcome, BaseException) else [next(receipts) for _ in outcome]
+                for outcome in outcomes]
+
+    def _run(self, submission: Submission) -> list[Receipt]:
+        return self.group.run(submission, submission.count)
+
+    def _check(self, txn: WriteTxn, items: Sequence[Item], index: int, signed_here: bool) -> list[Item]:
         state = State(_connection(txn))
-        size = txn.head().size
         received = self._clock()
         for offset, (statement, signature) in enumerate(items):
             try:
-                apply_statement(state, statement, signature, size + offset, received, signature_checked=signed_here)
+                apply_statement(state, statement, signature, index + offset, received, signature_checked=signed_here)
             except DomainError as exc:
                 exc.position = offset
                 raise
-        return self.log.append_verified(txn, items)
+        return list(items)
 
-    def submit(self, items: Sequence[tuple[Statement, Signature]]) -> list[Receipt]:
-        """Check and append self-signed statements, all or none; raises DomainError naming the first refusal."""
-        with self.log.store.write() as txn:
-            return self._submit_in(txn, items, signed_here=False)
-
-    def _submit_as_in(self, txn: WriteTxn, organisation: str, drafts: Sequence[Draft]) -> list[Receipt]:
+    def _sign(self, txn: WriteTxn, organisation: str, drafts: Sequence[Draft]) -> list[Item]:
         key = self.custody.signing_key(_connection(txn), organisation)
         issued_at = format_timestamp(self._clock())
         items = []
         for kind, body in drafts:
             statement = Statement(kind, organisation, issued_at, secrets.token_urlsafe(16), body)
             items.append((statement, sign_statement(statement, key)))
-        return self._submit_in(txn, items, signed_here=True)
+        return items
+
+    def submit(self, items: Sequence[Item]) -> list[Receipt]:
+        """Check and append self-signed statements, all or none; raises DomainError naming the first refusal."""
+        return self._run(Submission(lambda txn, index: self._check(txn, items, index, signed_here=False),
+                                    len(items)))
 
     def submit_as(self, organisation: str, drafts: Sequence[Draft]) -> list[Receipt]:
         """Sign drafts with `organisation`'s custodial key, then check and append them, all or none."""
-        with self.log.store.write() as txn:
-            return self._submit_as_in(txn, organisation, drafts)
+        def check(txn: WriteTxn, index: int) -> list[Item]:
+            return self._check(txn, self._sign(txn, organisation, drafts), index, signed_here=True)
+
+        return self._run(Submission(check, len(drafts)))
 
     def register_with_custodial_key(self, issuer: str, body: Mapping[str, Any]) -> Receipt:
         """Register the organisation `body` describes, as `issuer`, with a custodial key made in the same
         transaction: a refused registration leaves no key behind. Raises DomainError as `submit_as` does."""
-        with self.log.store.write() as txn:
+        def check(txn: WriteTxn, index: int) -> list[Item]:
             public_key = self.custody.create(_connection(txn), str(body["id"]))
             registered = {**body, "keys": [{"public_key": public_key, "custodial": True}]}
-            return self._submit_as_in(txn, issuer, [("organisation.registered.v1", registered)])[0]
+            drafts: list[Draft] = [("organisation.registered.v1", registered)]
+            return self._check(txn, self._sign(txn, issuer, drafts), index, signed_here=True)
+
+        return self._run(Submission(check, 1))[0]
 
     def bootstrap(self, organisation: str, names: Mapping[str, str]) -> Receipt:
         """Register the root authority as entry 0, with a custodial key that signs its own registration."""
         public_key = self.create_custodial_key(organisation)
         body = {"id": organisation, "names": dict(names), "roles": ["authority"],
                 "keys": [{"public_key": public_key, "custodial": True}]}
-        with self.log.store.write() as txn:
+
+        def check(txn: WriteTxn, index: int) -> list[Item]:
             key = self.custody.sealed_key(_connection(txn), organisation, key_id_of(public_key))
             statement = Statement("organisation.registered.v1", organisation, format_timestamp(self._clock()),
                                   secrets.token_urlsafe(16), body)
-            return self._submit_in(txn, [(statement, sign_statement(statement, key))], signed_here=True)[0]
+            return self._check(txn, [(statement, sign_statement(statement, key))], index, signed_here=True)
+
+        return self._run(Submission(check, 1))[0]
 
     def create_custodial_key(self, organisation: str) -> str:
         """A new sealed key for `organisation`; returns the base64 public key to register in a statement.

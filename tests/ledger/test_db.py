@@ -1,0 +1,69 @@
+"""Engines: a writer on an SQLite file waits for its turn at a lock file beside it."""
+
+import fcntl
+import os
+import stat
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ledger.db import make_engine, sqlite_writer_turn
+from ledger.migrate import upgrade
+from ledger.sql import SqlStore
+
+
+def _held_elsewhere(path: Path) -> bool:
+    """Whether another open file description holds an exclusive flock on `path`."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+class TestSqliteWriterTurn:
+    """Only one write transaction at a time holds the turn, and it lets go when the transaction ends."""
+
+    def test_a_write_transaction_holds_the_turn_until_it_ends(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'log.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        lock = tmp_path / "log.db-writer"
+        try:
+            with SqlStore(engine).write():
+                assert _held_elsewhere(lock)
+                assert stat.S_IMODE(lock.stat().st_mode) == 0o600
+            assert not _held_elsewhere(lock)
+        finally:
+            engine.dispose()
+
+    def test_a_second_writer_waits_for_the_first(self, tmp_path: Path) -> None:
+        engine = make_engine(f"sqlite:///{tmp_path / 'log.db'}")
+        order: list[str] = []
+
+        def second() -> None:
+            with sqlite_writer_turn(engine):
+                order.append("second")
+
+        with sqlite_writer_turn(engine):
+            waiter = threading.Thread(target=second)
+            waiter.start()
+            time.sleep(0.2)  # time for the second writer to reach the lock
+            order.append("first done")
+        waiter.join(10)
+        assert order == ["first done", "second"]
+        engine.dispose()
+
+    @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "postgresql://nobody@127.0.0.1:1/none"])
+    def test_other_databases_need_no_turn(self, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(tmp_path)  # a lock file for ":memory:" would land here
+        engine = make_engine(url)
+        with sqlite_writer_turn(engine):
+            pass
+        assert list(tmp_path.iterdir()) == []
+        engine.dispose()

@@ -1,0 +1,128 @@
+"""The registry's unit of work under concurrency: submissions that arrive together commit together, and a
+refused one is rolled back alone."""
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from registry.errors import ConflictError, DomainError, NotAllowedError, UnknownReferenceError
+from registry.service import Registry
+from registry.tables import RegBatch, RegCustodialKey
+from tests.registry.conftest import (
+    PRODUCER,
+    ROOT,
+    gtin,
+    live_digest,
+    log_size,
+    make_batch,
+    make_organisation,
+    replayed_digest,
+    rows,
+)
+
+
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.002)
+
+
+class Submitter(threading.Thread):
+    """Calls one registry method in a thread of its own, keeping what it returned or raised."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        super().__init__()
+        self.call = call
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = self.call()
+        except BaseException as exc:  # the test looks at what each submitter raised
+            self.error = exc
+
+
+class TestGroupCommit:
+    """Submissions queued behind a running commit are checked and appended together in the next one."""
+
+    def test_a_group_appends_its_accepted_submissions_under_one_checkpoint_and_rolls_back_each_refusal(
+        self, registry: Registry, producer: str, tmp_path: Path
+    ) -> None:
+        group = registry.group
+        size, commits = log_size(registry), group.commits
+        new_org = make_organisation("coop-moi")[1]
+        other_org = make_organisation("coop-khac")[1]
+        # In the order they queue: the first leads a commit of its own; the rest wait and form one group.
+        calls: list[Callable[[], Any]] = [
+            lambda: registry.submit_as(PRODUCER, [make_batch(lot="A")]),
+            # Its first statement is applied before its second is refused: the savepoint undoes both.
+            lambda: registry.submit_as(PRODUCER, [make_batch(lot="B1"), make_batch(lot="B2", gtin=gtin(999))]),
+            lambda: registry.submit_as(PRODUCER, [make_batch(lot="D")]),
+            # A producer may not register organisations: the custodial key made for it goes too.
+            lambda: registry.register_with_custodial_key(PRODUCER, new_org),
+            lambda: registry.register_with_custodial_key(ROOT, other_org),
+            # The same lot as a submission earlier in the same group: its projection is already visible.
+            lambda: registry.submit_as(PRODUCER, [make_batch(lot="D")]),
+        ]
+        submitters = [Submitter(call) for call in calls]
+        with registry.log.store.write():  # hold the log's write lock while the submissions queue
+            submitters[0].start()
+            _wait_for(lambda: group.leading and group.waiting == 0, "the first submission leads")
+            for queued, submitter in enumerate(submitters[1:], start=1):
+                submitter.start()
+                _wait_for(lambda n=queued: group.waiting == n, f"{queued} submissions wait")  # type: ignore[misc]
+        for submitter in submitters:
+            submitter.join(30)
+        first, refused_batch, accepted_batch, refused_org, accepted_org, duplicate = submitters
+
+        assert group.commits == commits + 2
+        assert [r.index for r in first.result] == [size]
+        assert [r.index for r in accepted_batch.result] == [size + 1]
+        assert accepted_org.result.index == size + 2
+        assert log_size(registry) == size + 3
+        assert accepted_batch.result[0].checkpoint == accepted_org.result.checkpoint
+        assert accepted_org.result.checkpoint.checkpoint.size == size + 3
+        assert isinstance(refused_batch.error, UnknownReferenceError)
+        assert refused_batch.error.position == 1
+        assert isinstance(refused_org.error, NotAllowedError)
+        assert isinstance(duplicate.error, ConflictError)
+        assert duplicate.error.code == "duplicate-lot"
+
+        assert sorted(r["lot"] for r in rows(registry, RegBatch)) == ["A", "D"]
+        assert rows(registry, RegCustodialKey, organisation="coop-moi") == []
+        assert len(rows(registry, RegCustodialKey, organisation="coop-khac")) == 1
+        assert replayed_digest(registry, tmp_path) == live_digest(registry)
+
+    def test_a_lone_submission_is_refused_without_a_group(self, registry: Registry, producer: str) -> None:
+        size, commits = log_size(registry), registry.group.commits
+        try:
+            registry.submit_as(PRODUCER, [make_batch(lot="X", gtin=gtin(999))])
+        except DomainError as exc:
+            assert exc.code == "unknown-product"  # noqa: PT017  (the error's own fields are the subject)
+        else:
+            raise AssertionError("a batch of an unknown product was accepted")
+        assert (log_size(registry), registry.group.commits) == (size, commits + 1)
+
+    def test_submissions_that_queue_behind_one_commit_all_land_in_the_next(self, registry: Registry, producer: str,
+                                                                            tmp_path: Path) -> None:
+        group = registry.group
+        size, commits = log_size(registry), group.commits
+        submitters = [Submitter(lambda i=i: registry.submit_as(PRODUCER, [make_batch(lot=f"C{i}")]))  # type: ignore[misc]
+                      for i in range(40)]
+        with registry.log.store.write():
+            submitters[0].start()
+            _wait_for(lambda: group.leading and group.waiting == 0, "the first submission leads")
+            for submitter in submitters[1:]:
+                submitter.start()
+            _wait_for(lambda: group.waiting == 39, "39 submissions wait")
+        for submitter in submitters:
+            submitter.join(60)
+        assert [s.error for s in submitters] == [None] * 40
+        assert sorted(r.index for s in submitters for r in s.result) == list(range(size, size + 40))
+        assert group.commits == commits + 2
+        assert len({r.checkpoint.note for s in submitters for r in s.result}) == 2
+        assert replayed_digest(registry, tmp_path) == live_digest(registry)
