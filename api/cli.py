@@ -27,7 +27,7 @@ from api.witness_cli import witness_app
 from ledger.audit import audit
 from ledger.config import get_settings
 from ledger.cosignature import CosignatureVerifier
-from ledger.db import make_engine
+from ledger.db import make_engine, write_transaction
 from ledger.errors import AuditError, LedgerError
 from ledger.keys import load_or_create_log_key
 from ledger.log import Log
@@ -120,7 +120,7 @@ def bootstrap(organisation: Annotated[str, typer.Option("--id", help="Id of the 
     registry, engine = _registry(database)
     try:
         registry.bootstrap(organisation, {"vi": name_vi, "en": name_en})
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             token = create_token(connection, organisation, "bootstrap")
     except DomainError as exc:
         err.print(f"[red]{exc.en}[/red]")
@@ -175,7 +175,7 @@ def demo(database: DatabaseOption = None,
         if size == 0:
             summary = load_demo(registry)
             tokens = {}
-            with engine.begin() as connection:
+            with write_transaction(engine) as connection:
                 for organisation in summary.organisations:
                     tokens[organisation] = create_token(connection, organisation, "demo")
             _write_tokens(settings.data_dir / DEMO_TOKENS, tokens)
@@ -256,7 +256,7 @@ def tokens_create(org: Annotated[str, typer.Option("--org", help="Organisation t
     """Create an API token for an organisation and print it (it is stored only as a hash)."""
     engine = make_engine(_url(database))
     try:
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             token = create_token(connection, org, label)
     except DomainError as exc:
         err.print(f"[red]{exc.en}[/red]")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from api.tables import SerialScan
+from ledger.db import write_transaction
 from registry.verdict import ScanStats
 
 _scans = SerialScan.__table__  # type: ignore[attr-defined]
@@ -22,7 +23,7 @@ def record_scan(engine: Engine, secret: bytes, gtin: str, lot: str, serial: str,
     client = None
     if client_address:
         client = hmac.new(secret, client_address.encode(), hashlib.sha256).hexdigest()[:32]
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         connection.execute(_scans.insert().values(gtin=gtin, lot=lot, serial=serial, region=region, client=client,
                                                   scanned_at=datetime.now(UTC).isoformat()))
 

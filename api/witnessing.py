@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ledger.cosignature import Cosignature, CosignatureVerifier
-from ledger.db import WRITE_OPTION
+from ledger.db import write_transaction
 from ledger.errors import InvalidValueError, LedgerError, NoteError, StoreError, VerificationError
 from ledger.hashing import Hash
 from ledger.log import Log
@@ -126,7 +126,7 @@ def store_cosignature(engine: Engine, size: int, cosignature: Cosignature) -> No
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(_cosignatures).values(size=size, witness=cosignature.name, line=cosignature.to_line(),
                                                      timestamp=cosignature.timestamp)
-    with engine.connect() as connection, connection.execution_options(**{WRITE_OPTION: True}).begin():
+    with write_transaction(engine) as connection:
         connection.execute(statement.on_conflict_do_nothing(index_elements=["size", "witness"]))
 
 

@@ -55,6 +55,15 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
 
 
 @contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: `BEGIN IMMEDIATE` on SQLite, so it waits (busy timeout) for the write
+    lock before it reads anything. A deferred one that reads first fails at once with "database is locked"
+    when another connection commits in between (WAL mode cannot upgrade a stale snapshot)."""
+    with engine.connect() as connection, connection.execution_options(**{WRITE_OPTION: True}).begin():
+        yield connection
+
+
+@contextmanager
 def sqlite_writer_turn(engine: Engine) -> Iterator[None]:
     """Wait for this process's turn to write to the SQLite file behind `engine` (a no-op elsewhere).
 

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from ledger.checkpoint import Checkpoint
 from ledger.cosignature import CosignatureSigner, CosignatureVerifier
-from ledger.db import WRITE_OPTION
+from ledger.db import write_transaction
 from ledger.errors import NoteError, ProofError, RootMismatchError, SignatureError, StoreError, UnknownKeyError
 from ledger.hashing import Hash
 from ledger.keys import load_or_create_secret_file
@@ -129,7 +129,7 @@ class Witness:
 
     @contextmanager
     def _locked(self, origin: str) -> Iterator[Connection]:
-        with self._engine.connect() as connection, connection.execution_options(**{WRITE_OPTION: True}).begin():
+        with write_transaction(self._engine) as connection:
             if self._postgres:
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_key(origin),))
             yield connection

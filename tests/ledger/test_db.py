@@ -1,4 +1,4 @@
-"""Engines: a writer on an SQLite file waits for its turn at a lock file beside it."""
+"""Engines: writers on an SQLite file wait for their turn, at a lock file beside it and at the write lock."""
 
 import fcntl
 import os
@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from ledger.db import make_engine, sqlite_writer_turn
+from ledger.db import make_engine, sqlite_writer_turn, write_transaction
 from ledger.migrate import upgrade
 from ledger.sql import SqlStore
 
@@ -66,4 +68,48 @@ class TestSqliteWriterTurn:
         with sqlite_writer_turn(engine):
             pass
         assert list(tmp_path.iterdir()) == []
+        engine.dispose()
+
+
+class TestWriteTransaction:
+    """A transaction that writes takes SQLite's write lock before it reads, so it waits instead of failing."""
+
+    @staticmethod
+    def _engine(tmp_path: Path) -> Engine:
+        engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+        with write_transaction(engine) as connection:
+            connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        return engine
+
+    def test_a_writer_that_reads_first_sees_the_other_writers_commit_and_succeeds(self, tmp_path: Path) -> None:
+        engine = self._engine(tmp_path)
+        seen: list[int] = []
+
+        def second() -> None:
+            with write_transaction(engine) as connection:
+                seen.append(connection.exec_driver_sql("SELECT count(*) FROM t").scalar_one())
+                connection.exec_driver_sql("INSERT INTO t VALUES (2)")
+
+        with write_transaction(engine) as connection:
+            connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+            waiter = threading.Thread(target=second)
+            waiter.start()
+            time.sleep(0.2)  # the second writer is waiting for the lock, not reading a stale snapshot
+        waiter.join(10)
+        assert seen == [1]
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 2
+        engine.dispose()
+
+    def test_a_deferred_transaction_in_the_same_place_fails_at_once(self, tmp_path: Path) -> None:
+        """Why write_transaction exists: WAL mode cannot upgrade a snapshot another writer has moved past."""
+        engine = self._engine(tmp_path)
+        with engine.connect() as reader, reader.begin():
+            reader.exec_driver_sql("SELECT count(*) FROM t").scalar_one()
+            with write_transaction(engine) as connection:
+                connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+            began = time.monotonic()
+            with pytest.raises(OperationalError, match="database is locked"):
+                reader.exec_driver_sql("INSERT INTO t VALUES (2)")
+            assert time.monotonic() - began < 5, "it failed at once, not after the busy timeout"
         engine.dispose()
