@@ -182,6 +182,6 @@ class TestCrash:
         print(f"\ncrash ({server.database_url.split(':')[0]}, {server.workers} workers): {KILLS} kills in "
               f"{seconds:.1f} s (restarts took {min(restarts):.1f}-{max(restarts):.1f} s); {len(receipts)} receipts; "
               f"{sum(w.cut_off for w in writers)} requests cut off, of which {size - before - len(receipts)} had "
-              f"been committed; {sum(w.refused for w in writers)} connections refused; log size {size}; "
-              f"load average {os.getloadavg()[0]:.2f}")
+              f"been committed; {sum(w.refused for w in writers)} connections refused; log size {size} in "
+              f"{len(sizes)} commits; load average {os.getloadavg()[0]:.2f}")
 
