@@ -2,8 +2,11 @@
 by `registry.replay`; `entry` columns name the log index that wrote the row. Quantities are decimal strings.
 """
 
-from sqlalchemy import Index
+from sqlalchemy import BigInteger, Index, Integer
 from sqlmodel import Field, SQLModel
+
+ENTRY = BigInteger().with_variant(Integer(), "sqlite")
+"""A log index: 64 bits like the log's own (SQLite's INTEGER is 64-bit already)."""
 
 
 class RegOrganisation(SQLModel, table=True):
@@ -15,7 +18,7 @@ class RegOrganisation(SQLModel, table=True):
     """Comma-separated roles, sorted."""
     commune_code: str | None = None
     commune_version: str | None = None
-    entry: int
+    entry: int = Field(sa_type=ENTRY)
 
 
 class RegKey(SQLModel, table=True):
@@ -25,15 +28,15 @@ class RegKey(SQLModel, table=True):
     public_key: str
     custodial: bool
     active: bool
-    added_entry: int
-    revoked_entry: int | None = None
+    added_entry: int = Field(sa_type=ENTRY)
+    revoked_entry: int | None = Field(default=None, sa_type=ENTRY)
 
 
 class RegNonce(SQLModel, table=True):
     __tablename__ = "reg_nonces"
     issuer: str = Field(primary_key=True)
     nonce: str = Field(primary_key=True)
-    entry: int = Field(unique=True)
+    entry: int = Field(unique=True, sa_type=ENTRY)
     """The entry that used the nonce: also how corrections find who issued an entry."""
 
 
@@ -49,7 +52,7 @@ class RegGi(SQLModel, table=True):
     specification: str
     granted_on: str
     cancelled_on: str | None = None
-    entry: int
+    entry: int = Field(sa_type=ENTRY)
 
 
 class RegGiArea(SQLModel, table=True):
@@ -60,10 +63,10 @@ class RegGiArea(SQLModel, table=True):
     gi: str = Field(primary_key=True)
     commune_code: str = Field(primary_key=True)
     commune_version: str = Field(primary_key=True)
-    added_entry: int = Field(primary_key=True)
+    added_entry: int = Field(primary_key=True, sa_type=ENTRY)
     commune_name: str | None = None
     stage: str | None = None
-    removed_entry: int | None = None
+    removed_entry: int | None = Field(default=None, sa_type=ENTRY)
 
 
 class RegMark(SQLModel, table=True):
@@ -80,7 +83,7 @@ class RegMark(SQLModel, table=True):
     valid_from: str
     valid_until: str
     cancelled_on: str | None = None
-    entry: int
+    entry: int = Field(sa_type=ENTRY)
 
 
 class RegMarkUser(SQLModel, table=True):
@@ -104,12 +107,12 @@ class RegRight(SQLModel, table=True):
     plot: str | None = None
     status: str
     """Status now: active, suspended or revoked (history in reg_right_changes)."""
-    entry: int
+    entry: int = Field(sa_type=ENTRY)
 
 
 class RegRightChange(SQLModel, table=True):
     __tablename__ = "reg_right_changes"
-    entry: int = Field(primary_key=True)
+    entry: int = Field(primary_key=True, sa_type=ENTRY)
     right: str = Field(index=True)
     action: str
     effective_on: str
@@ -123,7 +126,7 @@ class RegProduct(SQLModel, table=True):
     name_vi: str
     name_en: str
     unit: str
-    entry: int
+    entry: int = Field(sa_type=ENTRY)
 
 
 class RegBatch(SQLModel, table=True):
@@ -139,8 +142,8 @@ class RegBatch(SQLModel, table=True):
     produced_on: str
     origin_code: str
     origin_version: str
-    recalled_entry: int | None = None
-    entry: int
+    recalled_entry: int | None = Field(default=None, sa_type=ENTRY)
+    entry: int = Field(sa_type=ENTRY)
 
 
 class RegBatchClaim(SQLModel, table=True):
@@ -165,7 +168,7 @@ class RegBatchInput(SQLModel, table=True):
 class RegEvent(SQLModel, table=True):
     __tablename__ = "reg_events"
     __table_args__ = (Index("ix_reg_events_batch", "gtin", "lot"),)
-    entry: int = Field(primary_key=True)
+    entry: int = Field(primary_key=True, sa_type=ENTRY)
     gtin: str
     lot: str
     issuer: str
@@ -195,8 +198,8 @@ class RegCertification(SQLModel, table=True):
     valid_from: str
     valid_until: str
     document_sha256: str
-    revoked_entry: int | None = None
-    entry: int
+    revoked_entry: int | None = Field(default=None, sa_type=ENTRY)
+    entry: int = Field(sa_type=ENTRY)
 
 
 class RegSerial(SQLModel, table=True):
@@ -204,7 +207,7 @@ class RegSerial(SQLModel, table=True):
     gtin: str = Field(primary_key=True)
     lot: str = Field(primary_key=True)
     serial: str = Field(primary_key=True)
-    entry: int
+    entry: int = Field(sa_type=ENTRY)
 
 
 class RegHistory(SQLModel, table=True):
@@ -213,7 +216,7 @@ class RegHistory(SQLModel, table=True):
 
     __tablename__ = "reg_history"
     __table_args__ = (Index("ix_reg_history_subject", "subject_type", "subject_id"),)
-    entry: int = Field(primary_key=True)
+    entry: int = Field(primary_key=True, sa_type=ENTRY)
     subject_type: str
     subject_id: str
     action: str
@@ -221,9 +224,9 @@ class RegHistory(SQLModel, table=True):
 
 class RegCorrection(SQLModel, table=True):
     __tablename__ = "reg_corrections"
-    entry: int = Field(primary_key=True)
-    corrected_entry: int = Field(index=True)
-    replacement: int | None = None
+    entry: int = Field(primary_key=True, sa_type=ENTRY)
+    corrected_entry: int = Field(index=True, sa_type=ENTRY)
+    replacement: int | None = Field(default=None, sa_type=ENTRY)
     issuer: str
     reason: str
 

@@ -6,8 +6,10 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import ledger.tables  # noqa: F401  (registers the ledger tables)
-from ledger.db import make_engine
+from ledger.db import make_engine, write_transaction
 from ledger.migrate import downgrade, upgrade
+from registry.state import State
+from registry.tables import RegCorrection, RegNonce
 
 
 def _drift(url: str) -> list[object]:
@@ -38,3 +40,21 @@ class TestMigrations:
         assert _tables(database_url) == set()
         upgrade(database_url)
         assert _drift(database_url) == []
+
+    def test_projections_hold_log_indices_beyond_32_bits(self, database_url: str) -> None:
+        upgrade(database_url)
+        engine = make_engine(database_url)
+        index = 2**40 + 7
+        try:
+            with write_transaction(engine) as connection:
+                State(connection).insert(RegNonce, issuer="ipvietnam", nonce="n-1", entry=index)
+                State(connection).insert(RegCorrection, entry=index + 1, corrected_entry=index, replacement=index + 2,
+                                         issuer="ipvietnam", reason="a 64-bit index")
+            with engine.connect() as connection:
+                assert State(connection).get(RegNonce, issuer="ipvietnam", nonce="n-1") == {
+                    "issuer": "ipvietnam", "nonce": "n-1", "entry": index}
+                correction = State(connection).get(RegCorrection, entry=index + 1)
+                assert correction is not None
+                assert (correction["corrected_entry"], correction["replacement"]) == (index, index + 2)
+        finally:
+            engine.dispose()
