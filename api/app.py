@@ -31,9 +31,10 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.database_url)
     log_ = Log(SqlStore(engine), load_or_create_log_key(settings.data_dir, settings.log_origin))
     secret = load_secret(settings)
-    registry = Registry(log_, Custody.from_secret(secret))
     witnessing = (Witnessing.from_config(log_, engine, settings.witnesses, settings.witness_quorum)
                   if settings.witnesses else None)
+    # Each new checkpoint goes to the witnesses as soon as it is committed, not at their next poll.
+    registry = Registry(log_, Custody.from_secret(secret), on_commit=witnessing.notify if witnessing else None)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if witnessing is not None:

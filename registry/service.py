@@ -71,10 +71,13 @@ class Submission:
 class Registry:
     """Statements in, receipts out; everything the registry records passes through here."""
 
-    def __init__(self, log: Log, custody: Custody, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, log: Log, custody: Custody, clock: Callable[[], datetime] = _utcnow, *,
+                 on_commit: Callable[[], None] | None = None) -> None:
+        """`on_commit` is called (without blocking on it: it must be quick) after each commit that appended."""
         self.log = log
         self.custody = custody
         self._clock = clock
+        self._on_commit = on_commit
         self.group = GroupCommit[Submission, list[Receipt]](self._commit, max_weight=MAX_BATCH)
 
     def _commit(self, submissions: Sequence[Submission]) -> list[list[Receipt] | BaseException]:
@@ -99,6 +102,8 @@ class Registry:
                 index += len(items)
             appended = [item for outcome in outcomes if not isinstance(outcome, BaseException) for item in outcome]
             receipts = iter(self.log.append_verified(txn, appended) if appended else [])
+        if appended and self._on_commit is not None:
+            self._on_commit()
         return [outcome if isinstance(outcome, BaseException) else [next(receipts) for _ in outcome]
                 for outcome in outcomes]
 

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from registry.errors import ConflictError, DomainError, NotAllowedError, UnknownReferenceError
+import pytest
+
+from registry.errors import ConflictError, NotAllowedError, UnknownReferenceError
 from registry.service import Registry
 from registry.tables import RegBatch, RegCustodialKey
 from tests.registry.conftest import (
@@ -99,12 +101,8 @@ class TestGroupCommit:
 
     def test_a_lone_submission_is_refused_without_a_group(self, registry: Registry, producer: str) -> None:
         size, commits = log_size(registry), registry.group.commits
-        try:
+        with pytest.raises(UnknownReferenceError):
             registry.submit_as(PRODUCER, [make_batch(lot="X", gtin=gtin(999))])
-        except DomainError as exc:
-            assert exc.code == "unknown-product"  # noqa: PT017  (the error's own fields are the subject)
-        else:
-            raise AssertionError("a batch of an unknown product was accepted")
         assert (log_size(registry), registry.group.commits) == (size, commits + 1)
 
     def test_submissions_that_queue_behind_one_commit_all_land_in_the_next(self, registry: Registry, producer: str,
@@ -126,3 +124,18 @@ class TestGroupCommit:
         assert group.commits == commits + 2
         assert len({r.checkpoint.note for s in submitters for r in s.result}) == 2
         assert replayed_digest(registry, tmp_path) == live_digest(registry)
+
+
+class TestOnCommit:
+    """Whoever must hear of new checkpoints (the witnessing submitter) is told after each commit that appended."""
+
+    def test_is_called_after_each_commit_that_appended_and_not_after_a_refusal(self, registry: Registry,
+                                                                               producer: str) -> None:
+        calls: list[int] = []
+        told = Registry(registry.log, registry.custody, on_commit=lambda: calls.append(log_size(registry)))
+        size = log_size(registry)
+        told.submit_as(PRODUCER, [make_batch(lot="T1"), make_batch(lot="T2")])
+        assert calls == [size + 2], "told once, after the commit was visible"
+        with pytest.raises(UnknownReferenceError):
+            told.submit_as(PRODUCER, [make_batch(lot="T3", gtin=gtin(999))])
+        assert calls == [size + 2]
