@@ -72,13 +72,14 @@ class Registry:
     """Statements in, receipts out; everything the registry records passes through here."""
 
     def __init__(self, log: Log, custody: Custody, clock: Callable[[], datetime] = _utcnow, *,
-                 on_commit: Callable[[], None] | None = None) -> None:
-        """`on_commit` is called (without blocking on it: it must be quick) after each commit that appended."""
+                 on_commit: Callable[[], None] | None = None, group_limit: int = MAX_BATCH) -> None:
+        """`on_commit` is called (it must be quick) after each commit that appended. Concurrent submissions
+        are grouped into commits of up to `group_limit` statements (1: each submission commits alone)."""
         self.log = log
         self.custody = custody
         self._clock = clock
         self._on_commit = on_commit
-        self.group = GroupCommit[Submission, list[Receipt]](self._commit, max_weight=MAX_BATCH)
+        self.group = GroupCommit[Submission, list[Receipt]](self._commit, max_weight=group_limit)
 
     def _commit(self, submissions: Sequence[Submission]) -> list[list[Receipt] | BaseException]:
         """Check every submission in one write transaction and append those accepted, under one checkpoint.
