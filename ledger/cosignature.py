@@ -12,18 +12,24 @@ spec leaves the private form open, this is the project's choice.
 """
 
 import base64
-import binascii
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.checkpoint import Checkpoint, open_checkpoint
 from ledger.errors import InvalidValueError, NoteError, SignatureError, UnknownKeyError
-from ledger.note import SIG_PREFIX, NoteSignature, NoteVerifier, check_key_name, parse_key_text
+from ledger.note import (
+    SIG_PREFIX,
+    NamedKey,
+    NamedSigner,
+    NoteSignature,
+    NoteVerifier,
+    check_key_name,
+    decode_base64,
+    raw_public,
+)
 
 ALG_COSIGNATURE_V1 = 0x04
 HEADER = "cosignature/v1\n"
@@ -31,21 +37,9 @@ MAX_TIMESTAMP = 2**63 - 1
 _SIGNATURE_BYTES = 8 + 64
 
 
-def _b64decode(text: str, what: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise NoteError(f"{what} {text!r} is not standard base64") from exc
-
-
 def _check_timestamp(timestamp: int) -> None:
     if not 0 <= timestamp <= MAX_TIMESTAMP:
         raise InvalidValueError(f"cosignature timestamp {timestamp} must be between 0 and 2^63 - 1")
-
-
-def cosigner_key_id(name: str, public_key: bytes) -> bytes:
-    """The 4-byte key id of an Ed25519 cosigner key named `name` (type byte 0x04)."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ALG_COSIGNATURE_V1]) + public_key).digest()[:4]
 
 
 def cosigned_message(text: str, timestamp: int) -> bytes:
@@ -101,32 +95,20 @@ class Cosignature:
             check_key_name(name)
         except InvalidValueError as exc:
             raise NoteError(str(exc)) from exc
-        raw = _b64decode(encoded, "cosignature")
+        raw = decode_base64(encoded, "cosignature")
         if len(raw) != 4 + _SIGNATURE_BYTES:
             raise NoteError(f"cosignature by {name} has {len(raw)} bytes; key id, timestamp and Ed25519 "
                             f"signature make {4 + _SIGNATURE_BYTES}")
         return cls.from_note_signature(NoteSignature(name, raw[:4], raw[4:]))
 
 
-def _raw_public(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-
-
 @dataclass(frozen=True)
-class CosignatureVerifier:
+class CosignatureVerifier(NamedKey):
     """A cosigner's (witness's) Ed25519 public key with its name."""
 
-    name: str
-    public_key: bytes
-
-    def __post_init__(self) -> None:
-        check_key_name(self.name)
-        if len(self.public_key) != 32:
-            raise InvalidValueError(f"Ed25519 public key has {len(self.public_key)} bytes; expected 32")
-
-    @property
-    def key_id(self) -> bytes:
-        return cosigner_key_id(self.name, self.public_key)
+    ALGORITHM = ALG_COSIGNATURE_V1
+    WHAT = "cosigner key"
+    TYPE = "cosignature/v1 Ed25519 (04)"
 
     def matches(self, name: str, key_id: bytes) -> bool:
         return name == self.name and key_id == self.key_id
@@ -153,40 +135,17 @@ class CosignatureVerifier:
         self.verify(text, cosignature)
         return cosignature.timestamp
 
-    def to_text(self) -> str:
-        encoded = base64.b64encode(bytes([ALG_COSIGNATURE_V1]) + self.public_key).decode()
-        return f"{self.name}+{self.key_id.hex()}+{encoded}"
-
-    @classmethod
-    def from_text(cls, text: str) -> "CosignatureVerifier":
-        """Parse the vkey `name+hexid+base64(0x04 || key)`; NoteError for anything else."""
-        name, hex_id, key = parse_key_text(text, ALG_COSIGNATURE_V1, "cosigner key", "cosignature/v1 Ed25519 (04)")
-        verifier = cls(name, key)
-        if verifier.key_id.hex() != hex_id:
-            raise NoteError(f"cosigner key id {hex_id} does not match its key (expected {verifier.key_id.hex()})")
-        return verifier
-
 
 @dataclass(frozen=True, repr=False)
-class CosignatureSigner:
-    """A cosigner's Ed25519 private key with its name. Never printed: repr shows only the verifier key."""
+class CosignatureSigner(NamedSigner):
+    """A cosigner's Ed25519 private key with its name."""
 
-    name: str
-    private_key: Ed25519PrivateKey
-
-    def __post_init__(self) -> None:
-        check_key_name(self.name)
-
-    def __repr__(self) -> str:
-        return f"CosignatureSigner({self.verifier.to_text()!r})"
-
-    @classmethod
-    def generate(cls, name: str) -> "CosignatureSigner":
-        return cls(name, Ed25519PrivateKey.generate())
+    VERIFIER = CosignatureVerifier
+    WHAT = "cosigner private key"
 
     @property
     def verifier(self) -> CosignatureVerifier:
-        return CosignatureVerifier(self.name, _raw_public(self.private_key.public_key()))
+        return CosignatureVerifier(self.name, raw_public(self.private_key.public_key()))
 
     def sign(self, text: str, timestamp: int) -> Cosignature:
         """This key's cosignature of the checkpoint body `text` at `timestamp` (POSIX seconds)."""
@@ -196,32 +155,6 @@ class CosignatureSigner:
     def sign_line(self, text: str, timestamp: int) -> str:
         """The cosignature line (ending in a newline) this key adds to the checkpoint with body `text`."""
         return self.sign(text, timestamp).to_line()
-
-    def to_private_text(self) -> str:
-        """The `PRIVATE+KEY+…` form, for the key file only. Never log or return it."""
-        encoded = base64.b64encode(bytes([ALG_COSIGNATURE_V1]) + self.private_key.private_bytes_raw()).decode()
-        return f"PRIVATE+KEY+{self.name}+{self.verifier.key_id.hex()}+{encoded}"
-
-    @classmethod
-    def from_private_text(cls, text: str) -> "CosignatureSigner":
-        parts = text.strip().split("+", 4)
-        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
-            raise NoteError("cosigner private key text is not PRIVATE+KEY+name+hexid+base64key")
-        _, _, name, hex_id, encoded = parts
-        try:
-            raw = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            # Not _b64decode: its message quotes the text, and this text is (most of) a private key.
-            raise NoteError("cosigner private key is not standard base64") from exc
-        if len(raw) != 33 or raw[0] != ALG_COSIGNATURE_V1:
-            raise NoteError("cosigner private key is not a cosignature/v1 Ed25519 seed (04 followed by 32 bytes)")
-        try:
-            signer = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]))
-        except InvalidValueError as exc:
-            raise NoteError(str(exc)) from exc
-        if signer.verifier.key_id.hex() != hex_id:
-            raise NoteError("cosigner private key id does not match its key")
-        return signer
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import binascii
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import ClassVar, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -23,7 +24,8 @@ SIG_PREFIX = "— "
 MAX_SIGNATURES = 100
 
 
-def _b64decode(text: str, what: str) -> bytes:
+def decode_base64(text: str, what: str) -> bytes:
+    """Standard base64 `text`; NoteError quoting it as `what` otherwise (never use it on secrets)."""
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -50,7 +52,7 @@ def parse_key_text(text: str, algorithm: int, what: str, expected: str) -> tuple
         raise NoteError(str(exc)) from exc
     if len(hex_id) != 8 or any(c not in "0123456789abcdef" for c in hex_id):
         raise NoteError(f"{what} id {hex_id!r} is not 8 lowercase hex digits")
-    raw = _b64decode(encoded, what)
+    raw = decode_base64(encoded, what)
     if not raw or raw[0] != algorithm:
         raise NoteError(f"{what} type {raw[:1].hex() or 'none'} is not {expected}")
     if len(raw) != 33:
@@ -58,18 +60,23 @@ def parse_key_text(text: str, algorithm: int, what: str, expected: str) -> tuple
     return name, hex_id, raw[1:]
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    """The 4-byte key id of an Ed25519 key named `name`."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ALG_ED25519]) + public_key).digest()[:4]
+def key_id(name: str, public_key: bytes, algorithm: int = ALG_ED25519) -> bytes:
+    """The 4-byte key id of an Ed25519 key named `name`, of signature type `algorithm`."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([algorithm]) + public_key).digest()[:4]
 
 
-def _raw_public(key: Ed25519PublicKey) -> bytes:
+def raw_public(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
 @dataclass(frozen=True)
-class NoteVerifier:
-    """An Ed25519 public key with the name it signs notes under."""
+class NamedKey:
+    """An Ed25519 public key with its name, for signatures of type `ALGORITHM` (signed-note "Keys"); written
+    `name+hexid+base64(type || key)`."""
+
+    ALGORITHM: ClassVar[int] = ALG_ED25519
+    WHAT: ClassVar[str] = "verifier key"
+    TYPE: ClassVar[str] = "Ed25519 (01)"
 
     name: str
     public_key: bytes
@@ -81,7 +88,25 @@ class NoteVerifier:
 
     @property
     def key_id(self) -> bytes:
-        return key_id(self.name, self.public_key)
+        return key_id(self.name, self.public_key, self.ALGORITHM)
+
+    def to_text(self) -> str:
+        encoded = base64.b64encode(bytes([self.ALGORITHM]) + self.public_key).decode()
+        return f"{self.name}+{self.key_id.hex()}+{encoded}"
+
+    @classmethod
+    def from_text(cls, text: str) -> Self:
+        """Parse `name+hexid+base64(type || key)` of this class's type; raise NoteError for anything else."""
+        name, hex_id, key = parse_key_text(text, cls.ALGORITHM, cls.WHAT, cls.TYPE)
+        parsed = cls(name, key)
+        if parsed.key_id.hex() != hex_id:
+            raise NoteError(f"{cls.WHAT} id {hex_id} does not match its key (expected {parsed.key_id.hex()})")
+        return parsed
+
+
+@dataclass(frozen=True)
+class NoteVerifier(NamedKey):
+    """An Ed25519 public key with the name it signs notes under."""
 
     def verify(self, message: bytes, signature: bytes) -> None:
         """Raise SignatureError unless `signature` is this key's Ed25519 signature of `message`."""
@@ -90,23 +115,14 @@ class NoteVerifier:
         except InvalidSignature as exc:
             raise SignatureError(f"signature by {self.name}+{self.key_id.hex()} does not verify") from exc
 
-    def to_text(self) -> str:
-        encoded = base64.b64encode(bytes([ALG_ED25519]) + self.public_key).decode()
-        return f"{self.name}+{self.key_id.hex()}+{encoded}"
-
-    @classmethod
-    def from_text(cls, text: str) -> "NoteVerifier":
-        """Parse `name+hexid+base64(0x01 || key)`; raise NoteError for anything else."""
-        name, hex_id, key = parse_key_text(text, ALG_ED25519, "verifier key", "Ed25519 (01)")
-        verifier = cls(name, key)
-        if verifier.key_id.hex() != hex_id:
-            raise NoteError(f"verifier key id {hex_id} does not match its key (expected {verifier.key_id.hex()})")
-        return verifier
-
 
 @dataclass(frozen=True, repr=False)
-class NoteSigner:
-    """An Ed25519 private key with the name it signs notes under. Never printed: repr hides the key."""
+class NamedSigner:
+    """An Ed25519 private key with its name; `VERIFIER` is the class of its public half. Never printed: repr
+    shows only the verifier key. Written `PRIVATE+KEY+name+hexid+base64(type || seed)`, for key files only."""
+
+    VERIFIER: ClassVar[type[NamedKey]] = NamedKey
+    WHAT: ClassVar[str] = "private key"
 
     name: str
     private_key: Ed25519PrivateKey
@@ -115,47 +131,60 @@ class NoteSigner:
         check_key_name(self.name)
 
     def __repr__(self) -> str:
-        return f"NoteSigner({self.verifier.to_text()!r})"
+        return f"{type(self).__name__}({self._public().to_text()!r})"
 
     @classmethod
-    def generate(cls, name: str) -> "NoteSigner":
+    def generate(cls, name: str) -> Self:
         return cls(name, Ed25519PrivateKey.generate())
 
-    @property
-    def verifier(self) -> NoteVerifier:
-        return NoteVerifier(self.name, _raw_public(self.private_key.public_key()))
-
-    def sign_line(self, text: str) -> str:
-        """The signature line this key adds to a note with `text`."""
-        sig = self.private_key.sign(text.encode())
-        return f"{SIG_PREFIX}{self.name} {base64.b64encode(self.verifier.key_id + sig).decode()}\n"
+    def _public(self) -> NamedKey:
+        return self.VERIFIER(self.name, raw_public(self.private_key.public_key()))
 
     def to_private_text(self) -> str:
         """The `PRIVATE+KEY+…` form, for the key file only. Never log or return it."""
         seed = self.private_key.private_bytes_raw()
-        encoded = base64.b64encode(bytes([ALG_ED25519]) + seed).decode()
-        return f"PRIVATE+KEY+{self.name}+{self.verifier.key_id.hex()}+{encoded}"
+        encoded = base64.b64encode(bytes([self.VERIFIER.ALGORITHM]) + seed).decode()
+        return f"PRIVATE+KEY+{self.name}+{self._public().key_id.hex()}+{encoded}"
 
     @classmethod
-    def from_private_text(cls, text: str) -> "NoteSigner":
+    def from_private_text(cls, text: str) -> Self:
+        """Parse the `PRIVATE+KEY+…` form; NoteError, which never quotes the text, for anything else."""
+        what, algorithm = cls.WHAT, cls.VERIFIER.ALGORITHM
         parts = text.strip().split("+", 4)
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
-            raise NoteError("private key text is not PRIVATE+KEY+name+hexid+base64key")
+            raise NoteError(f"{what} is not PRIVATE+KEY+name+hexid+base64key")
         _, _, name, hex_id, encoded = parts
         try:
             raw = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError) as exc:
             # Not _b64decode: its message quotes the text, and this text is (most of) a private key.
-            raise NoteError("private key is not standard base64") from exc
-        if len(raw) != 33 or raw[0] != ALG_ED25519:
-            raise NoteError("private key is not an Ed25519 seed (01 followed by 32 bytes)")
+            raise NoteError(f"{what} is not standard base64") from exc
+        if len(raw) != 33 or raw[0] != algorithm:
+            raise NoteError(f"{what} is not an Ed25519 seed of type {algorithm:02x} "
+                            f"({algorithm:02x} followed by 32 bytes)")
         try:
             signer = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]))
         except InvalidValueError as exc:
             raise NoteError(str(exc)) from exc
-        if signer.verifier.key_id.hex() != hex_id:
-            raise NoteError("private key id does not match its key")
+        if signer._public().key_id.hex() != hex_id:
+            raise NoteError(f"{what} id does not match its key")
         return signer
+
+
+@dataclass(frozen=True, repr=False)
+class NoteSigner(NamedSigner):
+    """An Ed25519 private key with the name it signs notes under."""
+
+    VERIFIER = NoteVerifier
+
+    @property
+    def verifier(self) -> NoteVerifier:
+        return NoteVerifier(self.name, raw_public(self.private_key.public_key()))
+
+    def sign_line(self, text: str) -> str:
+        """The signature line this key adds to a note with `text`."""
+        sig = self.private_key.sign(text.encode())
+        return f"{SIG_PREFIX}{self.name} {base64.b64encode(self.verifier.key_id + sig).decode()}\n"
 
 
 def _check_text(text: str) -> None:
@@ -218,7 +247,7 @@ def split_note(note: str) -> tuple[str, list[NoteSignature]]:
             check_key_name(name)
         except InvalidValueError as exc:
             raise NoteError(str(exc)) from exc
-        raw = _b64decode(encoded, "signature")
+        raw = decode_base64(encoded, "signature")
         if len(raw) < 5:
             raise NoteError(f"signature by {name} has {len(raw)} bytes; at least 5 expected")
         signatures.append(NoteSignature(name, raw[:4], raw[4:]))

@@ -10,17 +10,17 @@ from hypothesis import strategies as st
 
 from ledger.checkpoint import Checkpoint
 from ledger.cosignature import (
+    ALG_COSIGNATURE_V1,
     MAX_TIMESTAMP,
     Cosignature,
     CosignatureSigner,
     CosignatureVerifier,
     cosigned_message,
-    cosigner_key_id,
     open_cosigned_checkpoint,
 )
 from ledger.errors import InvalidValueError, NoteError, SignatureError, UnknownKeyError
 from ledger.hashing import Hash
-from ledger.note import NoteSigner
+from ledger.note import NoteSigner, key_id
 from tests.ledger.test_imports import HEAVY_PACKAGES, modules_loaded_by
 
 # Deterministic vectors: the keys are Ed25519 seeds derived from fixed strings, and Ed25519 signing is
@@ -65,7 +65,7 @@ class TestKnownAnswers:
         assert signer.verifier.to_text() == WITNESS_VKEY
         public = signer.verifier.public_key
         assert signer.verifier.key_id == hashlib.sha256(WITNESS_NAME.encode() + b"\n\x04" + public).digest()[:4]
-        assert cosigner_key_id(WITNESS_NAME, public).hex() == "a3a3dd88"
+        assert key_id(WITNESS_NAME, public, ALG_COSIGNATURE_V1).hex() == "a3a3dd88"
 
     def test_signed_message_is_header_time_line_and_whole_body(self) -> None:
         assert cosigned_message(BODY, TIMESTAMP) == b"cosignature/v1\ntime 1767225600\n" + BODY.encode()
