@@ -2,27 +2,19 @@
 signed with custodial keys), in batches, one at a time, and one at a time from many threads at once (group
 commit, against the same threads with grouping off), on an SQLite file (or --database URL).
 
-    python bench/registry.py [--statements N] [--batch B] [--threads T] [--database URL] [--json]
+    python bench/registry_bench.py [--statements N] [--batch B] [--threads T] [--database URL] [--json]
 """
-
-import sys
-from pathlib import Path
-
-# Run as a script, Python puts bench/ first on sys.path, where this file's name would hide the registry package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse
 import json
-import os
-import platform
 import tempfile
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
+from common import machine, print_figures
 
 from ledger.db import make_engine
 from ledger.log import Log
@@ -34,16 +26,6 @@ from registry.service import Registry
 from registry.values import gtin_check_digit
 
 AREA = {"code": "9999", "version": "2025-07-01"}
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _setup(registry: Registry) -> str:
@@ -125,9 +107,8 @@ def run(url: str, statements: int, batch: int, threads: int = 32) -> dict[str, A
         "statements": statements,
         "batch": batch,
         "database": url.split(":", 1)[0],
-        "machine": f"{_cpu()}, {os.cpu_count()} cores",
+        "machine": machine(),
         "date": datetime.now(UTC).date().isoformat(),
-        "python": sys.version.split()[0],
     }
 
 
@@ -145,12 +126,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(result))
         return
-    table = Table(title="Registry appends (rules + ledger + projections, custodial signing)")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    for key, value in result.items():
-        table.add_row(key, str(value))
-    Console().print(table)
+    print_figures("Registry appends (rules + ledger + projections, custodial signing)", result)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ verified on all cores, against the raw Ed25519 verification rate of one core mea
 
 Run from the repository root:
 
-    PYTHONPATH=. .venv/bin/python bench/audit.py [--entries N] [--json] [--dir PATH] [--workers W]
+    .venv/bin/python bench/audit_bench.py [--entries N] [--json] [--dir PATH] [--workers W]
 
 It builds an SQLite log of N entries (default 1,000,000): entry 0 registers the root authority with its key,
 the next entries register a few producers with theirs, and the rest are batch registrations those producers
@@ -15,12 +15,6 @@ The target: audit_per_s >= 60% of ed25519_verify_per_s x cores. With --json the 
 one JSON object and everything else to stderr.
 """
 
-import sys
-from pathlib import Path
-
-# Run as a script, Python puts bench/ first on sys.path, where bench/ledger.py would hide the ledger package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import base64
 import json
@@ -28,7 +22,6 @@ import os
 import platform
 import random
 import resource
-import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -36,8 +29,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
+from common import machine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -230,19 +225,6 @@ def in_fresh_process(function: Callable[[Any], Any], job: Any) -> Any:
         raise SystemExit(f"{function.__name__} died with exit code {process.exitcode}") from exc
     process.join()
     return result
-
-
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "sqlite": sqlite3.sqlite_version,
-            "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 @contextmanager

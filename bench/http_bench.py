@@ -1,34 +1,29 @@
 """Benchmark of the HTTP edge: the resolver's verdict JSON for one batch of a 10^5-entry registry under
 concurrency 32, beside a trivial endpoint of the same app, and bulk appends through the CSV import.
 
-    python bench/http.py [--entries N] [--seconds S] [--connections C] [--workers W] [--json]
+    python bench/http_bench.py [--entries N] [--seconds S] [--connections C] [--workers W] [--json]
 
 The load comes from wrk (Debian package `wrk`), a C load generator that needs a fraction of a core for
 these rates, so the server and not the generator is measured. SQLite file in a temporary directory.
 """
 
-import sys
-from pathlib import Path
-
-# Run as a script, Python puts bench/ first on sys.path; keep the project's packages visible first.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
+from common import machine, print_figures
 from rich.console import Console
-from rich.table import Table
 
 from api.tokens import create_token
 from ledger.db import make_engine
@@ -43,13 +38,6 @@ from registry.values import gtin_check_digit
 AREA = {"code": "9999", "version": "2025-07-01"}
 GTIN = "0893456789012" + str(gtin_check_digit("0893456789012"))
 console = Console(stderr=True)
-
-
-def _cpu() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 def _fill(url: str, data_dir: Path, entries: int) -> str:
@@ -149,8 +137,7 @@ def run(entries: int, seconds: int, connections: int, workers: int) -> dict[str,
         "verdict_p99_ms": verdict["p99_ms"], "trivial_rps": round(trivial["rps"], 1),
         "verdict_share_of_trivial": round(verdict["rps"] / trivial["rps"], 3),
         "bulk_append_per_s": bulk, "entries": entries, "connections": connections, "workers": workers,
-        "machine": f"{_cpu()}, {os.cpu_count()} cores", "date": datetime.now(UTC).date().isoformat(),
-        "python": sys.version.split()[0],
+        "machine": machine(), "date": datetime.now(UTC).date().isoformat(),
     }
 
 
@@ -182,12 +169,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(result))
         return
-    table = Table(title="HTTP: verdict JSON vs a trivial endpoint, and bulk CSV appends")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    for key, value in result.items():
-        table.add_row(key, str(value))
-    Console().print(table)
+    print_figures("HTTP: verdict JSON vs a trivial endpoint, and bulk CSV appends", result)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    PYTHONPATH=. .venv/bin/python bench/ledger.py [--max-size N] [--json] [--dir PATH]
+    .venv/bin/python bench/ledger_bench.py [--max-size N] [--json] [--dir PATH]
 
 One log grows in batches of 1,000 to each size in turn (10^4, 10^5, ... up to --max-size); at each size
 both implementations answer inclusion proofs for random indices. pymerkle is fed the very entry bytes the
@@ -11,17 +11,10 @@ Statements are built and signed before each timed append; only the append itself
 the figures go to stdout as one JSON object and everything else to stderr.
 """
 
-import sys
-from pathlib import Path
-
-# Run as a script, Python puts bench/ first on sys.path, where this file's name would hide the ledger package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import base64
 import json
 import os
-import platform
 import random
 import sqlite3
 import tempfile
@@ -30,8 +23,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from common import machine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pymerkle import SqliteTree
 from rich.console import Console
@@ -398,18 +393,6 @@ def append_singles(work: Path, signer: NoteSigner, maker: StatementMaker, max_si
     figures.pm_append_single = rate(count, seconds)
 
 
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "sqlite": sqlite3.sqlite_version}
-
-
 def report(figures: Figures, max_size: int, runtime: float) -> dict[str, Any]:
     return {
         "append_batch_per_s": figures.append_batch,
@@ -428,7 +411,6 @@ def report(figures: Figures, max_size: int, runtime: float) -> dict[str, Any]:
         "machine": machine(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "max_size": max_size,
-        "python": platform.python_version(),
         "runtime_s": round(runtime, 1),
         "notes": figures.notes,
     }

@@ -1,0 +1,40 @@
+"""What every benchmark reports beside its figures (the machine it ran on), and the plain figures table.
+
+The benchmarks import this module from their own folder, which Python puts first on sys.path when one runs
+as a script; their names end in `_bench` so that none hides a package of the project.
+"""
+
+import os
+import platform
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, Any]:
+    """The CPU, its cores, Python's and SQLite's versions, and the load average (1, 5, 15 minutes) now."""
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version, "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def print_figures(title: str, figures: dict[str, Any]) -> None:
+    """A two-column table of every figure, in order."""
+    table = Table(title=title)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in figures.items():
+        table.add_row(key, str(value))
+    Console().print(table)
