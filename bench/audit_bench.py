@@ -22,17 +22,15 @@ import os
 import platform
 import random
 import resource
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from common import machine
+from common import machine, workdir
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -225,16 +223,6 @@ def in_fresh_process(function: Callable[[Any], Any], job: Any) -> Any:
         raise SystemExit(f"{function.__name__} died with exit code {process.exitcode}") from exc
     process.join()
     return result
-
-
-@contextmanager
-def workdir(path: Path | None) -> Iterator[Path]:
-    if path is not None:
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="nguon-bench-audit-") as tmp:
-        yield Path(tmp)
 
 
 def table(result: dict[str, Any]) -> Table:

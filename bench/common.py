@@ -7,6 +7,9 @@ as a script; their names end in `_bench` so that none hides a package of the pro
 import os
 import platform
 import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +41,14 @@ def print_figures(title: str, figures: dict[str, Any]) -> None:
     for key, value in figures.items():
         table.add_row(key, str(value))
     Console().print(table)
+
+
+@contextmanager
+def workdir(path: Path | None) -> Iterator[Path]:
+    """`path` (created, kept) or a temporary directory on local disk, removed at the end."""
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="nguon-bench-") as tmp:
+        yield Path(tmp)

@@ -17,7 +17,6 @@ import json
 import os
 import random
 import sqlite3
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import machine
+from common import machine, workdir
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pymerkle import SqliteTree
 from rich.console import Console
@@ -285,17 +284,6 @@ def ed25519_verify_rate() -> float:
 def tree_sizes(max_size: int) -> list[int]:
     sizes = {10**k for k in range(4, 13) if 10**k <= max_size}
     return sorted(sizes | {max_size})
-
-
-@contextmanager
-def workdir(path: Path | None) -> Iterator[Path]:
-    """`path` (created, kept) or a temporary directory on local disk, removed at the end."""
-    if path is not None:
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="nguon-bench-") as tmp:
-        yield Path(tmp)
 
 
 @contextmanager
