@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ledger.errors import StoreError
 from ledger.group import GroupCommit
 from ledger.log import MAX_BATCH, Log
 from ledger.signing import sign_statement
@@ -109,6 +110,8 @@ class Registry:
                 for outcome in outcomes]
 
     def _run(self, submission: Submission) -> list[Receipt]:
+        if not 0 < submission.count <= MAX_BATCH:
+            raise StoreError(f"a submission holds 1 to {MAX_BATCH} statements, got {submission.count}")
         return self.group.run(submission, submission.count)
 
     def _check(self, txn: WriteTxn, items: Sequence[Item], index: int, signed_here: bool) -> list[Item]:

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from ledger.errors import StoreError
+from ledger.log import MAX_BATCH
 from registry.errors import ConflictError, NotAllowedError, UnknownReferenceError
 from registry.service import Registry
 from registry.tables import RegBatch, RegCustodialKey
@@ -139,3 +141,15 @@ class TestOnCommit:
         with pytest.raises(UnknownReferenceError):
             told.submit_as(PRODUCER, [make_batch(lot="T3", gtin=gtin(999))])
         assert calls == [size + 2]
+
+
+class TestSubmissionSize:
+    """A submission holds 1 to MAX_BATCH statements; anything else is refused before any work."""
+
+    @pytest.mark.parametrize("count", [0, MAX_BATCH + 1])
+    def test_an_empty_or_oversized_submission_is_refused_and_appends_nothing(self, registry: Registry,
+                                                                             producer: str, count: int) -> None:
+        size, commits = log_size(registry), registry.group.commits
+        with pytest.raises(StoreError, match=f"1 to {MAX_BATCH} statements, got {count}"):
+            registry.submit_as(PRODUCER, [make_batch(lot=f"S{i}") for i in range(count)])
+        assert (log_size(registry), registry.group.commits) == (size, commits)
