@@ -34,6 +34,7 @@ from ledger.log import Log
 from ledger.migrate import upgrade
 from ledger.note import NoteVerifier
 from ledger.sql import SqlStore
+from ledger.tiles import export as export_tiles
 from registry.custody import Custody, load_secret
 from registry.demo import load_demo, scenarios, serialised
 from registry.errors import DomainError
@@ -286,6 +287,27 @@ def log_checkpoint(database: DatabaseOption = None) -> None:
         err.print("the log is empty: no checkpoint yet")
         raise typer.Exit(1)
     typer.echo(latest.note, nl=False)
+
+
+@log_app.command("tiles")
+def log_tiles(directory: Annotated[Path, typer.Argument(help="where to write checkpoint and tile/…")],
+              database: DatabaseOption = None) -> None:
+    """Export the log as static C2SP tlog-tiles (checkpoint, tiles, entry bundles) for a CDN or any static
+    file server; run it again after appends: full tiles already there are kept."""
+    engine = make_engine(_url(database))
+    columns = (TextColumn("exporting tiles"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    try:
+        with SqlStore(engine).read() as view, Progress(*columns, console=err) as bar:
+            latest = view.latest_checkpoint()
+            if latest is None:
+                err.print("the log is empty: no checkpoint yet")
+                raise typer.Exit(1)
+            task = bar.add_task("tiles", total=None)
+            written = export_tiles(view, latest, directory,
+                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+    finally:
+        engine.dispose()
+    typer.echo(f"{written} files written to {directory} for tree size {latest.size}")
 
 
 @log_app.command("audit")

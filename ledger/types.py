@@ -19,7 +19,9 @@ from ledger.errors import EncodingError, InvalidValueError
 from ledger.hashing import Hash, as_hash, hash_from_hex, leaf_hash
 from ledger.proof import InclusionProof
 
-MAX_STATEMENT_BYTES = 64 * 1024
+MAX_STATEMENT_BYTES = 0xFFFF - 512
+"""So that every entry (the statement and at most ~320 bytes around it) fits the uint16 length of a C2SP
+tlog-tiles entry bundle."""
 
 _KIND = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+){0,6}")
 _ISSUER = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")

@@ -2,12 +2,14 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import PlainTextResponse
 
 from api.deps import ServicesDep, ViewDep
 from api.problems import ApiProblem
 from ledger.encoding import MAX_SAFE_INTEGER, parse
+from ledger.errors import InvalidValueError
+from ledger.tiles import Tile, bundle_data, tile_data
 
 MAX_PAGE = 1000
 # Indices and tree sizes are JSON integers (at most 2**53 - 1, see ledger.encoding); larger ones overflow SQL.
@@ -27,7 +29,8 @@ def checkpoint(view: ViewDep, services: ServicesDep) -> PlainTextResponse:
             services.log.checkpoint(view)  # raises the ledger's "log is empty" error
         raise ApiProblem(503, "checkpoint-not-witnessed", "no checkpoint has been cosigned by the witness quorum "
                          "yet", "chưa có điểm kiểm tra nào được đủ số nhân chứng đồng ký", {"Retry-After": "1"})
-    return PlainTextResponse(published.note)
+    # tlog-tiles: the checkpoint changes with every append; tiles never do.
+    return PlainTextResponse(published.note, headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/key", response_class=PlainTextResponse)
@@ -74,3 +77,25 @@ def inclusion(view: ViewDep, services: ServicesDep, index: Position, size: Size 
 def consistency(view: ViewDep, services: ServicesDep, old: Size, new: Size | None = None) -> dict[str, Any]:
     """RFC 9162 consistency proof from tree size `old` to `new` (default: latest checkpoint)."""
     return services.log.consistency(view, old, new).to_json()
+
+
+@router.get("/tile/{path:path}", response_class=Response, responses={
+    200: {"description": "The tile's hashes, or the bundle's length-prefixed entries",
+          "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
+def tile(view: ViewDep, path: str) -> Response:
+    """C2SP tlog-tiles with `/api/v1/log` as the prefix: `tile/<L>/<N>[.p/<W>]` is a Merkle tree tile,
+    `tile/entries/<N>[.p/<W>]` an entry bundle (big-endian uint16 length, then the entry's RFC 8785 bytes).
+    Tiles never change, so they may be cached for good; the checkpoint is at `/api/v1/log/checkpoint`."""
+    try:
+        wanted = Tile.from_path(f"tile/{path}")
+    except InvalidValueError as exc:
+        raise ApiProblem(400, "tile-path-invalid", str(exc),
+                         "đường dẫn không đúng dạng tile/<L>/<N>[.p/<W>] hoặc tile/entries/<N>[.p/<W>] "
+                         "(c2sp.org/tlog-tiles)") from exc
+    size = view.head().size
+    if not wanted.available_in(size):
+        raise ApiProblem(404, "tile-not-found", f"{wanted.path} is beyond the log's {size} entries",
+                         f"{wanted.path} vượt quá {size} mục của sổ cái")
+    data = bundle_data(view, wanted) if wanted.level is None else tile_data(view, wanted)
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable"})

@@ -16,7 +16,9 @@ from ledger.log import Log
 from ledger.note import NoteVerifier
 from ledger.proof import ConsistencyProof, InclusionProof
 from ledger.sql import SqlStore
+from ledger.tiles import read_bundle
 from tests.conftest import Issuer
+from tests.ledger.test_tiles import mth
 
 
 @pytest.fixture
@@ -78,3 +80,43 @@ class TestLogRoutes:
         response = client.get("/api/v1/log/entries", params={"limit": 0})
         assert response.status_code == 422
         assert response.json()["code"] == "invalid-request"
+
+
+class TestTiles:
+    """The log as C2SP tlog-tiles under /api/v1/log: immutable tiles and bundles, a checkpoint not cached."""
+
+    def test_tiles_and_bundles_rebuild_the_served_checkpoint(self, client: TestClient) -> None:
+        key = NoteVerifier.from_text(client.get("/api/v1/log/key").text)
+        served = client.get("/api/v1/log/checkpoint")
+        assert served.headers["cache-control"] == "no-cache"
+        checkpoint, _ = open_checkpoint(served.text, key)
+        tile = client.get("/api/v1/log/tile/0/000.p/11")
+        assert tile.status_code == 200
+        assert tile.headers["content-type"] == "application/octet-stream"
+        assert tile.headers["cache-control"] == "public, max-age=31536000, immutable"
+        leaves = [tile.content[i:i + 32] for i in range(0, len(tile.content), 32)]
+        assert mth(leaves) == checkpoint.root
+        bundle = client.get("/api/v1/log/tile/entries/000.p/11")
+        assert bundle.status_code == 200
+        assert [leaf_hash(entry) for entry in read_bundle(bundle.content)] == leaves
+
+    def test_a_partial_tile_of_an_earlier_checkpoint_is_served(self, client: TestClient) -> None:
+        earlier = client.get("/api/v1/log/tile/0/000.p/3")
+        assert earlier.status_code == 200
+        assert earlier.content == client.get("/api/v1/log/tile/0/000.p/11").content[:3 * 32]
+
+    @pytest.mark.parametrize("path", ["0/000", "0/000.p/12", "entries/000", "1/000.p/1", "0/001.p/1"])
+    def test_a_tile_beyond_the_log_is_not_found(self, client: TestClient, path: str) -> None:
+        response = client.get(f"/api/v1/log/tile/{path}")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "tile-not-found"
+
+    @pytest.mark.parametrize("path", ["0/0", "0/x000/000", "00/000", "0/000.p/0", "0/000.p/256", "entries", "a/b/c"])
+    def test_a_path_not_in_tlog_tiles_form_is_a_bad_request(self, client: TestClient, path: str) -> None:
+        response = client.get(f"/api/v1/log/tile/{path}")
+        assert response.status_code == 400
+        problem = response.json()
+        assert problem["code"] == "tile-path-invalid"
+        assert problem["detail"].startswith(("tile ", "partial tile"))  # names the part that is wrong
+        assert "tile/<L>/<N>[.p/<W>]" in problem["message"]["vi"]

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from ledger.config import Settings
+from ledger.types import MAX_STATEMENT_BYTES
 from tests.e2e.conftest import Server
 from tests.registry.conftest import gtin, make_batch, make_event, make_product
 from tests.security.conftest import GTIN, LOT, SeededApp, assert_problem, seed_server
@@ -67,7 +68,7 @@ class TestOversizedBodies:
     def test_a_statement_past_the_statement_size_is_refused(self, seeded_app: SeededApp) -> None:
         product = {**make_product(gtin=gtin(7))[1], "padding": "x" * 70_000}
         problem = refused(seeded_app, "/statements", draft(json.dumps(product)), 422, "invalid-value")
-        assert "65536" in problem["detail"]
+        assert f"at most {MAX_STATEMENT_BYTES}" in problem["detail"]
 
 
 MALFORMED = {
