@@ -1,5 +1,6 @@
 """Benchmark of the HTTP edge: the resolver's verdict JSON for one batch of a 10^5-entry registry under
-concurrency 32, beside a trivial endpoint of the same app, and bulk appends through the CSV import.
+concurrency 32, beside a trivial endpoint of the same app; a tlog-tiles tile and entry bundle; and bulk
+appends through the CSV import.
 
     python bench/http_bench.py [--entries N] [--seconds S] [--connections C] [--workers W] [--json]
 
@@ -31,6 +32,7 @@ from ledger.keys import load_or_create_log_key
 from ledger.log import Log
 from ledger.migrate import upgrade
 from ledger.sql import SqlStore
+from ledger.tiles import encode_index
 from registry.custody import Custody
 from registry.service import Registry
 from registry.values import gtin_check_digit
@@ -128,6 +130,9 @@ def run(entries: int, seconds: int, connections: int, workers: int) -> dict[str,
             console.print("measuring…")
             trivial = _wrk(f"{base}/api/v1/health", seconds, connections, {})
             verdict = _wrk(batch_url, seconds, connections, {"Accept": "application/json"})
+            middle = encode_index(entries // 2 // 256)
+            tile = _wrk(f"{base}/api/v1/log/tile/0/{middle}", seconds, connections, {})
+            bundle = _wrk(f"{base}/api/v1/log/tile/entries/{middle}", seconds, connections, {})
             bulk = _bulk(base, token)
         finally:
             server.terminate()
@@ -136,6 +141,7 @@ def run(entries: int, seconds: int, connections: int, workers: int) -> dict[str,
         "verdict_rps": round(verdict["rps"], 1), "verdict_p50_ms": verdict["p50_ms"],
         "verdict_p99_ms": verdict["p99_ms"], "trivial_rps": round(trivial["rps"], 1),
         "verdict_share_of_trivial": round(verdict["rps"] / trivial["rps"], 3),
+        "tile_rps": round(tile["rps"], 1), "entry_bundle_rps": round(bundle["rps"], 1),
         "bulk_append_per_s": bulk, "entries": entries, "connections": connections, "workers": workers,
         "machine": machine(), "date": datetime.now(UTC).date().isoformat(),
     }
