@@ -30,7 +30,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from common import machine, workdir
+from common import ed25519_verify_rate, machine, workdir
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -151,21 +151,6 @@ def build(job: tuple[str, int, str]) -> tuple[float, float]:
 def append(log: Log, items: Sequence[Item]) -> None:
     with log.store.write() as txn:
         log.append_verified(txn, items)
-
-
-def ed25519_verify_rate(seconds: float = 3.0) -> float:
-    """Verifications per second in this process, of a statement-sized message."""
-    key = Ed25519PrivateKey.generate()
-    message = os.urandom(800)
-    signature = key.sign(message)
-    public = key.public_key()
-    count = 0
-    start = time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        for _ in range(500):
-            public.verify(signature, message)
-        count += 500
-    return count / elapsed
 
 
 def verify_rate_per_core(cores: int, seconds: float = 3.0) -> float:

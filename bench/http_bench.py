@@ -9,7 +9,6 @@ these rates, so the server and not the generator is measured. SQLite file in a t
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -172,10 +171,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = run(args.entries, args.seconds, args.connections, args.workers)
-    if args.json:
-        print(json.dumps(result))
-        return
-    print_figures("HTTP: verdict JSON vs a trivial endpoint, and bulk CSV appends", result)
+    print_figures("HTTP: verdict JSON vs a trivial endpoint, and bulk CSV appends", result, args.json)
 
 
 if __name__ == "__main__":

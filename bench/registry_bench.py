@@ -6,7 +6,6 @@ commit, against the same threads with grouping off), on an SQLite file (or --dat
 """
 
 import argparse
-import json
 import tempfile
 import threading
 import time
@@ -123,10 +122,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or f"sqlite:///{Path(tmp) / 'bench.db'}"
         result = run(url, args.statements, args.batch, args.threads)
-    if args.json:
-        print(json.dumps(result))
-        return
-    print_figures("Registry appends (rules + ledger + projections, custodial signing)", result)
+    print_figures("Registry appends (rules + ledger + projections, custodial signing)", result, args.json)
 
 
 if __name__ == "__main__":
