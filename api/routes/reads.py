@@ -5,12 +5,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
-from api.deps import ViewDep
+from api.deps import ServicesDep, ViewDep
 from api.problems import ApiProblem
 from ledger.encoding import MAX_SAFE_INTEGER
+from ledger.types import format_timestamp
+from registry.epcis import MEDIA_TYPE, events_document
 from registry.handlers.indications import current_area, right_active_on
 from registry.state import State, table_of
 from registry.tables import (
@@ -33,8 +36,6 @@ router = APIRouter(prefix="/api/v1", tags=["reads"])
 MAX_LIMIT = 500
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER, description="rows to skip")]
-MAX_ENTRY_COLUMN = 2**31 - 1
-"""The largest entry index the projections' SQL INTEGER columns hold (PostgreSQL's integer is 32 bits)."""
 Filter = Annotated[str | None, Query(max_length=100)]
 
 
@@ -165,6 +166,18 @@ def batch(view: ViewDep, gtin: str, lot: str) -> dict[str, Any]:
     return one(view, RegBatch, "batch", "lô hàng", gtin=gtin, lot=lot)
 
 
+@router.get("/batches/{gtin}/{lot}/epcis", response_class=JSONResponse, responses={
+    200: {"description": "An EPCISDocument", "content": {MEDIA_TYPE: {"schema": {"type": "object"}}}}})
+def batch_epcis(view: ViewDep, services: ServicesDep, gtin: str, lot: str) -> JSONResponse:
+    """The batch's recorded events as an EPCIS 2.0 JSON-LD document: ObjectEvents in CBV 2.0 terms, each with
+    its CBV 2.0 Event Hash ID (`ni:///sha-256;…?ver=CBV2.0`) as `eventID`."""
+    one(view, RegBatch, "batch", "lô hàng", gtin=gtin, lot=lot)
+    rows = State(view.connection).find(RegEvent, gtin=gtin, lot=lot)
+    document = events_document(sorted(rows, key=lambda r: r["entry"]), services.settings.public_url.rstrip("/"),
+                               format_timestamp(datetime.now(UTC)))
+    return JSONResponse(document, media_type=MEDIA_TYPE)
+
+
 @router.get("/events")
 def events(view: ViewDep, gtin: Filter = None, lot: Filter = None, biz_step: Filter = None, issuer: Filter = None,
            limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
@@ -188,7 +201,7 @@ def serials(view: ViewDep, gtin: Filter = None, lot: Filter = None, limit: Limit
 
 
 @router.get("/corrections")
-def corrections(view: ViewDep, corrected_entry: Annotated[int | None, Query(ge=0, le=MAX_ENTRY_COLUMN)] = None,
+def corrections(view: ViewDep, corrected_entry: Annotated[int | None, Query(ge=0, le=MAX_SAFE_INTEGER)] = None,
                 limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """Corrections: earlier entries their issuers (or an authority) declared in error."""
     return page(view, RegCorrection, limit, offset, corrected_entry=corrected_entry)

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from registry.demo import DemoSummary
+from registry.epcis import event_hash_ids
 from tests.api.conftest import (
     ASSOCIATION,
     GI,
@@ -19,6 +20,7 @@ from tests.api.conftest import (
     assert_problem,
     days_from_today,
     make_correction,
+    make_event,
     make_mark,
     make_right,
     make_right_change,
@@ -189,3 +191,25 @@ class TestUsers:
         assert [(u["organisation"], u["status"], u["in_force"]) for u in listing["users"]] == \
             [(PRODUCER, "suspended", False)]
         assert self.in_force(api, f"/marks/{MARK}/users", on="2026-09-30") == {PRODUCER: True}
+
+
+class TestEpcis:
+    """GET /api/v1/batches/{gtin}/{lot}/epcis: the batch's events as EPCIS 2.0 JSON-LD with Event Hash IDs."""
+
+    def test_a_batch_s_events_with_their_hash_ids(self, api: Api, batch: dict[str, Any]) -> None:
+        api.created("/events", make_event(), as_=PRODUCER)
+        api.created("/events", make_event(biz_step="inspecting", disposition=None,
+                                          event_time="2026-11-21T09:30:00Z"), as_=PRODUCER)
+        response = api.client.get(f"/api/v1/batches/{GTIN}/L1/epcis")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/ld+json"
+        document = response.json()
+        assert document["type"] == "EPCISDocument"
+        events = document["epcisBody"]["eventList"]
+        assert [(e["bizStep"], e["eventTime"]) for e in events] == [("shipping", "2026-11-20T08:00:00Z"),
+                                                                     ("inspecting", "2026-11-21T09:30:00Z")]
+        assert {e["quantityList"][0]["epcClass"] for e in events} == {f"https://id.gs1.org/01/{GTIN}/10/L1"}
+        assert [e["eventID"] for e in events] == event_hash_ids(events)
+
+    def test_an_unknown_batch_is_not_found(self, api: Api, producer: str) -> None:
+        assert_problem(api.client.get(f"/api/v1/batches/{GTIN}/NOPE/epcis"), 404, "not-found")
