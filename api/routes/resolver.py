@@ -5,6 +5,7 @@ page, `Accept: application/json` with the verdict document, and `?linkType=all` 
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -27,6 +28,8 @@ LINK_TYPES = {
     "certificationInfo": ("Certifications of this product", "Chứng nhận của sản phẩm", "application/json"),
     "verificationService": ("Verify the registry's log offline: signed checkpoint",
                             "Tự kiểm chứng sổ cái: điểm kiểm tra đã ký", "text/plain"),
+    "epcis": ("EPCIS 2.0 events of this batch, with their Event Hash IDs",
+              "Các sự kiện EPCIS 2.0 của lô hàng, kèm mã băm sự kiện", "application/ld+json"),
 }
 _REGION = r"^[A-Za-z0-9-]{1,16}$"
 
@@ -43,6 +46,7 @@ def _targets(services: Services, link: DigitalLink) -> dict[str, str]:
         "traceability": uri,
         "certificationInfo": f"{base}/api/v1/certifications?subject_gtin={link.gtin14}",
         "verificationService": f"{base}/api/v1/log/checkpoint",
+        "epcis": f"{base}/api/v1/batches/{link.gtin14}/{quote(link.lot, safe='')}/epcis",
     }
 
 

@@ -133,7 +133,7 @@ class TestLinkset:
         [entry] = response.json()["linkset"]
         anchor = f"{PUBLIC_URL}{path(key)}"
         assert entry["anchor"] == anchor
-        for relation in ("pip", "traceability", "certificationInfo", "verificationService", "defaultLink"):
+        for relation in ("pip", "traceability", "certificationInfo", "verificationService", "epcis", "defaultLink"):
             [link] = entry[GS1 + relation]
             assert link["href"].startswith(PUBLIC_URL)
             assert link["title"]
@@ -158,6 +158,17 @@ class TestLinkset:
         response = resolver.client.get(path(genuine()), params={"linkType": "gs1:verificationService"},
                                        follow_redirects=False)
         assert (response.status_code, response.headers["location"]) == (307, f"{PUBLIC_URL}/api/v1/log/checkpoint")
+
+    def test_epcis_redirects_to_the_batch_s_events_with_their_hash_ids(self, resolver: Api) -> None:
+        key = genuine()
+        response = resolver.client.get(path(key), params={"linkType": "gs1:epcis"}, follow_redirects=False)
+        events_url = f"{PUBLIC_URL}/api/v1/batches/{key.gtin}/{key.lot}/epcis"
+        assert (response.status_code, response.headers["location"]) == (307, events_url)
+        document = resolver.client.get(events_url.removeprefix(PUBLIC_URL)).json()
+        assert document["type"] == "EPCISDocument"
+        events = document["epcisBody"]["eventList"]
+        assert events, "the demo batch has recorded events"
+        assert all(e["eventID"].startswith("ni:///sha-256;") for e in events)
 
     def test_an_unknown_link_type_is_a_404_problem(self, resolver: Api) -> None:
         response = resolver.client.get(path(genuine()), params={"linkType": "gs1:recipeInfo"})
