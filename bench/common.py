@@ -19,6 +19,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.table import Table
 
+from registry.service import Draft, Registry
+from registry.values import gtin_check_digit
+
+AREA = {"code": "9999", "version": "2025-07-01"}
+"""The commune of the benchmark GI's area (and of every benchmark batch)."""
+GTIN = "0893456789012" + str(gtin_check_digit("0893456789012"))
+PRODUCER = "bench-coop"
+
 
 def cpu_model() -> str:
     try:
@@ -73,3 +81,29 @@ def ed25519_verify_rate(seconds: float = 3.0) -> float:
             public.verify(signature, message)
         count += 500
     return count / elapsed
+
+
+def set_up_registry(registry: Registry) -> None:
+    """The root authority, PRODUCER with a custodial key, a GI over AREA with PRODUCER's right to use it, and
+    PRODUCER's product GTIN: 6 entries."""
+    registry.bootstrap("ipvietnam", {"vi": "Cục Sở hữu trí tuệ", "en": "IP Office of Viet Nam"})
+    key = registry.create_custodial_key(PRODUCER)
+    registry.submit_as("ipvietnam", [
+        ("organisation.registered.v1", {"id": PRODUCER, "names": {"vi": "HTX thử", "en": "Bench coop"},
+                                        "roles": ["producer"], "keys": [{"public_key": key, "custodial": True}]}),
+        ("gi.registered.v1", {"id": "bench-gi", "certificate": "00999", "application": "6-2020-00001",
+                              "names": {"vi": "Chỉ dẫn thử", "en": "Bench GI"}, "product": "pomelo",
+                              "manager": "ipvietnam", "specification": "benchmark data", "granted_on": "2020-01-01",
+                              "area": [{"commune": AREA, "stage": "raw_material"}]}),
+        ("right.granted.v1", {"id": "bench-right", "holder": PRODUCER,
+                              "subject": {"type": "gi", "id": "bench-gi"}, "valid_from": "2020-01-01"}),
+    ])
+    registry.submit_as(PRODUCER, [("product.registered.v1", {"gtin": GTIN, "names": {"vi": "Bưởi", "en": "Pomelo"},
+                                                             "unit": "KGM"})])
+
+
+def batch_drafts(start: int, count: int) -> list[Draft]:
+    """Batch registrations B<start>… claiming the GI: product, lot, right, area and nonce rules all run."""
+    return [("batch.registered.v1", {"gtin": GTIN, "lot": f"B{start + i}", "quantity": "120.5", "unit": "KGM",
+                                     "produced_on": "2026-11-01", "origin": AREA,
+                                     "claims": [{"type": "gi", "id": "bench-gi"}]}) for i in range(count)]

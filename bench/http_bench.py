@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from common import machine, print_figures
+from common import AREA, GTIN, PRODUCER, batch_drafts, machine, print_figures, set_up_registry
 from rich.console import Console
 
 from api.tokens import create_token
@@ -34,10 +34,7 @@ from ledger.sql import SqlStore
 from ledger.tiles import encode_index
 from registry.custody import Custody
 from registry.service import Registry
-from registry.values import gtin_check_digit
 
-AREA = {"code": "9999", "version": "2025-07-01"}
-GTIN = "0893456789012" + str(gtin_check_digit("0893456789012"))
 console = Console(stderr=True)
 
 
@@ -48,30 +45,14 @@ def _fill(url: str, data_dir: Path, entries: int) -> str:
     secret = b"bench-http-secret"
     registry = Registry(Log(SqlStore(engine), load_or_create_log_key(data_dir, "bench.nguon/log")),
                         Custody.from_secret(secret))
-    registry.bootstrap("ipvietnam", {"vi": "Cục Sở hữu trí tuệ", "en": "IP Office of Viet Nam"})
-    key = registry.create_custodial_key("bench-coop")
-    registry.submit_as("ipvietnam", [
-        ("organisation.registered.v1", {"id": "bench-coop", "names": {"vi": "HTX thử", "en": "Bench coop"},
-                                        "roles": ["producer"], "keys": [{"public_key": key, "custodial": True}]}),
-        ("gi.registered.v1", {"id": "bench-gi", "certificate": "00999", "application": "6-2020-00001",
-                              "names": {"vi": "Chỉ dẫn thử", "en": "Bench GI"}, "product": "pomelo",
-                              "manager": "ipvietnam", "specification": "benchmark data", "granted_on": "2020-01-01",
-                              "area": [{"commune": AREA}]}),
-        ("right.granted.v1", {"id": "bench-right", "holder": "bench-coop",
-                              "subject": {"type": "gi", "id": "bench-gi"}, "valid_from": "2020-01-01"}),
-    ])
-    registry.submit_as("bench-coop", [("product.registered.v1", {"gtin": GTIN, "names": {"vi": "Bưởi", "en": "Pomelo"},
-                                                                 "unit": "KGM"})])
+    set_up_registry(registry)
     done = 6
     while done < entries:
         count = min(1000, entries - done)
-        registry.submit_as("bench-coop", [
-            ("batch.registered.v1", {"gtin": GTIN, "lot": f"B{done + i}", "quantity": "120.5", "unit": "KGM",
-                                     "produced_on": "2026-11-01", "origin": AREA,
-                                     "claims": [{"type": "gi", "id": "bench-gi"}]}) for i in range(count)])
+        registry.submit_as(PRODUCER, batch_drafts(done, count))
         done += count
     with engine.begin() as connection:
-        token = create_token(connection, "bench-coop")
+        token = create_token(connection, PRODUCER)
     engine.dispose()
     return token
 

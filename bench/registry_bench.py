@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from common import machine, print_figures
+from common import PRODUCER, batch_drafts, machine, print_figures, set_up_registry
 
 from ledger.db import make_engine
 from ledger.log import Log
@@ -22,48 +22,18 @@ from ledger.note import NoteSigner
 from ledger.sql import SqlStore
 from registry.custody import Custody
 from registry.service import Registry
-from registry.values import gtin_check_digit
-
-AREA = {"code": "9999", "version": "2025-07-01"}
 
 
-def _setup(registry: Registry) -> str:
-    registry.bootstrap("ipvietnam", {"vi": "Cục Sở hữu trí tuệ", "en": "IP Office of Viet Nam"})
-    key = registry.create_custodial_key("bench-coop")
-    gtin = "0893456789012"
-    gtin += str(gtin_check_digit(gtin))
-    registry.submit_as("ipvietnam", [
-        ("organisation.registered.v1", {"id": "bench-coop", "names": {"vi": "HTX thử", "en": "Bench coop"},
-                                        "roles": ["producer"], "keys": [{"public_key": key, "custodial": True}]}),
-        ("gi.registered.v1", {"id": "bench-gi", "certificate": "00999", "application": "6-2020-00001",
-                              "names": {"vi": "Chỉ dẫn thử", "en": "Bench GI"}, "product": "pomelo",
-                              "manager": "ipvietnam", "specification": "benchmark data", "granted_on": "2020-01-01",
-                              "area": [{"commune": AREA, "stage": "raw_material"}]}),
-        ("right.granted.v1", {"id": "bench-right", "holder": "bench-coop",
-                              "subject": {"type": "gi", "id": "bench-gi"}, "valid_from": "2020-01-01"}),
-    ])
-    registry.submit_as("bench-coop", [("product.registered.v1", {"gtin": gtin, "names": {"vi": "Bưởi", "en": "Pomelo"},
-                                                                 "unit": "KGM"})])
-    return gtin
-
-
-def _drafts(gtin: str, start: int, count: int) -> list[tuple[str, dict[str, Any]]]:
-    """Batch registrations claiming the GI: product, lot, right, area and nonce rules all run."""
-    return [("batch.registered.v1", {"gtin": gtin, "lot": f"B{start + i}", "quantity": "120.5", "unit": "KGM",
-                                     "produced_on": "2026-11-01", "origin": AREA,
-                                     "claims": [{"type": "gi", "id": "bench-gi"}]}) for i in range(count)]
-
-
-def _concurrent(registry: Registry, gtin: str, start: int, threads: int, each: int) -> tuple[float, int]:
+def _concurrent(registry: Registry, start: int, threads: int, each: int) -> tuple[float, int]:
     """`threads` threads each submit `each` statements one at a time; (statements/s, commits it took)."""
     commits = registry.group.commits
     go = threading.Barrier(threads + 1)
 
     def submit(t: int) -> None:
-        drafts = _drafts(gtin, start + t * each, each)
+        drafts = batch_drafts(start + t * each, each)
         go.wait()
         for draft in drafts:
-            registry.submit_as("bench-coop", [draft])
+            registry.submit_as(PRODUCER, [draft])
 
     workers = [threading.Thread(target=submit, args=(t,)) for t in range(threads)]
     for worker in workers:
@@ -80,21 +50,21 @@ def run(url: str, statements: int, batch: int, threads: int = 32) -> dict[str, A
     engine = make_engine(url)
     log = Log(SqlStore(engine), NoteSigner.generate("bench.nguon/log"))
     registry = Registry(log, Custody.from_secret(b"bench-secret"))
-    gtin = _setup(registry)
-    drafts = _drafts(gtin, 0, statements)
+    set_up_registry(registry)
+    drafts = batch_drafts(0, statements)
     started = time.perf_counter()
     for i in range(0, statements, batch):
-        registry.submit_as("bench-coop", drafts[i : i + batch])
+        registry.submit_as(PRODUCER, drafts[i : i + batch])
     elapsed = time.perf_counter() - started
-    single = _drafts(gtin, statements, 200)
+    single = batch_drafts(statements, 200)
     started = time.perf_counter()
     for draft in single:
-        registry.submit_as("bench-coop", [draft])
+        registry.submit_as(PRODUCER, [draft])
     single_elapsed = time.perf_counter() - started
     each = max(1, 2000 // threads)
-    grouped, grouped_commits = _concurrent(registry, gtin, statements + 1000, threads, each)
+    grouped, grouped_commits = _concurrent(registry, statements + 1000, threads, each)
     alone = Registry(log, registry.custody, group_limit=1)  # the baseline: every submission commits by itself
-    ungrouped, _ = _concurrent(alone, gtin, statements + 1000 + threads * each, threads, each)
+    ungrouped, _ = _concurrent(alone, statements + 1000 + threads * each, threads, each)
     engine.dispose()
     return {
         "append_per_s": round(statements / elapsed, 1),
