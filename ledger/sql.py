@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
-from ledger.db import WRITE_OPTION, sqlite_writer_turn
+from ledger.db import sqlite_writer_turn, write_transaction
 from ledger.errors import StoreError
 from ledger.hashing import Hash
 from ledger.store import EMPTY_HEAD, Head, ReadView, StoredCheckpoint, StoredEntry, WriteTxn
@@ -148,8 +148,7 @@ class SqlStore:
 
     @contextmanager
     def write(self) -> Iterator[WriteTxn]:
-        with (sqlite_writer_turn(self.engine), self.engine.connect() as conn,
-              conn.execution_options(**{WRITE_OPTION: True}).begin()):
+        with sqlite_writer_turn(self.engine), write_transaction(self.engine) as conn:
             if self._postgres:
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK,))
             yield SqlTxn(conn)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.errors import InvalidValueError, ProofError
+from ledger.errors import InvalidValueError, ProofError, StoreError
 from ledger.merkle import MAX_TREE_SIZE, NodeId
 from ledger.store import ReadView, StoredCheckpoint
 
@@ -124,29 +124,23 @@ def tiles_for(size: int) -> Iterator[Tile]:
         level += 1
 
 
-def _check_available(tile: Tile, size: int) -> None:
+def read_tile(view: ReadView, tile: Tile, size: int) -> bytes:
+    """The bytes of `tile` in the tree of `size` entries (which `view` holds): a hash tile's hashes
+    concatenated, or an entry bundle (each entry's big-endian uint16 length and RFC 8785 bytes). ProofError
+    when the tree is not that big; InvalidValueError for an entry too long for a bundle; StoreError when the
+    store lacks nodes it should hold."""
     if not tile.available_in(size):
         raise ProofError(f"{tile.path} is beyond the log's {size} entries")
-
-
-def tile_data(view: ReadView, tile: Tile) -> bytes:
-    """The tile's hashes, concatenated, from the stored nodes; ProofError when the log is not that big."""
     if tile.level is None:
-        raise InvalidValueError("an entry bundle is not a hash tile; use bundle_data")
-    _check_available(tile, view.head().size)
+        return _bundle(view, tile)
     low = NodeId(HEIGHT * tile.level, tile.first).key
     nodes = view.nodes_between(low, low + tile.width)
     if len(nodes) != tile.width:
-        raise ProofError(f"{tile.path}: {len(nodes)} of its {tile.width} nodes are stored")
+        raise StoreError(f"{tile.path}: {len(nodes)} of its {tile.width} nodes are stored")
     return b"".join(h for _, h in nodes)
 
 
-def bundle_data(view: ReadView, tile: Tile) -> bytes:
-    """The entry bundle: each entry's length (big-endian uint16) and RFC 8785 bytes. ProofError when the log
-    is not that big; InvalidValueError for an entry too long for the format."""
-    if tile.level is not None:
-        raise InvalidValueError("a hash tile is not an entry bundle; use tile_data")
-    _check_available(tile, view.head().size)
+def _bundle(view: ReadView, tile: Tile) -> bytes:
     parts = []
     for row in view.entries(tile.first, tile.first + tile.width):
         if len(row.canonical) > MAX_BUNDLED_ENTRY_BYTES:
@@ -189,7 +183,7 @@ def export(view: ReadView, checkpoint: StoredCheckpoint, directory: Path,
     for done, tile in enumerate(tiles, start=1):
         path = directory / tile.path
         if tile.width < WIDTH or not path.exists():
-            _write(path, bundle_data(view, tile) if tile.level is None else tile_data(view, tile))
+            _write(path, read_tile(view, tile, checkpoint.size))
             written += 1
         if progress is not None:
             progress(done, len(tiles))

@@ -86,20 +86,19 @@ class Registry:
         """Check every submission in one write transaction and append those accepted, under one checkpoint.
         Alone, a submission's refusal rolls back the transaction; grouped, only its savepoint."""
         outcomes: list[list[Item] | BaseException] = []
+        alone = len(submissions) == 1
         with self.log.store.write() as txn:
             index = txn.head().size
             for submission in submissions:
-                try:
-                    if len(submissions) == 1:
-                        items = submission.check(txn, index)
-                    else:
+                if alone:
+                    items = submission.check(txn, index)  # a refusal rolls back the whole transaction
+                else:
+                    try:
                         with _savepoint(txn):
                             items = submission.check(txn, index)
-                except Exception as exc:  # its submitter raises it; the others go on
-                    if len(submissions) == 1:
-                        raise
-                    outcomes.append(exc)
-                    continue
+                    except Exception as exc:  # its submitter raises it; the others go on
+                        outcomes.append(exc)
+                        continue
                 outcomes.append(items)
                 index += len(items)
             appended = [item for outcome in outcomes if not isinstance(outcome, BaseException) for item in outcome]

@@ -8,8 +8,8 @@ from fastapi.responses import PlainTextResponse
 from api.deps import ServicesDep, ViewDep
 from api.problems import ApiProblem
 from ledger.encoding import MAX_SAFE_INTEGER, parse
-from ledger.errors import InvalidValueError
-from ledger.tiles import Tile, bundle_data, tile_data
+from ledger.errors import InvalidValueError, ProofError
+from ledger.tiles import Tile, read_tile
 
 MAX_PAGE = 1000
 # Indices and tree sizes are JSON integers (at most 2**53 - 1, see ledger.encoding); larger ones overflow SQL.
@@ -93,9 +93,9 @@ def tile(view: ViewDep, path: str) -> Response:
                          "đường dẫn không đúng dạng tile/<L>/<N>[.p/<W>] hoặc tile/entries/<N>[.p/<W>] "
                          "(c2sp.org/tlog-tiles)") from exc
     size = view.head().size
-    if not wanted.available_in(size):
-        raise ApiProblem(404, "tile-not-found", f"{wanted.path} is beyond the log's {size} entries",
-                         f"{wanted.path} vượt quá {size} mục của sổ cái")
-    data = bundle_data(view, wanted) if wanted.level is None else tile_data(view, wanted)
+    try:
+        data = read_tile(view, wanted, size)
+    except ProofError as exc:
+        raise ApiProblem(404, "tile-not-found", str(exc), f"{wanted.path} vượt quá {size} mục của sổ cái") from exc
     return Response(data, media_type="application/octet-stream",
                     headers={"Cache-Control": "public, max-age=31536000, immutable"})

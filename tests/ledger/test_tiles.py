@@ -16,11 +16,10 @@ from ledger.tiles import (
     MAX_BUNDLED_ENTRY_BYTES,
     WIDTH,
     Tile,
-    bundle_data,
     encode_index,
     export,
     read_bundle,
-    tile_data,
+    read_tile,
     tiles_for,
 )
 from ledger.types import MAX_STATEMENT_BYTES, Entry
@@ -97,7 +96,7 @@ class TestStoredTiles:
             checkpoint, _ = open_checkpoint(log.checkpoint(view).note, log.verifier)
             entries = [Entry.from_canonical(r.canonical) for r in view.entries(0, SIZE)]
             tiles = list(tiles_for(SIZE))
-            data = {t: tile_data(view, t) if t.level is not None else bundle_data(view, t) for t in tiles}
+            data = {t: read_tile(view, t, SIZE) for t in tiles}
         level0 = b"".join(data[t] for t in tiles if t.level == 0)
         leaves = [level0[i:i + 32] for i in range(0, len(level0), 32)]
         assert leaves == [e.hash for e in entries]
@@ -111,12 +110,12 @@ class TestStoredTiles:
         with log.store.read() as view:
             for beyond in (Tile(0, 2, 89), Tile(0, 3), Tile(None, 2, 89), Tile(1, 0, 3), Tile(1, 0)):
                 with pytest.raises(ProofError, match="beyond the log's 600 entries"):
-                    tile_data(view, beyond) if beyond.level is not None else bundle_data(view, beyond)
+                    read_tile(view, beyond, SIZE)
 
     def test_a_partial_tile_of_an_earlier_size_is_still_served(self, log: Log) -> None:
         """The tiles of every earlier checkpoint stay available (their hashes never change)."""
         with log.store.read() as view:
-            assert tile_data(view, Tile(0, 0, 250)) == tile_data(view, Tile(0, 0))[:250 * 32]
+            assert read_tile(view, Tile(0, 0, 250), SIZE) == read_tile(view, Tile(0, 0), SIZE)[:250 * 32]
 
 
 class TestExport:
@@ -128,7 +127,7 @@ class TestExport:
             latest = log.checkpoint(view)
             assert export(view, latest, directory) == len(list(tiles_for(SIZE))) + 1
             for tile in tiles_for(SIZE):
-                expected = tile_data(view, tile) if tile.level is not None else bundle_data(view, tile)
+                expected = read_tile(view, tile, SIZE)
                 assert (directory / tile.path).read_bytes() == expected
         assert (directory / "checkpoint").read_text() == latest.note
         written = sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file())
