@@ -89,13 +89,18 @@ class Log:
         with self.store.write() as txn:
             return self.append_verified(txn, items)
 
-    def append_verified(self, txn: WriteTxn, items: Sequence[tuple[Statement, Signature]]) -> list[Receipt]:
-        """Append statements whose signatures the caller has verified, inside the caller's transaction."""
+    def append_verified(self, txn: WriteTxn, items: Sequence[tuple[Statement, Signature]],
+                        logged_at: str | None = None) -> list[Receipt]:
+        """Append statements whose signatures the caller has verified, inside the caller's transaction.
+
+        `logged_at` is the time every new entry records (default: the log's clock now); a caller whose rules
+        read the time passes the time they read, so that replay, which reads logged_at, sees the same.
+        """
         _check_batch_size(items)
         head = txn.head()
         compact = load_range(txn, head)
         known: dict[NodeId, Hash] = dict(zip(range_nodes(0, head.size), compact.hashes, strict=True))
-        logged_at = format_timestamp(self._clock())
+        logged_at = logged_at or format_timestamp(self._clock())
         prev = head.last_hash
         entries: list[Entry] = []
         new_nodes: list[tuple[NodeId, Hash]] = []

@@ -13,17 +13,16 @@ from pydantic import ValidationError
 import registry.handlers  # noqa: F401  (registers the handlers)
 from ledger.errors import SignatureError
 from ledger.signing import verify_statement
-from ledger.types import Signature, Statement, parse_timestamp
+from ledger.types import Signature, Statement, format_timestamp, parse_timestamp
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError
 from registry.handlers.common import roles_of
 from registry.handlers.parties import key_id_of
-from registry.kinds import KINDS, Context
+from registry.kinds import CLOCK_SKEW, KINDS, MAX_AGE, Context
 from registry.schemas import Body, OrganisationRegistered
 from registry.state import State
-from registry.tables import RegKey, RegNonce, RegOrganisation
+from registry.tables import RegEntry, RegKey, RegNonce, RegOrganisation
 
 BOOTSTRAP_KIND = "organisation.registered.v1"
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def parse_body(statement: Statement) -> Body:
@@ -73,13 +72,14 @@ def _issuer_key(state: State, statement: Statement, signature: Signature) -> tup
     return public, frozenset(roles_of(issuer))
 
 
-def apply_statement(state: State, statement: Statement, signature: Signature, index: int, received: datetime,
+def apply_statement(state: State, statement: Statement, signature: Signature, index: int, logged: datetime,
                     *, signature_checked: bool = False) -> None:
-    """Check `statement` as entry `index` received at `received`, then update the projections.
+    """Check `statement` as entry `index` logged at `logged`, then update the projections.
 
-    Raises a DomainError (nothing of the transaction should then be committed). `signature_checked`
-    skips only the Ed25519 verification, for signatures the registry has just made itself; the key
-    must still be an active key of the issuer.
+    `logged` is the entry's logged_at as the log writes it (millisecond precision), live and on replay alike,
+    so that every time rule sees the same time in both. Raises a DomainError (nothing of the transaction
+    should then be committed). `signature_checked` skips only the Ed25519 verification, for signatures the
+    registry has just made itself; the key must still be an active key of the issuer.
     """
     body = parse_body(statement)
     spec = KINDS[statement.kind]
@@ -97,13 +97,32 @@ def apply_statement(state: State, statement: Statement, signature: Signature, in
             verify_statement(statement, signature, public)
         except SignatureError as exc:
             raise NotAllowedError("bad-signature", str(exc), f"chữ ký không hợp lệ: {exc}") from exc
-    issued = parse_timestamp(statement.issued_at)
-    if issued > received + CLOCK_SKEW:
-        raise RuleViolationError("issued-in-future", f"issued_at {statement.issued_at} is later than the time "
-                                 f"received", f"thời điểm lập {statement.issued_at} muộn hơn thời điểm tiếp nhận")
+    _check_time(statement, logged)
     if state.get(RegNonce, issuer=statement.issuer, nonce=statement.nonce) is not None:
         raise ConflictError("nonce-replayed", f"nonce {statement.nonce} of {statement.issuer} was used before; "
                             "a statement is accepted once", f"nonce {statement.nonce} của {statement.issuer} đã "
                             "được dùng; mỗi tuyên bố chỉ được chấp nhận một lần")
     state.insert(RegNonce, issuer=statement.issuer, nonce=statement.nonce, entry=index)
-    spec.handle(state, Context(statement, index, roles, issued), body)
+    state.insert(RegEntry, entry=index, kind=statement.kind, issuer=statement.issuer,
+                 subject=spec.subject(body) if spec.subject else "")
+    spec.handle(state, Context(statement, index, roles, logged), body)
+
+
+def _check_time(statement: Statement, logged: datetime) -> None:
+    issued = parse_timestamp(statement.issued_at)
+    if issued > logged + CLOCK_SKEW:
+        raise RuleViolationError(
+            "issued-in-future", f"issued_at {statement.issued_at} is more than {_minutes(CLOCK_SKEW)} minutes after "
+            f"the time the log records it, {format_timestamp(logged)}", f"thời điểm lập {statement.issued_at} muộn "
+            f"hơn thời điểm sổ cái ghi nhận ({format_timestamp(logged)}) quá {_minutes(CLOCK_SKEW)} phút")
+    if issued < logged - MAX_AGE:
+        hours = int(MAX_AGE.total_seconds()) // 3600
+        raise RuleViolationError(
+            "issued-too-long-ago", f"issued_at {statement.issued_at} is more than {hours} hours before the time the "
+            f"log records it, {format_timestamp(logged)}; sign the statement again", f"thời điểm lập "
+            f"{statement.issued_at} sớm hơn thời điểm sổ cái ghi nhận ({format_timestamp(logged)}) quá {hours} giờ; "
+            "hãy ký lại tuyên bố")
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds()) // 60

@@ -1,26 +1,34 @@
 """A demo registry: Vietnamese craft villages and GI products, written through the public Registry API.
 
-`load_demo(registry)` bootstraps the IP Office of Viet Nam as root authority, gives every organisation a
-custodial key and has the authority of its province register it, then submits the storyline of
-`demo_data/timeline.json` one step (one issuer, one `submit_as`, all or nothing) at a time: GIs and marks,
-rights of use, products and batches from August to November 2026, a transformation, shipments,
-certifications, inspections, a backdated suspension and a recall. The data files are plain JSON:
+`load_demo(registry)` bootstraps the IP Office of Viet Nam as root authority, which registers the provincial
+authorities with their delegations (each its own province), GS1 Viet Nam and the certification centre; every
+organisation gets a custodial key and is registered by the authority of its province. It then submits the
+storyline of `demo_data/timeline.json` one step (one issuer, one `submit_as`, all or nothing) at a time, each
+at the time the step gives: GIs, marks and an accreditation, a GS1 company prefix per producer, rights of use,
+products and batches from August to November 2026, a transformation, shipments, certifications, inspections, a
+wrongful suspension retracted, a backdated suspension, a recall and an expired right. The story runs on its
+own clock, so that its entries are logged when the story says and every time rule holds as it would have.
 
-    organisations.json  id, names, roles, commune (a key of `communes`), and who registers it
-    timeline.json       communes, gtins (13-digit bodies; the check digit is computed here), scenarios
-                        (batch keys by what they demonstrate) and steps of (kind, body) drafts
+    organisations.json  id, names, roles, commune (a key of `communes`), who registers it, and for an authority
+                        the provinces delegated to it
+    timeline.json       start (when the organisations are registered), communes, gtins (13-digit bodies; the
+                        check digit is computed here), scenarios (batch keys by what they demonstrate) and steps:
+                        at (UTC), issuer, story and drafts [kind, body] or [kind, body, label]
 
 Inside a body, a string "gtin:KEY" stands for that product's GTIN-14, "commune:KEY" for the commune object,
-and "sha256:TEXT" for the hex SHA-256 of TEXT (the certificate documents).
+"sha256:TEXT" for the hex SHA-256 of TEXT (the certificate documents), and "entry:LABEL" for the log index of
+the draft an earlier step labelled LABEL.
 """
 
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
+from ledger.types import parse_timestamp
 from registry.errors import ConflictError, DomainError
 from registry.service import Draft, Registry
 from registry.values import gtin_check_digit
@@ -34,9 +42,10 @@ DEMO_NOTE = (
     "of Hoa Binh into Phu Tho; and commune codes as published in the administrative lists (codes were reused "
     "in the reform: 00577 was Da Ton commune before 1 July 2025 and is the new Bat Trang commune after it; the "
     "old Bat Trang commune was 00583). Invented: every producer, association, certifier, retailer and witness; "
-    "the mark certificate and all application numbers; the exact grant days; GI specification summaries and "
-    "area lists; which post-reform commune a village now lies in; all rights, quotas, plots, GTINs, lots, "
-    "quantities, shipments, certificates, inspections, the suspension and the recall."
+    "the mark certificate and all application numbers; the exact grant days; GI specification summaries, yields "
+    "and area lists; which post-reform commune a village now lies in; the delegations, the accreditation and "
+    "the GS1 company prefixes; all rights, quotas, plots, GTINs, lots, quantities, shipments, certificates, "
+    "inspections, the suspensions, the retraction and the recall."
 )
 DEMO_NOTE_VI = (
     "Dữ liệu mẫu. Có thật: tên Cục Sở hữu trí tuệ và các Sở; số văn bằng chỉ dẫn địa lý 00132 (La Tinh, cấp "
@@ -44,9 +53,9 @@ DEMO_NOTE_VI = (
     "sáp nhập Kiên Giang vào An Giang và Hòa Bình vào Phú Thọ từ 1/7/2025; mã xã theo danh mục hành chính (mã "
     "được dùng lại sau sắp xếp: 00577 là xã Đa Tốn trước 1/7/2025 và là xã Bát Tràng mới sau đó; xã Bát Tràng "
     "cũ mang mã 00583). Tự đặt: mọi nhà sản xuất, hội, tổ chức chứng nhận, nhà phân phối, nhân chứng; số văn bằng "
-    "nhãn hiệu và mọi số đơn; ngày cấp cụ thể; tóm tắt bản mô tả và danh sách vùng; việc làng nghề thuộc xã mới "
-    "nào; mọi quyền sử dụng, hạn mức, thửa đất, GTIN, số lô, số lượng, vận chuyển, chứng nhận, kiểm tra, đình chỉ "
-    "và thu hồi."
+    "nhãn hiệu và mọi số đơn; ngày cấp cụ thể; tóm tắt bản mô tả, định mức và danh sách vùng; việc làng nghề thuộc "
+    "xã mới nào; các quyết định ủy quyền, công nhận và mã doanh nghiệp GS1; mọi quyền sử dụng, hạn mức, thửa đất, "
+    "GTIN, số lô, số lượng, vận chuyển, chứng nhận, kiểm tra, đình chỉ, đính chính và thu hồi."
 )
 
 
@@ -81,6 +90,10 @@ class DemoSummary:
     recalled: tuple[BatchKey, ...]
     suspended_right: tuple[BatchKey, ...]
     """Produced on a day on which the producer's right was suspended by a statement recorded after the batch."""
+    wrongly_suspended: tuple[BatchKey, ...]
+    """Under a right wrongly suspended and the suspension retracted: authentic, the history on the page."""
+    expired_right: tuple[BatchKey, ...]
+    """Made under a mark right that has expired since: still authentic."""
     no_claim: tuple[BatchKey, ...]
     """Plain batches without GI or mark."""
     entries: int
@@ -92,11 +105,12 @@ def _data(name: str) -> Any:
 
 
 class _Resolver:
-    """Expands the "gtin:", "commune:" and "sha256:" shorthands of the data files."""
+    """Expands the "gtin:", "commune:", "sha256:" and "entry:" shorthands of the data files."""
 
     def __init__(self, gtins: Mapping[str, str], communes: Mapping[str, dict[str, str]]) -> None:
         self.gtins = {key: body + str(gtin_check_digit(body)) for key, body in gtins.items()}
         self.communes = communes
+        self.labels: dict[str, int] = {}
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, dict):
@@ -111,6 +125,8 @@ class _Resolver:
                 return dict(self._lookup(self.communes, "commune", rest))
             if prefix == "sha256":
                 return hashlib.sha256(rest.encode()).hexdigest()
+            if prefix == "entry":
+                return self._lookup(self.labels, "labelled entry", rest)
         return value
 
     @staticmethod
@@ -125,25 +141,42 @@ def _log_size(registry: Registry) -> int:
         return view.head().size
 
 
-def _submit(registry: Registry, issuer: str, drafts: list[Draft], story: str) -> None:
+class _StoryClock:
+    """The demo's clock: it says the time of the story's current step."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _submit(registry: Registry, issuer: str, drafts: list[Draft], story: str) -> list[int]:
+    """Submit the drafts as `issuer`; the log index of each."""
     try:
-        registry.submit_as(issuer, drafts)
+        return [receipt.index for receipt in registry.submit_as(issuer, drafts)]
     except DomainError as exc:
         exc.add_note(f"demo step of {issuer}: {story}")
         raise
 
 
 def _register_organisations(registry: Registry, organisations: list[dict[str, Any]], resolve: _Resolver) -> None:
-    """The root bootstraps itself; each registrar then registers its organisations in one submission."""
+    """The root bootstraps itself; each registrar then registers its organisations in one submission, the root
+    with the delegations of the authorities it registers."""
     root, *others = organisations
     registry.bootstrap(root["id"], root["names"])
     by_registrar: dict[str, list[Draft]] = {}
+    delegations: list[Draft] = []
     for org in others:
         body: dict[str, Any] = {"id": org["id"], "names": org["names"], "roles": org["roles"]}
         if org.get("commune"):
             body["commune"] = resolve(f"commune:{org['commune']}")
         body["keys"] = [{"public_key": registry.create_custodial_key(org["id"]), "custodial": True}]
         by_registrar.setdefault(org["registered_by"], []).append(("organisation.registered.v1", body))
+        if "delegation" in org:
+            delegations.append(("delegation.granted.v1", {"id": f"uy-quyen-{org['id']}", "authority": org["id"],
+                                                          "valid_from": "2025-07-01", **org["delegation"]}))
+    by_registrar[root["id"]] = by_registrar.get(root["id"], []) + delegations
     for registrar, drafts in by_registrar.items():  # registrars come before the organisations they register
         _submit(registry, registrar, drafts, f"registering {len(drafts)} organisations")
 
@@ -151,7 +184,7 @@ def _register_organisations(registry: Registry, organisations: list[dict[str, An
 def load_demo(registry: Registry) -> DemoSummary:
     """Write the demo into an empty registry and say what it wrote.
 
-    Deterministic apart from keys, nonces and timestamps. Raises ConflictError if the log is not empty,
+    Deterministic apart from keys and nonces (the story sets every time). Raises ConflictError if the log is not empty,
     and the first DomainError of a step the rules refuse (with a note naming the step); steps before it
     stay committed.
     """
@@ -164,15 +197,20 @@ def load_demo(registry: Registry) -> DemoSummary:
     if organisations[0]["id"] != ROOT:
         raise ValueError(f"organisations.json must start with the root authority {ROOT}")
     resolve = _Resolver(timeline["gtins"], timeline["communes"])
-    _register_organisations(registry, organisations, resolve)
+    clock = _StoryClock(parse_timestamp(timeline["start"]))
+    story = Registry(registry.log, registry.custody, clock, group_limit=1)
+    _register_organisations(story, organisations, resolve)
 
     gis: list[str] = []
     marks: list[str] = []
     products: list[DemoProduct] = []
     batches: list[BatchKey] = []
     for step in timeline["steps"]:
-        drafts: list[Draft] = [(kind, resolve(body)) for kind, body in step["drafts"]]
-        _submit(registry, step["issuer"], drafts, step["story"])
+        clock.now = parse_timestamp(step["at"])
+        drafts: list[Draft] = [(draft[0], resolve(draft[1])) for draft in step["drafts"]]
+        indices = _submit(story, step["issuer"], drafts, step["story"])
+        resolve.labels.update({draft[2]: index for draft, index in zip(step["drafts"], indices, strict=True)
+                               if len(draft) > 2})
         for kind, body in drafts:
             if kind == "gi.registered.v1":
                 gis.append(body["id"])
@@ -190,7 +228,8 @@ def load_demo(registry: Registry) -> DemoSummary:
         organisations=tuple(org["id"] for org in organisations), gis=tuple(gis), marks=tuple(marks),
         products=tuple(products), batches=tuple(batches), genuine=scenario("genuine"),
         transformed=scenario("transformed"), recalled=scenario("recalled"),
-        suspended_right=scenario("suspended_right"), no_claim=scenario("no_claim"), entries=_log_size(registry),
+        suspended_right=scenario("suspended_right"), wrongly_suspended=scenario("wrongly_suspended"),
+        expired_right=scenario("expired_right"), no_claim=scenario("no_claim"), entries=_log_size(registry),
     )
 
 
@@ -207,7 +246,7 @@ def serialised() -> BatchKey | None:
     timeline = _data("timeline.json")
     resolve = _Resolver(timeline["gtins"], timeline["communes"])
     for step in timeline["steps"]:
-        for kind, body in step["drafts"]:
+        for kind, body, *_ in step["drafts"]:
             if kind == "serials.issued.v1":
                 return BatchKey(resolve(body["gtin"]), body["lot"])
     return None

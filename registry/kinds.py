@@ -7,7 +7,7 @@ writing: either way the whole transaction, and so the whole batch, is rolled bac
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from ledger.types import Statement
@@ -17,23 +17,42 @@ from registry.state import State
 B = TypeVar("B", bound=Body)
 Handler = Callable[[State, "Context", Any], None]
 
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+"""Viet Nam's time (UTC+7, no daylight saving since 1975): the calendar in which producers date batches and
+authorities date decisions, so the registry's days are Viet Nam's days."""
+
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far a statement's issued_at, or a time it reports, may lie after the time the log records it."""
+MAX_AGE = timedelta(hours=24)
+"""How long a statement may wait between being signed (issued_at) and being logged: an issuer with no network
+may sign in the field and submit later that day, but a statement signed long before (to be filed once a right
+is gone, say) is refused."""
+
+
+def vietnam_day(moment: datetime) -> str:
+    """The calendar day in Viet Nam at `moment`, as YYYY-MM-DD."""
+    return moment.astimezone(VIETNAM).date().isoformat()
+
 
 @dataclass(frozen=True)
 class Context:
-    """What a handler knows besides the body: the statement, its log index and the issuer's roles."""
+    """What a handler knows besides the body: the statement, its log index, the issuer's roles, and when the
+    log recorded it (`logged`, the entry's logged_at: the one clock of every time rule, live and on replay)."""
 
     statement: Statement
     index: int
     roles: frozenset[str]
-    issued: datetime
+    logged: datetime
 
     @property
     def issuer(self) -> str:
         return self.statement.issuer
 
     @property
-    def issued_on(self) -> date:
-        return self.issued.date()
+    def day(self) -> str:
+        """The day of registration: the calendar day in Viet Nam when the log recorded the statement."""
+        return vietnam_day(self.logged)
 
 
 @dataclass(frozen=True)
@@ -43,17 +62,19 @@ class KindSpec:
     roles: frozenset[str]
     """The issuer needs one of these roles; empty means any registered organisation."""
     handle: Handler
+    subject: Callable[[Any], str] | None
+    """What a statement of this kind is about, e.g. "batch:{gtin}/{lot}"; None when the handler says it."""
 
 
 KINDS: dict[str, KindSpec] = {}
 
 
-def kind(name: str, body: type[B], roles: tuple[str, ...] = ()) -> Callable[[Callable[[State, Context, B], None]],
-                                                                            Callable[[State, Context, B], None]]:
+def kind(name: str, body: type[B], roles: tuple[str, ...] = (), *, subject: Callable[[B], str] | None = None) \
+        -> Callable[[Callable[[State, Context, B], None]], Callable[[State, Context, B], None]]:
     def register(handler: Callable[[State, Context, B], None]) -> Callable[[State, Context, B], None]:
         if name in KINDS:
             raise ValueError(f"statement kind {name} is registered twice")
-        KINDS[name] = KindSpec(name, body, frozenset(roles), handler)
+        KINDS[name] = KindSpec(name, body, frozenset(roles), handler, subject)
         return handler
 
     return register

@@ -6,23 +6,27 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from registry.values import (
     AnyGtin,
+    CommuneCode,
+    CompanyPrefix,
     Day,
     GiApplication,
     GiCertificate,
     Gtin,
+    ListVersion,
     Lot,
     MarkApplication,
     MarkCertificate,
     ObjectId,
     OrgId,
     PositiveQuantity,
+    ProvinceCode,
     Sha256Hex,
     ShortText,
     Text,
     Unit,
 )
 
-Role = Literal["authority", "certifier", "association", "producer", "inspector", "witness"]
+Role = Literal["authority", "certifier", "association", "producer", "inspector", "witness", "numbering_agency"]
 Stage = Literal["raw_material", "processing", "finishing"]
 PublicKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")]
 """A raw 32-byte Ed25519 public key in standard base64."""
@@ -61,8 +65,9 @@ class Names(Body):
 class Commune(Body):
     """A commune as an administrative version cites it: codes were reused in the July 2025 reform."""
 
-    code: Annotated[str, StringConstraints(pattern=r"^\d{1,6}$")]
-    version: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}(-\d{2})?$")]
+    code: CommuneCode
+    version: ListVersion
+    """The date (YYYY-MM-DD, or YYYY-MM for the first of a month) of the administrative list the code is from."""
     name: ShortText | None = None
 
 
@@ -74,7 +79,7 @@ class NewKey(Body):
 class OrganisationRegistered(Body):
     id: OrgId
     names: Names
-    roles: Annotated[list[Role], Field(min_length=1, max_length=6)]
+    roles: Annotated[list[Role], Field(min_length=1, max_length=7)]
     commune: Commune | None = None
     keys: Annotated[list[NewKey], Field(max_length=8)] = []
 
@@ -82,7 +87,7 @@ class OrganisationRegistered(Body):
 class OrganisationUpdated(Body):
     id: OrgId
     names: Names | None = None
-    roles: Annotated[list[Role], Field(min_length=1, max_length=6)] | None = None
+    roles: Annotated[list[Role], Field(min_length=1, max_length=7)] | None = None
     commune: Commune | None = None
 
 
@@ -103,6 +108,21 @@ class AreaPart(Body):
     stage: Stage | None = None
 
 
+class Yield(Body):
+    """At most `per_input` units of output (`output_unit`, of product `output_gtin` if given) from one unit of a
+    claimed input (`input_unit`): what a GI's specification allows a transformation to make, e.g. one gift box
+    per 2.5 kg of fresh pomelo is `per_input` 0.4 from KGM to XBX."""
+
+    input_unit: Unit
+    output_unit: Unit
+    per_input: PositiveQuantity
+    output_gtin: Gtin | None = None
+    text: ShortText | None = None
+
+
+Yields = Annotated[list[Yield], Field(max_length=50)]
+
+
 class GiRegistered(Body):
     id: ObjectId
     certificate: GiCertificate
@@ -113,6 +133,7 @@ class GiRegistered(Body):
     specification: Text
     granted_on: Day
     area: Annotated[list[AreaPart], Field(min_length=1, max_length=500)]
+    yields: Yields = []
 
 
 class GiAmended(Body):
@@ -120,6 +141,8 @@ class GiAmended(Body):
     names: Names | None = None
     specification: Text | None = None
     area: Annotated[list[AreaPart], Field(min_length=1, max_length=500)] | None = None
+    yields: Yields | None = None
+    """Replaces the GI's yields (an empty list removes them)."""
 
 
 class GiManagerChanged(Body):
@@ -194,6 +217,75 @@ class RightChanged(Body):
     reason: Text
 
 
+class DelegationGranted(Body):
+    """The root authority lets `authority` act for it in `provinces` (codes of 1 July 2025) and over the GIs and
+    marks it names, from `valid_from` until `valid_until` (open when absent)."""
+
+    id: ObjectId
+    authority: OrgId
+    provinces: Annotated[list[ProvinceCode], Field(max_length=34)] = []
+    gis: Annotated[list[ObjectId], Field(max_length=100)] = []
+    marks: Annotated[list[ObjectId], Field(max_length=100)] = []
+    valid_from: Day
+    valid_until: Day | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> "DelegationGranted":
+        if not (self.provinces or self.gis or self.marks):
+            raise ValueError("a delegation names at least one province, GI or mark")
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            raise ValueError(f"valid_until {self.valid_until} is before valid_from {self.valid_from}")
+        return self
+
+
+class AccreditationGranted(Body):
+    """The root authority accredits `certifier` for the named certification schemes, in `provinces` (all of
+    Viet Nam when empty), from `valid_from` to `valid_until`."""
+
+    id: ObjectId
+    certifier: OrgId
+    schemes: Annotated[list[ShortText], Field(min_length=1, max_length=20)]
+    provinces: Annotated[list[ProvinceCode], Field(max_length=34)] = []
+    valid_from: Day
+    valid_until: Day
+
+    @model_validator(mode="after")
+    def _window(self) -> "AccreditationGranted":
+        if self.valid_until < self.valid_from:
+            raise ValueError(f"valid_until {self.valid_until} is before valid_from {self.valid_from}")
+        return self
+
+
+class ScopeWithdrawn(Body):
+    """Ends a delegation or an accreditation at once."""
+
+    id: ObjectId
+    reason: Text
+
+
+class PrefixLicensed(Body):
+    """The numbering agency licenses GS1 company prefix `prefix` to `licensee`."""
+
+    id: ObjectId
+    prefix: CompanyPrefix
+    licensee: OrgId
+    valid_from: Day
+    valid_until: Day | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> "PrefixLicensed":
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            raise ValueError(f"valid_until {self.valid_until} is before valid_from {self.valid_from}")
+        return self
+
+
+class PrefixRevoked(Body):
+    licence: ObjectId
+    effective_on: Day
+    reason: Text
+
+
 class ProductRegistered(Body):
     gtin: Gtin
     names: Names
@@ -234,7 +326,8 @@ class BatchEvent(Body):
     lot: Lot
     biz_step: BizStep
     disposition: Disposition | None = None
-    event_time: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")]
+    event_time: Annotated[str, StringConstraints(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$")]
     place: Place | None = None
     source: OrgId | None = None
     destination: OrgId | None = None

@@ -23,7 +23,7 @@ from ledger.log import MAX_BATCH, Log
 from ledger.signing import sign_statement
 from ledger.sql import SqlTxn
 from ledger.store import WriteTxn
-from ledger.types import Receipt, Signature, Statement, format_timestamp
+from ledger.types import Receipt, Signature, Statement, format_timestamp, parse_timestamp
 from registry.apply import apply_statement
 from registry.custody import Custody
 from registry.errors import DomainError
@@ -62,10 +62,11 @@ def _savepoint(txn: WriteTxn) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Submission:
-    """One caller's statements: `check(txn, index)` checks and applies them as the entries from log index
-    `index` on, and returns them signed, ready to append. It raises DomainError to refuse them all."""
+    """One caller's statements: `check(txn, index, logged_at)` checks and applies them as the entries from log
+    index `index` on, logged at `logged_at`, and returns them signed, ready to append. It raises DomainError to
+    refuse them all."""
 
-    check: Callable[[WriteTxn, int], list[Item]]
+    check: Callable[[WriteTxn, int, str], list[Item]]
     count: int
 
 
@@ -89,20 +90,23 @@ class Registry:
         alone = len(submissions) == 1
         with self.log.store.write() as txn:
             index = txn.head().size
+            # One time for the whole commit, read once: the rules judge by it and the entries record it, so
+            # replay (which reads logged_at) judges by exactly the time the live rules did.
+            logged_at = format_timestamp(self._clock())
             for submission in submissions:
                 if alone:
-                    items = submission.check(txn, index)  # a refusal rolls back the whole transaction
+                    items = submission.check(txn, index, logged_at)  # a refusal rolls back the whole transaction
                 else:
                     try:
                         with _savepoint(txn):
-                            items = submission.check(txn, index)
+                            items = submission.check(txn, index, logged_at)
                     except Exception as exc:  # its submitter raises it; the others go on
                         outcomes.append(exc)
                         continue
                 outcomes.append(items)
                 index += len(items)
             appended = [item for outcome in outcomes if not isinstance(outcome, BaseException) for item in outcome]
-            receipts = iter(self.log.append_verified(txn, appended) if appended else [])
+            receipts = iter(self.log.append_verified(txn, appended, logged_at) if appended else [])
         if appended and self._on_commit is not None:
             self._on_commit()
         return [outcome if isinstance(outcome, BaseException) else [next(receipts) for _ in outcome]
@@ -113,20 +117,20 @@ class Registry:
             raise StoreError(f"a submission holds 1 to {MAX_BATCH} statements, got {submission.count}")
         return self.group.run(submission, submission.count)
 
-    def _check(self, txn: WriteTxn, items: Sequence[Item], index: int, signed_here: bool) -> list[Item]:
+    def _check(self, txn: WriteTxn, items: Sequence[Item], index: int, logged_at: str,
+               signed_here: bool) -> list[Item]:
         state = State(_connection(txn))
-        received = self._clock()
+        logged = parse_timestamp(logged_at)
         for offset, (statement, signature) in enumerate(items):
             try:
-                apply_statement(state, statement, signature, index + offset, received, signature_checked=signed_here)
+                apply_statement(state, statement, signature, index + offset, logged, signature_checked=signed_here)
             except DomainError as exc:
                 exc.position = offset
                 raise
         return list(items)
 
-    def _sign(self, txn: WriteTxn, organisation: str, drafts: Sequence[Draft]) -> list[Item]:
+    def _sign(self, txn: WriteTxn, organisation: str, drafts: Sequence[Draft], issued_at: str) -> list[Item]:
         key = self.custody.signing_key(_connection(txn), organisation)
-        issued_at = format_timestamp(self._clock())
         items = []
         for kind, body in drafts:
             statement = Statement(kind, organisation, issued_at, secrets.token_urlsafe(16), body)
@@ -135,24 +139,25 @@ class Registry:
 
     def submit(self, items: Sequence[Item]) -> list[Receipt]:
         """Check and append self-signed statements, all or none; raises DomainError naming the first refusal."""
-        return self._run(Submission(lambda txn, index: self._check(txn, items, index, signed_here=False),
-                                    len(items)))
+        return self._run(Submission(lambda txn, index, logged_at: self._check(txn, items, index, logged_at,
+                                                                              signed_here=False), len(items)))
 
     def submit_as(self, organisation: str, drafts: Sequence[Draft]) -> list[Receipt]:
         """Sign drafts with `organisation`'s custodial key, then check and append them, all or none."""
-        def check(txn: WriteTxn, index: int) -> list[Item]:
-            return self._check(txn, self._sign(txn, organisation, drafts), index, signed_here=True)
+        def check(txn: WriteTxn, index: int, logged_at: str) -> list[Item]:
+            return self._check(txn, self._sign(txn, organisation, drafts, logged_at), index, logged_at,
+                               signed_here=True)
 
         return self._run(Submission(check, len(drafts)))
 
     def register_with_custodial_key(self, issuer: str, body: Mapping[str, Any]) -> Receipt:
         """Register the organisation `body` describes, as `issuer`, with a custodial key made in the same
         transaction: a refused registration leaves no key behind. Raises DomainError as `submit_as` does."""
-        def check(txn: WriteTxn, index: int) -> list[Item]:
+        def check(txn: WriteTxn, index: int, logged_at: str) -> list[Item]:
             public_key = self.custody.create(_connection(txn), str(body["id"]))
             registered = {**body, "keys": [{"public_key": public_key, "custodial": True}]}
             drafts: list[Draft] = [("organisation.registered.v1", registered)]
-            return self._check(txn, self._sign(txn, issuer, drafts), index, signed_here=True)
+            return self._check(txn, self._sign(txn, issuer, drafts, logged_at), index, logged_at, signed_here=True)
 
         return self._run(Submission(check, 1))[0]
 
@@ -162,11 +167,12 @@ class Registry:
         body = {"id": organisation, "names": dict(names), "roles": ["authority"],
                 "keys": [{"public_key": public_key, "custodial": True}]}
 
-        def check(txn: WriteTxn, index: int) -> list[Item]:
+        def check(txn: WriteTxn, index: int, logged_at: str) -> list[Item]:
             key = self.custody.sealed_key(_connection(txn), organisation, key_id_of(public_key))
-            statement = Statement("organisation.registered.v1", organisation, format_timestamp(self._clock()),
-                                  secrets.token_urlsafe(16), body)
-            return self._check(txn, [(statement, sign_statement(statement, key))], index, signed_here=True)
+            statement = Statement("organisation.registered.v1", organisation, logged_at, secrets.token_urlsafe(16),
+                                  body)
+            return self._check(txn, [(statement, sign_statement(statement, key))], index, logged_at,
+                               signed_here=True)
 
         return self._run(Submission(check, 1))[0]
 

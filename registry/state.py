@@ -138,6 +138,16 @@ class State:
         else:
             self._cache.pop(key, None)
 
+    def update_where(self, model: type[SQLModel], where: Mapping[str, Any], **values: Any) -> None:
+        """Update every row whose columns equal `where` (not only one by primary key)."""
+        names = tuple(values)
+        keys = tuple(where)
+        sql = (f"UPDATE {table_of(model).name} SET {', '.join(f'{_q(n)} = {self._mark}' for n in names)} "
+               f"WHERE {self._where(keys)}")
+        self._run(sql, tuple(values[n] for n in names) + tuple(where[k] for k in keys))
+        name = table_of(model).name
+        self._cache = {k: v for k, v in self._cache.items() if k[0] != name}
+
     def delete(self, model: type[SQLModel], **where: Any) -> None:
         """Remove projection rows (a projection may be replaced; the log never is)."""
         names = tuple(where)

@@ -117,6 +117,8 @@ class RegRightChange(SQLModel, table=True):
     action: str
     effective_on: str
     reason: str
+    retracted: bool = False
+    """Retracted by a correction in force: the change has no effect."""
 
 
 class RegProduct(SQLModel, table=True):
@@ -126,6 +128,8 @@ class RegProduct(SQLModel, table=True):
     name_vi: str
     name_en: str
     unit: str
+    licence: str
+    """The GS1 company prefix licence its GTIN falls under."""
     entry: int = Field(sa_type=ENTRY)
 
 
@@ -143,6 +147,9 @@ class RegBatch(SQLModel, table=True):
     origin_code: str
     origin_version: str
     recalled_entry: int | None = Field(default=None, sa_type=ENTRY)
+    """The earliest recall in force (not retracted), if any."""
+    retracted: bool = False
+    """The registration was retracted: the batch is withdrawn (what it consumed stays consumed)."""
     entry: int = Field(sa_type=ENTRY)
 
 
@@ -153,6 +160,21 @@ class RegBatchClaim(SQLModel, table=True):
     subject_type: str = Field(primary_key=True)
     subject_id: str = Field(primary_key=True)
     right: str
+    credit: str = "0"
+    """How much of the batch its claimed inputs can yield under the GI's or mark's yields."""
+    charged: str = "0"
+    """What the batch charged to the right's quota: its quantity beyond `credit`."""
+
+
+class RegRecall(SQLModel, table=True):
+    __tablename__ = "reg_recalls"
+    __table_args__ = (Index("ix_reg_recalls_batch", "gtin", "lot"),)
+    entry: int = Field(primary_key=True, sa_type=ENTRY)
+    gtin: str
+    lot: str
+    issuer: str
+    reason: str
+    retracted: bool = False
 
 
 class RegBatchInput(SQLModel, table=True):
@@ -181,6 +203,7 @@ class RegEvent(SQLModel, table=True):
     source: str | None = None
     destination: str | None = None
     note: str | None = None
+    retracted: bool = False
 
 
 class RegCertification(SQLModel, table=True):
@@ -199,15 +222,20 @@ class RegCertification(SQLModel, table=True):
     valid_until: str
     document_sha256: str
     revoked_entry: int | None = Field(default=None, sa_type=ENTRY)
-    entry: int = Field(sa_type=ENTRY)
+    """The earliest revocation in force (not retracted), if any."""
+    retracted: bool = False
+    entry: int = Field(index=True, sa_type=ENTRY)
 
 
 class RegSerial(SQLModel, table=True):
     __tablename__ = "reg_serials"
+    __table_args__ = (Index("ix_reg_serials_entry", "entry"),)
     gtin: str = Field(primary_key=True)
     lot: str = Field(primary_key=True)
     serial: str = Field(primary_key=True)
     entry: int = Field(sa_type=ENTRY)
+    retracted: bool = False
+    """Issued by a retracted statement: not issued for verdicts, still counted against the batch quantity."""
 
 
 class RegHistory(SQLModel, table=True):
@@ -229,12 +257,84 @@ class RegCorrection(SQLModel, table=True):
     replacement: int | None = Field(default=None, sa_type=ENTRY)
     issuer: str
     reason: str
+    authority: bool = False
+    """Made by an authority governing the subject, not by the corrected entry's own issuer."""
+
+
+class RegEntry(SQLModel, table=True):
+    """Every entry's kind, issuer and subject (what it is about, e.g. "batch:08936…/LOT-1"), and whether a
+    correction in force retracts it."""
+
+    __tablename__ = "reg_entries"
+    __table_args__ = (Index("ix_reg_entries_subject", "subject"),)
+    entry: int = Field(primary_key=True, sa_type=ENTRY)
+    kind: str
+    issuer: str
+    subject: str
+    retracted: bool = False
+
+
+class RegDelegation(SQLModel, table=True):
+    """What the root authority lets another authority do: in provinces (codes of 1 July 2025, comma-separated)
+    and over named GIs and marks."""
+
+    __tablename__ = "reg_delegations"
+    id: str = Field(primary_key=True)
+    authority: str = Field(index=True)
+    provinces: str
+    gis: str
+    marks: str
+    valid_from: str
+    valid_until: str | None = None
+    withdrawn_entry: int | None = Field(default=None, sa_type=ENTRY)
+    entry: int = Field(sa_type=ENTRY)
+
+
+class RegAccreditation(SQLModel, table=True):
+    __tablename__ = "reg_accreditations"
+    id: str = Field(primary_key=True)
+    certifier: str = Field(index=True)
+    schemes: str
+    """The scheme names, one per line."""
+    provinces: str
+    """Comma-separated province codes; empty for all of Viet Nam."""
+    valid_from: str
+    valid_until: str
+    withdrawn_entry: int | None = Field(default=None, sa_type=ENTRY)
+    entry: int = Field(sa_type=ENTRY)
+
+
+class RegPrefixLicence(SQLModel, table=True):
+    __tablename__ = "reg_prefix_licences"
+    id: str = Field(primary_key=True)
+    prefix: str = Field(index=True)
+    licensee: str = Field(index=True)
+    valid_from: str
+    valid_until: str | None = None
+    revoked_on: str | None = None
+    revoked_entry: int | None = Field(default=None, sa_type=ENTRY)
+    entry: int = Field(sa_type=ENTRY)
+
+
+class RegGiYield(SQLModel, table=True):
+    """A yield of a GI's specification, in force from the entry that set it until the one that replaced it."""
+
+    __tablename__ = "reg_gi_yields"
+    gi: str = Field(primary_key=True)
+    input_unit: str = Field(primary_key=True)
+    output_unit: str = Field(primary_key=True)
+    output_gtin: str = Field(primary_key=True)
+    """Empty for any product."""
+    added_entry: int = Field(primary_key=True, sa_type=ENTRY)
+    per_input: str
+    text: str | None = None
+    removed_entry: int | None = Field(default=None, sa_type=ENTRY)
 
 
 PROJECTIONS: tuple[type[SQLModel], ...] = (
     RegOrganisation, RegKey, RegNonce, RegGi, RegGiArea, RegMark, RegMarkUser, RegRight, RegRightChange,
     RegProduct, RegBatch, RegBatchClaim, RegBatchInput, RegEvent, RegCertification, RegSerial, RegHistory,
-    RegCorrection,
+    RegCorrection, RegEntry, RegDelegation, RegAccreditation, RegPrefixLicence, RegGiYield, RegRecall,
 )
 """Every projection table, in the order replay digests them."""
 

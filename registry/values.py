@@ -1,7 +1,10 @@
-"""Value rules shared by the statement schemas: GTINs, lots, quantities, units, dates, codes.
+r"""Value rules shared by the statement schemas: GTINs, lots, quantities, units, dates, codes.
 
 Each validator raises ValueError whose text gives value and expectation; pydantic turns it into a
 validation error and the registry into an `invalid-body` refusal.
+
+Digits are ASCII digits everywhere: `\d` in Python's `re` and in pydantic's patterns, `str.isdigit()` and
+`int()` all accept other scripts' digits (full-width "２０２６" among them), which the registry must refuse.
 """
 
 import re
@@ -81,7 +84,7 @@ def check_unit(value: str) -> str:
 
 
 def check_date(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise ValueError(f"date {value!r} must be written YYYY-MM-DD")
     try:
         date.fromisoformat(value)
@@ -121,8 +124,14 @@ ObjectId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62
 # PostgreSQL text cannot hold NUL, so the projections could not store it.
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(check_text)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(check_text)]
-GiCertificate = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
-GiApplication = Annotated[str, StringConstraints(pattern=r"^6-\d{4}-\d{5}$")]
-MarkCertificate = Annotated[str, StringConstraints(pattern=r"^\d{1,6}$")]
-MarkApplication = Annotated[str, StringConstraints(pattern=r"^4-\d{4}-\d{5}$")]
+GiCertificate = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
+GiApplication = Annotated[str, StringConstraints(pattern=r"^6-[0-9]{4}-[0-9]{5}$")]
+MarkCertificate = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,6}$")]
+MarkApplication = Annotated[str, StringConstraints(pattern=r"^4-[0-9]{4}-[0-9]{5}$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
+"""Five digits, leading zeros written: the national code list numbers communes 00001 to 32248."""
+ListVersion = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$")]
+ProvinceCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
+CompanyPrefix = Annotated[str, StringConstraints(pattern=r"^893[0-9]{3,9}$")]
+"""A GS1 company prefix licensed by GS1 Viet Nam: 893 and 3 to 9 more digits (6 to 12 in all)."""

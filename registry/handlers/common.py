@@ -1,10 +1,12 @@
 """Lookups and checks that several handlers share."""
 
-from datetime import date
 from typing import Any
 
+from ledger.types import parse_timestamp
+from registry import places
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError, UnknownReferenceError
-from registry.kinds import Context
+from registry.kinds import CLOCK_SKEW, Context
+from registry.schemas import Commune
 from registry.state import Row, State
 from registry.tables import RegBatch, RegHistory, RegOrganisation
 
@@ -73,14 +75,37 @@ def not_before(earlier: str, later: str, what_en: str, what_vi: str) -> None:
         )
 
 
-def not_after_issue(ctx: Context, day: str, what_en: str, what_vi: str) -> None:
-    """Dates a statement reports must not lie after the day it was issued (a day of slack for time zones)."""
-    if date.fromisoformat(day[:10]).toordinal() > ctx.issued_on.toordinal() + 1:
+def not_after_day(ctx: Context, day: str, what_en: str, what_vi: str) -> None:
+    """A day a statement reports must not lie after the day the log records it (in Viet Nam)."""
+    if day > ctx.day:
         raise RuleViolationError(
-            "date-in-future",
-            f"{what_en} {day} is after the statement's issue date {ctx.issued_on.isoformat()}",
-            f"{what_vi} {day} sau ngày lập tuyên bố {ctx.issued_on.isoformat()}",
-        )
+            "date-in-future", f"{what_en} {day} is after {ctx.day}, the day the registry records the statement",
+            f"{what_vi} {day} sau ngày {ctx.day}, ngày hệ thống ghi nhận tuyên bố")
+
+
+def not_after_logged(ctx: Context, moment: str, what_en: str, what_vi: str) -> None:
+    """A time a statement reports must not lie after the time the log records it (with the clock skew allowed)."""
+    if parse_timestamp(moment, what_en) > ctx.logged + CLOCK_SKEW:
+        raise RuleViolationError(
+            "date-in-future", f"{what_en} {moment} is after the time the registry records the statement",
+            f"{what_vi} {moment} muộn hơn thời điểm hệ thống ghi nhận tuyên bố")
+
+
+def place(ctx: Context, commune: Commune, what_en: str, what_vi: str) -> places.Commune:
+    """The commune as the administrative list it cites knows it; RuleViolationError when that list has no such
+    code, or the list is dated after the day of registration or before the national code list began."""
+    day = places.version_day(commune.version)
+    if day > ctx.day or day < places.EARLIEST_VERSION:
+        raise RuleViolationError(
+            "unknown-list-version", f"{what_en} cites the administrative list of {commune.version}, which is after "
+            f"{ctx.day} or before {places.EARLIEST_VERSION}", f"{what_vi} dẫn danh mục hành chính ngày "
+            f"{commune.version}, sau ngày {ctx.day} hoặc trước ngày {places.EARLIEST_VERSION}")
+    found = places.commune(commune.code, commune.version)
+    if found is None:
+        raise RuleViolationError(
+            "unknown-commune", f"{what_en} {commune.code} is not a commune of the administrative list in force on "
+            f"{day}", f"{what_vi} mã {commune.code} không có trong danh mục đơn vị hành chính áp dụng ngày {day}")
+    return found
 
 
 def not_ancient(day: str, what_en: str, what_vi: str) -> None:

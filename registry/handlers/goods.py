@@ -1,10 +1,23 @@
-"""Products, batches with their claims and inputs (mass balance), events, recalls and serials."""
+"""Products, batches with their claims and inputs (mass balance, yields, quotas), events, recalls and serials."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError
-from registry.handlers.common import absent, batch, need, not_after_issue, not_ancient, not_before, organisation
+from registry.handlers.common import (
+    absent,
+    batch,
+    need,
+    not_after_day,
+    not_after_logged,
+    not_ancient,
+    not_before,
+    organisation,
+    place,
+)
 from registry.handlers.indications import _gi, _mark, in_area, right_active_on
+from registry.handlers.jurisdiction import licence_in_force
+from registry.handlers.scope import governs_batch, out_of_scope, scope_of
 from registry.kinds import Context, kind
 from registry.schemas import (
     BatchEvent,
@@ -21,24 +34,51 @@ from registry.tables import (
     RegBatchClaim,
     RegBatchInput,
     RegEvent,
+    RegGiYield,
+    RegPrefixLicence,
     RegProduct,
+    RegRecall,
     RegRight,
     RegSerial,
 )
 from registry.values import decimal_text
 
 INSPECTING_ROLES = {"inspector", "certifier", "authority"}
+BACKDATE_DAYS = 30
+"""How many days before its registration a batch that claims a GI or mark may say it was produced: a harvest or
+a firing is registered within the month, not once a right has been suspended."""
 
 
-@kind("product.registered.v1", ProductRegistered, roles=("producer",))
+def _batch_subject(body: BatchRegistered | BatchEvent | BatchRecalled | SerialsIssued) -> str:
+    return f"batch:{body.gtin}/{body.lot}"
+
+
+def licence_for(state: State, organisation_id: str, gtin: str, day: str) -> Row | None:
+    """The licence in force on `day` under which `organisation_id` numbers `gtin`: a GS1 company prefix licensed
+    to it that the GTIN's digits after the indicator digit start with."""
+    for row in state.find(RegPrefixLicence, licensee=organisation_id):
+        if gtin[1:].startswith(row["prefix"]) and licence_in_force(row, day):
+            return row
+    return None
+
+
+@kind("product.registered.v1", ProductRegistered, roles=("producer",), subject=lambda b: f"product:{b.gtin}")
 def product_registered(state: State, ctx: Context, body: ProductRegistered) -> None:
     absent(state, RegProduct, "product", "sản phẩm", gtin=body.gtin)
+    licence = licence_for(state, ctx.issuer, body.gtin, ctx.day)
+    if licence is None:
+        raise NotAllowedError(
+            "gtin-not-licensed", f"GTIN {body.gtin} is not inside a GS1 company prefix licensed to {ctx.issuer} and "
+            "in force today; a product's GTIN is numbered under its producer's own prefix",
+            f"GTIN {body.gtin} không thuộc mã doanh nghiệp GS1 nào đang cấp cho {ctx.issuer}; mã sản phẩm phải "
+            "được đánh theo mã doanh nghiệp của chính nhà sản xuất")
     state.insert(RegProduct, gtin=body.gtin, producer=ctx.issuer, name_vi=body.names.vi, name_en=body.names.en,
-                 unit=body.unit, entry=ctx.index)
+                 unit=body.unit, licence=licence["id"], entry=ctx.index)
 
 
 def _claim_right(state: State, ctx: Context, body: BatchRegistered, subject: Subject) -> Row:
-    """The issuer's right of use for `subject` in force on the production date, after the subject's own checks."""
+    """The issuer's right of use for `subject`, in force both on the production date and on the day of
+    registration, after the subject's own checks."""
     day = body.produced_on
     if subject.type == "gi":
         gi = _gi(state, subject.id)
@@ -49,27 +89,58 @@ def _claim_right(state: State, ctx: Context, body: BatchRegistered, subject: Sub
                 f"xã xuất xứ {body.origin.code} ({body.origin.version}) nằm ngoài vùng của chỉ dẫn địa lý {gi['id']}")
     else:
         mark = _mark(state, subject.id)
-        if not mark["valid_from"] <= day <= mark["valid_until"]:
-            raise RuleViolationError(
-                "mark-not-in-force", f"mark {mark['id']} is valid {mark['valid_from']} to {mark['valid_until']}, "
-                f"not on {day}", f"nhãn hiệu {mark['id']} có hiệu lực từ {mark['valid_from']} đến "
-                f"{mark['valid_until']}, không phải ngày {day}")
-    for right in state.find(RegRight, holder=ctx.issuer, subject_type=subject.type, subject_id=subject.id):
-        if right_active_on(state, right, day):
+        for when in (day, ctx.day):
+            if not mark["valid_from"] <= when <= mark["valid_until"]:
+                raise RuleViolationError(
+                    "mark-not-in-force", f"mark {mark['id']} is valid {mark['valid_from']} to {mark['valid_until']}, "
+                    f"not on {when}", f"nhãn hiệu {mark['id']} có hiệu lực từ {mark['valid_from']} đến "
+                    f"{mark['valid_until']}, không phải ngày {when}")
+    rights = state.find(RegRight, holder=ctx.issuer, subject_type=subject.type, subject_id=subject.id)
+    for right in rights:
+        if right_active_on(state, right, day) and right_active_on(state, right, ctx.day):
             return right
+    when_en, when_vi = (f"on {day}", f"vào ngày {day}") if day == ctx.day else (
+        f"on {day} and on {ctx.day}, when the batch is registered",
+        f"vào ngày {day} và ngày {ctx.day} (ngày đăng ký lô)")
     raise RuleViolationError(
-        "no-right-of-use", f"{ctx.issuer} holds no right to use {subject.type} {subject.id} in force on {day}",
-        f"{ctx.issuer} không có quyền sử dụng {subject.type} {subject.id} còn hiệu lực vào ngày {day}")
+        "no-right-of-use", f"{ctx.issuer} holds no right to use {subject.type} {subject.id} in force {when_en}",
+        f"{ctx.issuer} không có quyền sử dụng {subject.type} {subject.id} còn hiệu lực {when_vi}")
 
 
-def _use_quota(state: State, right: Row, body: BatchRegistered) -> None:
-    if right["quota_quantity"] is None:
+def yield_of(state: State, subject: Subject, input_unit: str, output_unit: str, output_gtin: str) -> Decimal:
+    """Output units one unit of a claimed input may yield: the GI's declared yield for this product, else for
+    these units; without one, 1 between equal units (nothing grows in a package) and 0 between others."""
+    if subject.type == "gi":
+        declared = {r["output_gtin"]: r for r in state.find(RegGiYield, gi=subject.id, input_unit=input_unit,
+                                                             output_unit=output_unit, removed_entry=None)}
+        row = declared.get(output_gtin) or declared.get("")
+        if row is not None:
+            return Decimal(row["per_input"])
+    return Decimal(1) if input_unit == output_unit else Decimal(0)
+
+
+def _credit(state: State, body: BatchRegistered, subject: Subject) -> Decimal:
+    """How much of the batch its inputs carrying the same claim can yield."""
+    credit = Decimal(0)
+    for item in body.inputs:
+        if state.get(RegBatchClaim, gtin=item.gtin, lot=item.lot, subject_type=subject.type,
+                     subject_id=subject.id) is None:
+            continue
+        source = batch(state, item.gtin, item.lot)
+        credit += Decimal(item.quantity) * yield_of(state, subject, source["unit"], body.unit, body.gtin)
+    return credit
+
+
+def _use_quota(state: State, right: Row, body: BatchRegistered, charge: Decimal) -> None:
+    if right["quota_quantity"] is None or charge == 0:
         return
     if right["quota_unit"] != body.unit:
         raise RuleViolationError(
-            "quota-unit", f"right {right['id']} counts its quota in {right['quota_unit']}, the batch in {body.unit}",
-            f"quyền {right['id']} tính hạn mức theo {right['quota_unit']}, lô hàng theo {body.unit}")
-    used = Decimal(right["quota_used"]) + Decimal(body.quantity)
+            "quota-unit", f"right {right['id']} counts its quota in {right['quota_unit']}, the batch in {body.unit}; "
+            f"{decimal_text(charge)} {body.unit} of it are not covered by claimed inputs",
+            f"quyền {right['id']} tính hạn mức theo {right['quota_unit']}, lô hàng theo {body.unit}; "
+            f"{decimal_text(charge)} {body.unit} của lô không được lô đầu vào mang cùng chỉ dẫn bảo đảm")
+    used = Decimal(right["quota_used"]) + charge
     if used > Decimal(right["quota_quantity"]):
         raise RuleViolationError(
             "quota-exceeded", f"batches under right {right['id']} would total {decimal_text(used)} {body.unit}; "
@@ -79,9 +150,9 @@ def _use_quota(state: State, right: Row, body: BatchRegistered) -> None:
 
 
 def holders(state: State, row: Row) -> set[str]:
-    """Who holds a batch: its producer and every organisation it was shipped or handed to."""
+    """Who holds a batch: its producer and every organisation it was shipped or handed to by an event in force."""
     events = state.find(RegEvent, gtin=row["gtin"], lot=row["lot"])
-    return {row["producer"], *(e["destination"] for e in events if e["destination"])}
+    return {row["producer"], *(e["destination"] for e in events if e["destination"] and not e["retracted"])}
 
 
 def _consume(state: State, ctx: Context, body: BatchRegistered, item: Input) -> None:
@@ -89,6 +160,9 @@ def _consume(state: State, ctx: Context, body: BatchRegistered, item: Input) -> 
     if ctx.issuer not in holders(state, source):
         raise NotAllowedError("input-not-held", f"{ctx.issuer} does not hold input batch {item.gtin}/{item.lot}",
                               f"{ctx.issuer} không nắm giữ lô đầu vào {item.gtin}/{item.lot}")
+    if source["retracted"]:
+        raise RuleViolationError("input-withdrawn", f"the registration of input batch {item.gtin}/{item.lot} was "
+                                 "retracted", f"việc đăng ký lô đầu vào {item.gtin}/{item.lot} đã bị rút lại")
     if source["recalled_entry"] is not None:
         raise RuleViolationError("input-recalled", f"input batch {item.gtin}/{item.lot} was recalled",
                                  f"lô đầu vào {item.gtin}/{item.lot} đã bị thu hồi")
@@ -105,7 +179,20 @@ def _consume(state: State, ctx: Context, body: BatchRegistered, item: Input) -> 
                  quantity=item.quantity)
 
 
-@kind("batch.registered.v1", BatchRegistered, roles=("producer",))
+def _dates(ctx: Context, body: BatchRegistered) -> None:
+    not_after_day(ctx, body.produced_on, "production date", "ngày sản xuất")
+    not_ancient(body.produced_on, "production date", "ngày sản xuất")
+    earliest = (date.fromisoformat(ctx.day) - timedelta(days=BACKDATE_DAYS)).isoformat()
+    if body.claims and body.produced_on < earliest:
+        raise RuleViolationError(
+            "production-too-early", f"production date {body.produced_on} is more than {BACKDATE_DAYS} days before "
+            f"{ctx.day}, the day of registration; a batch that claims a GI or mark is registered within "
+            f"{BACKDATE_DAYS} days of production", f"ngày sản xuất {body.produced_on} sớm hơn ngày đăng ký {ctx.day} "
+            f"quá {BACKDATE_DAYS} ngày; lô hàng mang chỉ dẫn địa lý hoặc nhãn hiệu phải được đăng ký trong vòng "
+            f"{BACKDATE_DAYS} ngày kể từ ngày sản xuất")
+
+
+@kind("batch.registered.v1", BatchRegistered, roles=("producer",), subject=_batch_subject)
 def batch_registered(state: State, ctx: Context, body: BatchRegistered) -> None:
     product = need(state, RegProduct, "product", "sản phẩm", gtin=body.gtin)
     if product["producer"] != ctx.issuer:
@@ -118,31 +205,34 @@ def batch_registered(state: State, ctx: Context, body: BatchRegistered) -> None:
     if state.get(RegBatch, gtin=body.gtin, lot=body.lot) is not None:
         raise ConflictError("duplicate-lot", f"lot {body.lot} of GTIN {body.gtin} is already registered",
                             f"lô {body.lot} của GTIN {body.gtin} đã được đăng ký")
-    not_after_issue(ctx, body.produced_on, "production date", "ngày sản xuất")
-    not_ancient(body.produced_on, "production date", "ngày sản xuất")
+    _dates(ctx, body)
+    place(ctx, body.origin, "the origin commune", "xã xuất xứ")
     if len({(c.type, c.id) for c in body.claims}) != len(body.claims):
         raise RuleViolationError("repeated-claim", "a GI or mark is claimed twice",
                                  "một chỉ dẫn hoặc nhãn hiệu bị khai hai lần")
     if len({(i.gtin, i.lot) for i in body.inputs}) != len(body.inputs):
         raise RuleViolationError("repeated-input", "an input batch is listed twice",
                                  "một lô đầu vào bị liệt kê hai lần")
-    claims = [(subject, _claim_right(state, ctx, body, subject)) for subject in body.claims]
-    for subject, right in claims:
-        # Made from inputs that already carry the claim: that produce was counted against the quota once.
-        if not any(state.get(RegBatchClaim, gtin=i.gtin, lot=i.lot, subject_type=subject.type,
-                             subject_id=subject.id) for i in body.inputs):
-            _use_quota(state, right, body)
+    claims = []
+    for subject in body.claims:
+        right = _claim_right(state, ctx, body, subject)
+        # Produce that reached this batch through inputs carrying the claim was charged to a quota once; what
+        # the batch holds beyond what those inputs can yield is new produce and is charged now.
+        credit = _credit(state, body, subject)
+        charge = max(Decimal(body.quantity) - credit, Decimal(0))
+        _use_quota(state, right, body, charge)
+        claims.append((subject, right, credit, charge))
     for item in body.inputs:
         _consume(state, ctx, body, item)
     state.insert(RegBatch, gtin=body.gtin, lot=body.lot, producer=ctx.issuer, quantity=body.quantity, unit=body.unit,
                  produced_on=body.produced_on, origin_code=body.origin.code, origin_version=body.origin.version,
                  entry=ctx.index)
-    for subject, right in claims:
+    for subject, right, credit, charge in claims:
         state.insert(RegBatchClaim, gtin=body.gtin, lot=body.lot, subject_type=subject.type, subject_id=subject.id,
-                     right=right["id"])
+                     right=right["id"], credit=decimal_text(credit), charged=decimal_text(charge))
 
 
-@kind("batch.event.v1", BatchEvent)
+@kind("batch.event.v1", BatchEvent, subject=_batch_subject)
 def batch_event(state: State, ctx: Context, body: BatchEvent) -> None:
     row = batch(state, body.gtin, body.lot)
     inspecting = body.biz_step == "inspecting" and ctx.roles & INSPECTING_ROLES
@@ -159,35 +249,52 @@ def batch_event(state: State, ctx: Context, body: BatchEvent) -> None:
     for party in (body.source, body.destination):
         if party is not None:
             organisation(state, party)
-    not_after_issue(ctx, body.event_time, "event time", "thời điểm sự kiện")
+    not_after_logged(ctx, body.event_time, "event time", "thời điểm sự kiện")
     not_before(row["produced_on"], body.event_time[:10], "event time", "thời điểm sự kiện")
-    place = body.place
+    place_ = body.place
+    if place_ is not None and place_.commune is not None:
+        place(ctx, place_.commune, "the event's commune", "xã nơi diễn ra sự kiện")
     state.insert(RegEvent, entry=ctx.index, gtin=body.gtin, lot=body.lot, issuer=ctx.issuer, biz_step=body.biz_step,
                  disposition=body.disposition, event_time=body.event_time,
-                 place_code=place.commune.code if place and place.commune else None,
-                 place_version=place.commune.version if place and place.commune else None,
-                 place_name=place.name if place else None, source=body.source, destination=body.destination,
+                 place_code=place_.commune.code if place_ and place_.commune else None,
+                 place_version=place_.commune.version if place_ and place_.commune else None,
+                 place_name=place_.name if place_ else None, source=body.source, destination=body.destination,
                  note=body.note)
 
 
-@kind("batch.recalled.v1", BatchRecalled, roles=("producer", "authority"))
+def current_recall(state: State, gtin: str, lot: str) -> int | None:
+    """The earliest recall of the batch in force (not retracted), or None."""
+    entries = [r["entry"] for r in state.find(RegRecall, gtin=gtin, lot=lot) if not r["retracted"]]
+    return min(entries) if entries else None
+
+
+@kind("batch.recalled.v1", BatchRecalled, roles=("producer", "authority"), subject=_batch_subject)
 def batch_recalled(state: State, ctx: Context, body: BatchRecalled) -> None:
     row = batch(state, body.gtin, body.lot)
-    if ctx.issuer != row["producer"] and "authority" not in ctx.roles:
-        raise NotAllowedError("not-yours", f"only {row['producer']} or an authority may recall this batch",
-                              f"chỉ {row['producer']} hoặc cơ quan quản lý được thu hồi lô này")
+    if ctx.issuer != row["producer"]:
+        if "authority" not in ctx.roles:
+            raise NotAllowedError("not-yours", f"only {row['producer']} or an authority may recall this batch",
+                                  f"chỉ {row['producer']} hoặc cơ quan quản lý được thu hồi lô này")
+        scope = scope_of(state, ctx)
+        if not governs_batch(state, scope, row):
+            raise out_of_scope(ctx, scope, f"recall batch {body.gtin}/{body.lot}",
+                               f"thu hồi lô {body.gtin}/{body.lot}")
     if row["recalled_entry"] is not None:
         raise ConflictError("already-recalled", f"batch {body.gtin}/{body.lot} was already recalled",
                             f"lô {body.gtin}/{body.lot} đã bị thu hồi trước đó")
+    state.insert(RegRecall, entry=ctx.index, gtin=body.gtin, lot=body.lot, issuer=ctx.issuer, reason=body.reason)
     state.update(RegBatch, {"gtin": body.gtin, "lot": body.lot}, recalled_entry=ctx.index)
 
 
-@kind("serials.issued.v1", SerialsIssued, roles=("producer",))
+@kind("serials.issued.v1", SerialsIssued, roles=("producer",), subject=_batch_subject)
 def serials_issued(state: State, ctx: Context, body: SerialsIssued) -> None:
     row = batch(state, body.gtin, body.lot)
     if row["producer"] != ctx.issuer:
         raise NotAllowedError("not-your-batch", f"batch {body.gtin}/{body.lot} belongs to {row['producer']}",
                               f"lô {body.gtin}/{body.lot} thuộc về {row['producer']}")
+    if row["retracted"]:
+        raise RuleViolationError("batch-withdrawn", f"the registration of batch {body.gtin}/{body.lot} was retracted",
+                                 f"việc đăng ký lô {body.gtin}/{body.lot} đã bị rút lại")
     serials = body.expand(row["serials"])
     total = row["serials"] + len(serials)
     if total > Decimal(row["quantity"]):

@@ -1,9 +1,14 @@
-"""Geographical indications, collective and certification marks, and rights to use them."""
+"""Geographical indications, collective and certification marks, and rights to use them.
+
+GIs and marks are the root authority's (the national IP office grants them); rights to use them are governed
+by whoever `registry.handlers.scope` says governs the GI or mark.
+"""
 
 from datetime import date
 
-from registry.errors import ConflictError, NotAllowedError, RuleViolationError
-from registry.handlers.common import absent, history, need, not_after_issue, not_before, organisation, roles_of
+from registry.errors import ConflictError, RuleViolationError
+from registry.handlers.common import absent, history, need, not_after_day, not_before, organisation, place, roles_of
+from registry.handlers.scope import governs_gi, governs_mark, out_of_scope, require_root, scope_of
 from registry.kinds import Context, kind
 from registry.schemas import (
     AreaPart,
@@ -17,9 +22,10 @@ from registry.schemas import (
     RightChanged,
     RightGranted,
     Subject,
+    Yield,
 )
 from registry.state import Row, State
-from registry.tables import RegGi, RegGiArea, RegMark, RegMarkUser, RegRight, RegRightChange
+from registry.tables import RegGi, RegGiArea, RegGiYield, RegMark, RegMarkUser, RegRight, RegRightChange
 
 MARK_TERM_YEARS = 10
 
@@ -46,7 +52,7 @@ def _unique_certificate(state: State, model: type[RegGi] | type[RegMark], certif
                             f"văn bằng số {certificate} đã được đăng ký")
 
 
-def _write_area(state: State, gi_id: str, area: list[AreaPart], index: int) -> None:
+def _write_area(state: State, ctx: Context, gi_id: str, area: list[AreaPart]) -> None:
     seen: set[tuple[str, str]] = set()
     for part in area:
         key = (part.commune.code, part.commune.version)
@@ -54,8 +60,22 @@ def _write_area(state: State, gi_id: str, area: list[AreaPart], index: int) -> N
             raise RuleViolationError("repeated-commune", f"commune {key[0]} ({key[1]}) is listed twice",
                                      f"xã {key[0]} ({key[1]}) bị liệt kê hai lần")
         seen.add(key)
+        place(ctx, part.commune, "the area commune", "xã trong vùng")
         state.insert(RegGiArea, gi=gi_id, commune_code=part.commune.code, commune_version=part.commune.version,
-                     added_entry=index, commune_name=part.commune.name, stage=part.stage)
+                     added_entry=ctx.index, commune_name=part.commune.name, stage=part.stage)
+
+
+def _write_yields(state: State, ctx: Context, gi_id: str, yields: list[Yield]) -> None:
+    seen: set[tuple[str, str, str]] = set()
+    for item in yields:
+        key = (item.input_unit, item.output_unit, item.output_gtin or "")
+        if key in seen:
+            raise RuleViolationError("repeated-yield", f"the yield from {key[0]} to {key[1]} is given twice",
+                                     f"định mức từ {key[0]} sang {key[1]} bị khai hai lần")
+        seen.add(key)
+        state.insert(RegGiYield, gi=gi_id, input_unit=item.input_unit, output_unit=item.output_unit,
+                     output_gtin=item.output_gtin or "", added_entry=ctx.index, per_input=item.per_input,
+                     text=item.text)
 
 
 def current_area(state: State, gi_id: str) -> list[Row]:
@@ -74,26 +94,27 @@ def in_area(state: State, gi_id: str, code: str, version: str, at_entry: int | N
     return None
 
 
-def _require_authority(ctx: Context, what_en: str, what_vi: str) -> None:
-    if "authority" not in ctx.roles:
-        raise NotAllowedError("authority-only", f"only an authority may {what_en}",
-                              f"chỉ cơ quan quản lý được {what_vi}")
+def gi_subject(body: GiRegistered | GiAmended | GiManagerChanged | GiCancelled) -> str:
+    return f"gi:{body.id if isinstance(body, GiRegistered) else body.gi}"
 
 
-@kind("gi.registered.v1", GiRegistered, roles=("authority",))
+@kind("gi.registered.v1", GiRegistered, roles=("authority",), subject=gi_subject)
 def gi_registered(state: State, ctx: Context, body: GiRegistered) -> None:
+    require_root(state, ctx, "register a GI", "đăng ký chỉ dẫn địa lý")
     absent(state, RegGi, "GI", "chỉ dẫn địa lý", id=body.id)
     _unique_certificate(state, RegGi, body.certificate)
     organisation(state, body.manager)
-    not_after_issue(ctx, body.granted_on, "grant date", "ngày cấp")
+    not_after_day(ctx, body.granted_on, "grant date", "ngày cấp")
     state.insert(RegGi, id=body.id, certificate=body.certificate, application=body.application,
                  name_vi=body.names.vi, name_en=body.names.en, product=body.product, manager=body.manager,
                  specification=body.specification, granted_on=body.granted_on, entry=ctx.index)
-    _write_area(state, body.id, body.area, ctx.index)
+    _write_area(state, ctx, body.id, body.area)
+    _write_yields(state, ctx, body.id, body.yields)
 
 
-@kind("gi.amended.v1", GiAmended, roles=("authority",))
+@kind("gi.amended.v1", GiAmended, roles=("authority",), subject=gi_subject)
 def gi_amended(state: State, ctx: Context, body: GiAmended) -> None:
+    require_root(state, ctx, "amend a GI", "sửa đổi chỉ dẫn địa lý")
     _gi(state, body.gi)
     changes: dict[str, str] = {}
     if body.names is not None:
@@ -106,20 +127,27 @@ def gi_amended(state: State, ctx: Context, body: GiAmended) -> None:
         for row in current_area(state, body.gi):
             state.update(RegGiArea, {k: row[k] for k in ("gi", "commune_code", "commune_version", "added_entry")},
                          removed_entry=ctx.index)
-        _write_area(state, body.gi, body.area, ctx.index)
+        _write_area(state, ctx, body.gi, body.area)
+    if body.yields is not None:
+        for row in state.find(RegGiYield, gi=body.gi, removed_entry=None):
+            state.update(RegGiYield, {k: row[k] for k in ("gi", "input_unit", "output_unit", "output_gtin",
+                                                          "added_entry")}, removed_entry=ctx.index)
+        _write_yields(state, ctx, body.gi, body.yields)
     history(state, ctx, "gi", body.gi, "amended")
 
 
-@kind("gi.manager_changed.v1", GiManagerChanged, roles=("authority",))
+@kind("gi.manager_changed.v1", GiManagerChanged, roles=("authority",), subject=gi_subject)
 def gi_manager_changed(state: State, ctx: Context, body: GiManagerChanged) -> None:
+    require_root(state, ctx, "change the manager of a GI", "thay đổi tổ chức quản lý chỉ dẫn địa lý")
     _gi(state, body.gi)
     organisation(state, body.manager)
     state.update(RegGi, {"id": body.gi}, manager=body.manager)
     history(state, ctx, "gi", body.gi, "manager_changed")
 
 
-@kind("gi.cancelled.v1", GiCancelled, roles=("authority",))
+@kind("gi.cancelled.v1", GiCancelled, roles=("authority",), subject=gi_subject)
 def gi_cancelled(state: State, ctx: Context, body: GiCancelled) -> None:
+    require_root(state, ctx, "cancel a GI", "hủy chỉ dẫn địa lý")
     gi = _gi(state, body.gi)
     not_before(gi["granted_on"], body.effective_on, "cancellation date", "ngày hủy")
     state.update(RegGi, {"id": body.gi}, cancelled_on=body.effective_on)
@@ -138,8 +166,13 @@ def _within_term(valid_from: str, valid_until: str) -> None:
             f"hiệu lực từ {valid_from} đến {valid_until} phải kết thúc sau ngày bắt đầu và trong vòng 10 năm")
 
 
-@kind("mark.registered.v1", MarkRegistered, roles=("authority",))
+def mark_subject(body: MarkRegistered | MarkRenewed | MarkCancelled) -> str:
+    return f"mark:{body.id if isinstance(body, MarkRegistered) else body.mark}"
+
+
+@kind("mark.registered.v1", MarkRegistered, roles=("authority",), subject=mark_subject)
 def mark_registered(state: State, ctx: Context, body: MarkRegistered) -> None:
+    require_root(state, ctx, "register a mark", "đăng ký nhãn hiệu")
     absent(state, RegMark, "mark", "nhãn hiệu", id=body.id)
     _unique_certificate(state, RegMark, body.certificate)
     owner = organisation(state, body.owner)
@@ -156,35 +189,42 @@ def mark_registered(state: State, ctx: Context, body: MarkRegistered) -> None:
         state.insert(RegMarkUser, mark=body.id, organisation=user)
 
 
-@kind("mark.renewed.v1", MarkRenewed, roles=("authority",))
+@kind("mark.renewed.v1", MarkRenewed, roles=("authority",), subject=mark_subject)
 def mark_renewed(state: State, ctx: Context, body: MarkRenewed) -> None:
+    require_root(state, ctx, "renew a mark", "gia hạn nhãn hiệu")
     mark = _mark(state, body.mark)
     _within_term(mark["valid_until"], body.valid_until)
     state.update(RegMark, {"id": body.mark}, valid_until=body.valid_until)
     history(state, ctx, "mark", body.mark, "renewed")
 
 
-@kind("mark.cancelled.v1", MarkCancelled, roles=("authority",))
+@kind("mark.cancelled.v1", MarkCancelled, roles=("authority",), subject=mark_subject)
 def mark_cancelled(state: State, ctx: Context, body: MarkCancelled) -> None:
+    require_root(state, ctx, "cancel a mark", "hủy nhãn hiệu")
     mark = _mark(state, body.mark)
     not_before(mark["valid_from"], body.effective_on, "cancellation date", "ngày hủy")
     state.update(RegMark, {"id": body.mark}, cancelled_on=body.effective_on)
     history(state, ctx, "mark", body.mark, "cancelled")
 
 
-def _may_manage(state: State, ctx: Context, subject: Subject) -> None:
-    """GI rights are an authority's to grant; mark rights the mark owner's (or an authority's)."""
+def governs_subject(state: State, ctx: Context, subject: Subject) -> bool:
+    """Whether the issuer governs the rights of use of a GI or mark on the day of its statement."""
+    scope = scope_of(state, ctx)
     if subject.type == "gi":
-        _gi(state, subject.id)
-        _require_authority(ctx, "manage rights to use a GI", "quản lý quyền sử dụng chỉ dẫn địa lý")
-        return
+        return governs_gi(state, scope, ctx.issuer, _gi(state, subject.id))
     mark = _mark(state, subject.id)
-    if ctx.issuer != mark["owner"] and "authority" not in ctx.roles:
-        raise NotAllowedError("not-mark-owner", f"only the owner {mark['owner']} manages users of mark {subject.id}",
-                              f"chỉ chủ sở hữu {mark['owner']} quản lý người sử dụng nhãn hiệu {subject.id}")
+    return governs_mark(state, scope, ctx.issuer, mark, organisation(state, mark["owner"]))
 
 
-@kind("right.granted.v1", RightGranted, roles=("authority", "association"))
+def _may_manage(state: State, ctx: Context, subject: Subject) -> None:
+    if not governs_subject(state, ctx, subject):
+        what = "GI" if subject.type == "gi" else "mark"
+        what_vi = "chỉ dẫn địa lý" if subject.type == "gi" else "nhãn hiệu"
+        raise out_of_scope(ctx, scope_of(state, ctx), f"manage the rights to use {what} {subject.id}",
+                           f"quản lý quyền sử dụng {what_vi} {subject.id}")
+
+
+@kind("right.granted.v1", RightGranted, roles=("authority", "association"), subject=lambda b: f"right:{b.id}")
 def right_granted(state: State, ctx: Context, body: RightGranted) -> None:
     absent(state, RegRight, "right of use", "quyền sử dụng", id=body.id)
     _may_manage(state, ctx, body.subject)
@@ -202,7 +242,7 @@ def right_granted(state: State, ctx: Context, body: RightGranted) -> None:
 
 
 _TRANSITIONS = {"suspended": ("active",), "reinstated": ("suspended",), "revoked": ("active", "suspended")}
-_STATUS_AFTER = {"suspended": "suspended", "reinstated": "active", "revoked": "revoked"}
+STATUS_AFTER = {"suspended": "suspended", "reinstated": "active", "revoked": "revoked"}
 _ACTION_VI = {"suspended": "đình chỉ", "reinstated": "khôi phục", "revoked": "thu hồi"}
 
 
@@ -216,28 +256,37 @@ def _change_right(state: State, ctx: Context, body: RightChanged, action: str) -
     not_before(right["valid_from"], body.effective_on, "effective date", "ngày hiệu lực")
     state.insert(RegRightChange, entry=ctx.index, right=body.right, action=action, effective_on=body.effective_on,
                  reason=body.reason)
-    state.update(RegRight, {"id": body.right}, status=_STATUS_AFTER[action])
+    state.update(RegRight, {"id": body.right}, status=STATUS_AFTER[action])
 
 
-@kind("right.suspended.v1", RightChanged, roles=("authority", "association"))
+def right_status(state: State, right_id: str) -> str:
+    """A right's status from the changes in force (not retracted), the latest recorded last."""
+    changes = [c for c in state.find(RegRightChange, right=right_id) if not c["retracted"]]
+    return STATUS_AFTER[changes[-1]["action"]] if changes else "active"
+
+
+@kind("right.suspended.v1", RightChanged, roles=("authority", "association"), subject=lambda b: f"right:{b.right}")
 def right_suspended(state: State, ctx: Context, body: RightChanged) -> None:
     _change_right(state, ctx, body, "suspended")
 
 
-@kind("right.reinstated.v1", RightChanged, roles=("authority", "association"))
+@kind("right.reinstated.v1", RightChanged, roles=("authority", "association"), subject=lambda b: f"right:{b.right}")
 def right_reinstated(state: State, ctx: Context, body: RightChanged) -> None:
     _change_right(state, ctx, body, "reinstated")
 
 
-@kind("right.revoked.v1", RightChanged, roles=("authority", "association"))
+@kind("right.revoked.v1", RightChanged, roles=("authority", "association"), subject=lambda b: f"right:{b.right}")
 def right_revoked(state: State, ctx: Context, body: RightChanged) -> None:
     _change_right(state, ctx, body, "revoked")
 
 
 def right_active_on(state: State, right: Row, day: str) -> bool:
-    """Whether a right of use was in force on `day`: inside its window and not suspended or revoked then."""
+    """Whether a right of use was in force on `day`: inside its window and not suspended or revoked then by a
+    change in force (retracted changes have no effect)."""
     if day < right["valid_from"] or (right["valid_until"] is not None and day > right["valid_until"]):
         return False
-    changes = [c for c in state.find(RegRightChange, right=right["id"]) if c["effective_on"] <= day]
+    changes = [c for c in state.find(RegRightChange, right=right["id"])
+               if c["effective_on"] <= day and not c["retracted"]]
     changes.sort(key=lambda c: (c["effective_on"], c["entry"]))
     return not changes or changes[-1]["action"] == "reinstated"
+

@@ -1,15 +1,16 @@
-"""Organisations and their keys."""
+"""Organisations and their keys, each within the registering authority's jurisdiction."""
 
 import base64
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.signing import statement_key_id
-from registry.errors import ConflictError, RuleViolationError
-from registry.handlers.common import absent, history, need, organisation, require_issuer
+from registry.errors import ConflictError, NotAllowedError, RuleViolationError
+from registry.handlers.common import absent, history, need, organisation, place, roles_of
+from registry.handlers.scope import ROOT_ONLY_ROLES, governs_organisation, out_of_scope, scope_of
 from registry.kinds import Context, kind
 from registry.schemas import KeyAdded, KeyRevoked, OrganisationRegistered, OrganisationUpdated
-from registry.state import State
+from registry.state import Row, State
 from registry.tables import RegKey, RegOrganisation
 
 
@@ -26,12 +27,27 @@ def _add_key(state: State, ctx: Context, organisation_id: str, public_key: str, 
                  active=True, added_entry=ctx.index)
 
 
-@kind("organisation.registered.v1", OrganisationRegistered, roles=("authority",))
+def _root_only_roles(ctx: Context, roles: set[str], what_en: str, what_vi: str) -> NotAllowedError:
+    named = ", ".join(sorted(roles & ROOT_ONLY_ROLES))
+    return NotAllowedError("root-only", f"only the root authority may {what_en} with the role {named}",
+                           f"chỉ cơ quan gốc được {what_vi} có vai trò {named}")
+
+
+@kind("organisation.registered.v1", OrganisationRegistered, roles=("authority",),
+      subject=lambda b: f"organisation:{b.id}")
 def organisation_registered(state: State, ctx: Context, body: OrganisationRegistered) -> None:
     absent(state, RegOrganisation, "organisation", "tổ chức", id=body.id)
     if len(set(body.roles)) != len(body.roles):
         raise RuleViolationError("repeated-role", f"roles {body.roles} repeat a role",
                                  f"danh sách vai trò {body.roles} bị lặp")
+    commune = None if body.commune is None else place(ctx, body.commune, "the commune", "xã")
+    scope = scope_of(state, ctx)
+    if not scope.root:
+        if set(body.roles) & ROOT_ONLY_ROLES:
+            raise _root_only_roles(ctx, set(body.roles), "register an organisation", "đăng ký tổ chức")
+        if commune is None or commune.province not in scope.provinces:
+            raise out_of_scope(ctx, scope, f"register {body.id}, whose commune is not in its provinces",
+                               f"đăng ký {body.id} vì xã của tổ chức này không thuộc các tỉnh được ủy quyền")
     state.insert(RegOrganisation, id=body.id, name_vi=body.names.vi, name_en=body.names.en,
                  roles=",".join(sorted(body.roles)), commune_code=body.commune.code if body.commune else None,
                  commune_version=body.commune.version if body.commune else None, entry=ctx.index)
@@ -39,33 +55,61 @@ def organisation_registered(state: State, ctx: Context, body: OrganisationRegist
         _add_key(state, ctx, body.id, key.public_key, key.custodial)
 
 
-@kind("organisation.updated.v1", OrganisationUpdated, roles=("authority",))
+@kind("organisation.updated.v1", OrganisationUpdated, roles=("authority",), subject=lambda b: f"organisation:{b.id}")
 def organisation_updated(state: State, ctx: Context, body: OrganisationUpdated) -> None:
-    organisation(state, body.id)
+    row = organisation(state, body.id)
+    scope = scope_of(state, ctx)
     changes: dict[str, object] = {}
     if body.names is not None:
         changes.update(name_vi=body.names.vi, name_en=body.names.en)
     if body.roles is not None:
         changes["roles"] = ",".join(sorted(set(body.roles)))
     if body.commune is not None:
+        province = place(ctx, body.commune, "the commune", "xã").province
+        if not scope.root and province not in scope.provinces:
+            raise out_of_scope(ctx, scope, f"move {body.id} to a commune outside its provinces",
+                               f"chuyển {body.id} sang xã ngoài các tỉnh được ủy quyền")
         changes.update(commune_code=body.commune.code, commune_version=body.commune.version)
     if not changes:
         raise RuleViolationError("empty-update", "the update changes nothing", "bản cập nhật không thay đổi gì")
+    if not scope.root:
+        touched = roles_of(row) | set(body.roles or ())
+        if touched & ROOT_ONLY_ROLES:
+            raise _root_only_roles(ctx, touched, "update an organisation", "cập nhật tổ chức")
+        if not governs_organisation(scope, row):
+            raise out_of_scope(ctx, scope, f"update {body.id}", f"cập nhật {body.id}")
     state.update(RegOrganisation, {"id": body.id}, **changes)
     history(state, ctx, "organisation", body.id, "updated")
 
 
-@kind("key.added.v1", KeyAdded)
+def _may_manage_keys(state: State, ctx: Context, row: Row, what_en: str, what_vi: str) -> None:
+    """An organisation manages its own keys; the root any organisation's; an authority those of organisations in
+    its provinces, except organisations holding powers only the root confers."""
+    if ctx.issuer == row["id"]:
+        return
+    scope = scope_of(state, ctx)
+    if scope.root:
+        return
+    if "authority" not in ctx.roles:
+        raise NotAllowedError("not-yours", f"{ctx.issuer} may not {what_en}; only {row['id']} or an authority may",
+                              f"{ctx.issuer} không được {what_vi}; chỉ {row['id']} hoặc cơ quan quản lý được phép")
+    if roles_of(row) & ROOT_ONLY_ROLES:
+        raise _root_only_roles(ctx, roles_of(row), what_en, what_vi)
+    if not governs_organisation(scope, row):
+        raise out_of_scope(ctx, scope, what_en, what_vi)
+
+
+@kind("key.added.v1", KeyAdded, subject=lambda b: f"key:{key_id_of(b.public_key)}")
 def key_added(state: State, ctx: Context, body: KeyAdded) -> None:
-    organisation(state, body.organisation)
-    require_issuer(ctx, body.organisation, f"add keys of {body.organisation}", f"thêm khóa cho {body.organisation}")
+    row = organisation(state, body.organisation)
+    _may_manage_keys(state, ctx, row, f"add keys of {body.organisation}", f"thêm khóa cho {body.organisation}")
     _add_key(state, ctx, body.organisation, body.public_key, body.custodial)
 
 
-@kind("key.revoked.v1", KeyRevoked)
+@kind("key.revoked.v1", KeyRevoked, subject=lambda b: f"key:{b.key_id}")
 def key_revoked(state: State, ctx: Context, body: KeyRevoked) -> None:
-    require_issuer(ctx, body.organisation, f"revoke keys of {body.organisation}",
-                   f"thu hồi khóa của {body.organisation}")
+    row = organisation(state, body.organisation)
+    _may_manage_keys(state, ctx, row, f"revoke keys of {body.organisation}", f"thu hồi khóa của {body.organisation}")
     key = need(state, RegKey, "key", "khóa", key_id=body.key_id)
     if key["organisation"] != body.organisation:
         raise RuleViolationError("key-of-another-organisation",

@@ -33,6 +33,7 @@ from registry.errors import DomainError
 from registry.replay import projection_digest, replay
 from registry.service import Draft, Registry
 from registry.state import Row, State
+from registry.tables import RegOrganisation
 from registry.values import gtin_check_digit
 from tests.conftest import TEST_DATABASE_ENV
 
@@ -47,13 +48,23 @@ OTHER_PRODUCER = "coop-dien"
 ASSOCIATION = "hiep-hoi-bat-trang"
 INSPECTOR = "chi-cuc-qlcl"
 CERTIFIER = "vietcert"
+NUMBERING = "gs1-vietnam"
+"""The numbering agency: licenses GS1 company prefixes."""
 
 GI = "buoi-hoai-duc"
 RIGHT = "right-hoai-duc"
 MARK = "gom-bat-trang"
 MARK_RIGHT = "right-gom"
-COMMUNE = {"code": "9877", "version": "2025-07"}
-"""A commune of the GI's area, as the administrative version of July 2025 numbers it."""
+COMMUNE = {"code": "09877", "version": "2025-07-01"}
+"""A commune of the GI's area (An Khánh, Hà Nội), as the administrative list of 1 July 2025 numbers it."""
+OTHER_COMMUNE = {"code": "09832", "version": "2025-07-01"}
+"""Another commune of Hà Nội (Hoài Đức), outside the GI's area."""
+FAR_COMMUNE = {"code": "31078", "version": "2025-07-01"}
+"""A commune of An Giang (Phú Quốc special zone), another province."""
+HANOI = "01"
+AN_GIANG = "91"
+PRODUCER_PREFIXES = ("893456", "893000")
+"""GS1 company prefixes licensed to PRODUCER in the `producer` fixture: they hold GTIN and every gtin(n)."""
 GI_CLAIM = {"type": "gi", "id": GI}
 MARK_CLAIM = {"type": "mark", "id": MARK}
 
@@ -91,8 +102,25 @@ def _with(body: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
 
 def make_organisation(org_id: str, roles: Sequence[str] = ("producer",), **overrides: Any) -> Draft:
     body = {"id": org_id, "names": {"vi": f"Tổ chức {org_id}", "en": f"Organisation {org_id}"},
-            "roles": list(roles)}
+            "roles": list(roles), "commune": COMMUNE}
     return "organisation.registered.v1", _with(body, overrides)
+
+
+def make_delegation(authority: str, provinces: Sequence[str] = (HANOI,), **overrides: Any) -> Draft:
+    body = {"id": f"delegation-{authority}", "authority": authority, "provinces": list(provinces),
+            "valid_from": "2020-01-01"}
+    return "delegation.granted.v1", _with(body, overrides)
+
+
+def make_accreditation(certifier: str = CERTIFIER, **overrides: Any) -> Draft:
+    body = {"id": f"accreditation-{certifier}", "certifier": certifier, "schemes": ["VietGAP", "TCVN 11041"],
+            "valid_from": "2020-01-01", "valid_until": "2030-12-31"}
+    return "accreditation.granted.v1", _with(body, overrides)
+
+
+def make_licence(holder: str, prefix: str, **overrides: Any) -> Draft:
+    body = {"id": f"licence-{prefix}", "prefix": prefix, "licensee": holder, "valid_from": "2020-01-01"}
+    return "prefix.licensed.v1", _with(body, overrides)
 
 
 def make_gi(**overrides: Any) -> Draft:
@@ -173,6 +201,38 @@ def make_org(registry: Registry, org_id: str, roles: Sequence[str] = ("producer"
 
 def grant(registry: Registry, issuer: str = ROOT, **overrides: Any) -> Receipt:
     return registry.submit_as(issuer, [make_right(**overrides)])[0]
+
+
+def numbering_agency(registry: Registry) -> str:
+    """NUMBERING, registered (once) by the root with the numbering_agency role."""
+    with engine_of(registry).connect() as connection:
+        known = State(connection).get(RegOrganisation, id=NUMBERING) is not None
+    if not known:
+        make_org(registry, NUMBERING, ["numbering_agency"])
+    return NUMBERING
+
+
+def license_prefixes(registry: Registry, holder: str, *prefixes: str) -> None:
+    """License GS1 company `prefixes` to `holder`, from the numbering agency."""
+    registry.submit_as(numbering_agency(registry), [make_licence(holder, p) for p in prefixes])
+
+
+def make_producer(registry: Registry, org_id: str, *prefixes: str, **overrides: Any) -> str:
+    """A producer with a custodial key and the GS1 company prefixes given."""
+    make_org(registry, org_id, ["producer"], **overrides)
+    if prefixes:
+        license_prefixes(registry, org_id, *prefixes)
+    return org_id
+
+
+def accredit(registry: Registry, certifier: str = CERTIFIER, **overrides: Any) -> str:
+    """CERTIFIER (registered if need be) accredited by the root for VietGAP and TCVN 11041 everywhere."""
+    with engine_of(registry).connect() as connection:
+        known = State(connection).get(RegOrganisation, id=certifier) is not None
+    if not known:
+        make_org(registry, certifier, ["certifier"])
+    registry.submit_as(ROOT, [make_accreditation(certifier, **overrides)])
+    return certifier
 
 
 class OwnKey:
@@ -338,8 +398,9 @@ def registry(empty_registry: Registry) -> Registry:
 
 @pytest.fixture
 def producer(registry: Registry) -> str:
-    """PRODUCER, registered with a custodial key and the product GTIN (counted in pieces)."""
-    make_org(registry, PRODUCER, ["producer"])
+    """PRODUCER, registered with a custodial key, the GS1 prefixes PRODUCER_PREFIXES and the product GTIN
+    (counted in pieces)."""
+    make_producer(registry, PRODUCER, *PRODUCER_PREFIXES)
     registry.submit_as(PRODUCER, [make_product()])
     return PRODUCER
 

@@ -1,0 +1,71 @@
+"""Viet Nam's administrative units as reference data: which communes exist in which list, and their provinces.
+
+A commune is cited with the date of the administrative list it comes from (`version`), because the reform of
+1 July 2025 reused codes: 00577 was Đa Tốn commune before it and is the new Bát Tràng commune after it. Two
+lists ship with the registry, both from the General Statistics Office's conversion table of the reform:
+
+    communes-2025-07-01.csv          the 3,321 communes and wards of the 34 provinces from 1 July 2025
+    communes-before-2025-07-01.csv   the 10,051 communes, wards and towns in force on 4 January 2025, each with
+                                     its province then and the province it belongs to from 1 July 2025
+
+A version before 1 July 2025 is read against the older list, any later one against the 2025 list. Provinces are
+named by their codes of 1 July 2025 (01 Hà Nội, 91 An Giang, ...): jurisdiction is granted in today's provinces,
+and an old commune counts in the province that took it over.
+"""
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+REFORM = "2025-07-01"
+EARLIEST_VERSION = "2004-01-01"
+"""The national code list dates from Decision 124/2004/QĐ-TTg; no commune code is older."""
+
+
+@dataclass(frozen=True)
+class Commune:
+    """A commune (or ward, town, special zone) of one list, with the province that holds it from 1 July 2025."""
+
+    code: str
+    name: str
+    province: str
+    """Code of its province from 1 July 2025."""
+    list_version: str
+    """REFORM, or the date of the older list."""
+
+
+@dataclass(frozen=True)
+class Province:
+    code: str
+    name: str
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = (resources.files("registry") / "reference" / name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@cache
+def _communes(after_reform: bool) -> dict[str, Commune]:
+    if after_reform:
+        return {r["code"]: Commune(r["code"], r["name"], r["province"], REFORM)
+                for r in _rows("communes-2025-07-01.csv")}
+    return {r["code"]: Commune(r["code"], r["name"], r["province_after"], "2025-01-04")
+            for r in _rows("communes-before-2025-07-01.csv")}
+
+
+@cache
+def provinces() -> dict[str, Province]:
+    """The 34 provinces and centrally run cities from 1 July 2025, by code."""
+    return {r["code"]: Province(r["code"], r["name"]) for r in _rows("provinces-2025-07-01.csv")}
+
+
+def version_day(version: str) -> str:
+    """A version written YYYY-MM or YYYY-MM-DD as the day it names (the first of the month for YYYY-MM)."""
+    return version if len(version) == 10 else f"{version}-01"
+
+
+def commune(code: str, version: str) -> Commune | None:
+    """The commune with this code in the list in force on `version`, or None if that list has no such code."""
+    return _communes(version_day(version) >= REFORM).get(code)
