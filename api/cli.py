@@ -228,6 +228,10 @@ def _key(text: str) -> NoteVerifier:
     return NoteVerifier.from_text(_key_text(text))
 
 
+VERDICT_WORDS = {"authentic": ("authentic", "chính hãng"), "warning": ("warning", "cảnh báo"),
+                 "invalid": ("not valid", "không hợp lệ"), "unknown": ("unknown", "không xác định")}
+
+
 @app.command("verify-bundle")
 def verify_bundle_command(
     bundle: Annotated[Path, typer.Argument(help="Bundle file from GET /api/v1/bundles/01/{gtin}/10/{lot}.")],
@@ -235,20 +239,30 @@ def verify_bundle_command(
     witness_key: Annotated[list[str] | None, typer.Option("--witness-key", help="A witness that must have "
                                                            "cosigned (text or file); repeatable.")] = None,
 ) -> None:
-    """Check an offline bundle with no network: exit 0 only when every proof holds."""
+    """Check an offline bundle with no network: every proof, and the verdict judged again from its entries.
+    Exit 0 only when both hold, printing the verdict the bundle vouches for."""
     try:
         witnesses = tuple(CosignatureVerifier.from_text(_key_text(k)) for k in witness_key or ())
-        checkpoint, entries = verify_bundle(bundle, _key(log_key), witnesses)
+        checked = verify_bundle(bundle, _key(log_key), witnesses)
     except LedgerError as exc:
         err.print(f"[red]bundle does not verify[/red]: {exc}")
         raise typer.Exit(1) from exc
-    table = Table(title=f"{len(entries)} entries proved under checkpoint {checkpoint.origin} size {checkpoint.size}")
+    checkpoint, verdict = checked.checkpoint, checked.verdict
+    table = Table(title=f"{len(checked.entries)} entries proved under checkpoint {checkpoint.origin} size "
+                  f"{checkpoint.size}")
     for column in ("index", "kind", "issuer"):
         table.add_column(column)
-    for entry in entries:
+    for entry in checked.entries:
         table.add_row(str(entry.index), entry.kind, entry.issuer)
     Console(stderr=True).print(table)
-    typer.echo("bundle verifies")
+    en, vi = VERDICT_WORDS[verdict.verdict]
+    batch = verdict.batch
+    what = f"{batch.lot} / GTIN {batch.gtin}" if batch else "?"
+    typer.echo(f"bundle verifies: {what} is {en} as of {verdict.as_of}")
+    typer.echo(f"gói bằng chứng hợp lệ: lô {what} — {vi} (tính đến ngày {verdict.as_of})")
+    for reason in verdict.reasons:
+        if not reason.ok:
+            typer.echo(f"  - {reason.vi}\n    {reason.en}")
 
 
 @tokens_app.command("create")

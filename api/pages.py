@@ -42,6 +42,14 @@ TEXT: dict[str, dict[str, str]] = {
         "Hãy cẩn thận: sản phẩm có thể là hàng giả.",
         "stage": "công đoạn", "raw_material": "nguyên liệu", "processing": "chế biến", "finishing": "hoàn thiện",
         "issuer": "do", "from": "từ", "to": "đến", "corrections": "Đính chính",
+        "status_at_registration": "Tình trạng vào ngày đăng ký lô", "no-right": "không có quyền sử dụng",
+        "right_changes": "Quyết định về quyền sử dụng", "decided_on": "quyết định ngày",
+        "effective_on": "áp dụng từ ngày", "reinstated": "được khôi phục",
+        "history": "Lịch sử: các thông tin đã bị rút lại",
+        "history_note": "Những tuyên bố dưới đây đã bị rút lại bằng một đính chính nên không còn hiệu lực và không "
+        "ảnh hưởng tới kết quả kiểm tra; sổ cái vẫn lưu giữ chúng.",
+        "said_on": "ghi ngày", "retracted_by": "bị rút lại bởi", "on": "ngày", "reason": "lý do",
+        "withdrawn": "Việc đăng ký lô đã bị rút lại", "registered_on": "Ngày đăng ký",
     },
     "en": {
         "authentic": "Authentic", "warning": "Warning", "invalid": "Not valid", "unknown": "Unknown",
@@ -70,6 +78,14 @@ TEXT: dict[str, dict[str, str]] = {
         "not_found_note": "No batch with this code is registered. Be careful: the product may be counterfeit.",
         "stage": "stage", "raw_material": "raw material", "processing": "processing", "finishing": "finishing",
         "issuer": "by", "from": "from", "to": "to", "corrections": "Corrections",
+        "status_at_registration": "Status on the day the batch was registered", "no-right": "no right of use",
+        "right_changes": "Decisions on the right of use", "decided_on": "decided on",
+        "effective_on": "applies from", "reinstated": "reinstated",
+        "history": "History: statements retracted",
+        "history_note": "The statements below were retracted by a correction: they have no effect and do not count "
+        "in the checks; the ledger keeps them.",
+        "said_on": "recorded on", "retracted_by": "retracted by", "on": "on", "reason": "reason",
+        "withdrawn": "The batch registration was retracted", "registered_on": "Registered on",
     },
 }
 
@@ -81,6 +97,19 @@ BIZ_STEPS: dict[str, tuple[str, str]] = {
     "arriving": ("Đến nơi", "Arrived"), "departing": ("Rời đi", "Departed"), "loading": ("Bốc hàng", "Loaded"),
     "unloading": ("Dỡ hàng", "Unloaded"), "sampling": ("Lấy mẫu", "Sampled"), "holding": ("Tạm giữ", "Held"),
     "destroying": ("Tiêu hủy", "Destroyed"), "repackaging": ("Đóng gói lại", "Repackaged"),
+}
+
+
+KINDS: dict[str, tuple[str, str]] = {
+    "right.suspended.v1": ("Đình chỉ quyền sử dụng", "Suspension of the right of use"),
+    "right.reinstated.v1": ("Khôi phục quyền sử dụng", "Reinstatement of the right of use"),
+    "right.revoked.v1": ("Thu hồi quyền sử dụng", "Revocation of the right of use"),
+    "batch.registered.v1": ("Đăng ký lô hàng", "Registration of a batch"),
+    "batch.event.v1": ("Sự kiện của lô hàng", "An event of the batch"),
+    "batch.recalled.v1": ("Thu hồi lô hàng", "Recall of the batch"),
+    "serials.issued.v1": ("Cấp số sê-ri", "Issue of serial numbers"),
+    "certification.issued.v1": ("Cấp chứng nhận", "A certification"),
+    "certification.revoked.v1": ("Thu hồi chứng nhận", "Revocation of a certification"),
 }
 
 
@@ -116,8 +145,11 @@ def _step(name: str, lang: str) -> str:
 def _context(link: DigitalLink, document: dict[str, Any], lang: str) -> dict[str, Any]:
     failing = [r for r in document["reasons"] if not r["ok"]]
     claim_names = {c["id"]: c["names"][lang] for c in document.get("claims") or []}
+    organisations = document.get("organisations") or {}
     return {"lang": lang, "t": TEXT[lang], "link": link, "doc": document, "failing": failing,
             "other_lang": "en" if lang == "vi" else "vi", "step": lambda name: _step(name, lang),
+            "name": lambda org_id: organisations.get(org_id, {}).get(lang, org_id),
+            "kind": lambda kind: KINDS.get(kind, (kind, kind))[0 if lang == "vi" else 1],
             "unit": lambda code: UNITS.get(code, (code, code))[0 if lang == "vi" else 1],
             "claim_name": lambda claim_id: claim_names.get(claim_id, claim_id),
             "short": lambda h: f"{h[:12]}…" if isinstance(h, str) else h}

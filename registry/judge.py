@@ -23,6 +23,7 @@ from registry.cited import Cited
 from registry.facts import (
     Certification,
     Indication,
+    Organisation,
     Product,
     Retracted,
     Right,
@@ -51,7 +52,7 @@ from registry.record import (
     outputs_of,
     serial_of,
 )
-from registry.schemas import BatchRegistered
+from registry.schemas import BatchRegistered, OrganisationRegistered
 
 VERDICTS = ("unknown", "invalid", "warning")
 """Failing severities, gravest first; with none failing the verdict is `authentic`."""
@@ -315,7 +316,8 @@ def judge(cited: Cited, gtin: str, lot: str, *, today: str, serial: str | None =
     if registered is None:
         _unknown(checks, gtin, lot, made)
         producer = None if made is None else organisation(cited, made.producer)
-        return Verdict(checks.verdict(), tuple(checks.reasons), today, None, made, producer)
+        return Verdict(checks.verdict(), tuple(checks.reasons), today, None, made, producer,
+                       organisations=_parties(cited))
     entry, body = registered
     retractions = history(cited)
     item, issued = (None, 0) if serial is None else serial_of(cited, gtin, lot, serial)
@@ -345,4 +347,9 @@ def judge(cited: Cited, gtin: str, lot: str, *, today: str, serial: str | None =
     _check_item(checks, batch, item, scans)
     return Verdict(checks.verdict(), tuple(checks.reasons), today, batch, made, producer, origin, tuple(claims),
                    tuple(judged), tuple(events_of(cited, gtin, lot)), tuple(inputs),
-                   tuple(outputs_of(cited, gtin, lot)), item, tuple(retractions))
+                   tuple(outputs_of(cited, gtin, lot)), item, tuple(retractions), _parties(cited))
+
+
+def _parties(cited: Cited) -> tuple[Organisation, ...]:
+    return tuple(organisation(cited, body.id)
+                 for _, body in cited.all("organisation.registered.v1", OrganisationRegistered))

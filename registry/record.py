@@ -166,6 +166,8 @@ class Verdict:
     outputs: tuple[Output, ...] = ()
     serial: Serial | None = None
     history: tuple[Retracted, ...] = ()
+    organisations: tuple[Organisation, ...] = ()
+    """Every organisation whose registration is cited, so that pages name organisations instead of ids."""
 
     def to_json(self) -> dict[str, Any]:
         """The verdict document without its evidence: what `nguon verify-bundle` recomputes and compares."""
@@ -185,6 +187,7 @@ class Verdict:
             "outputs": plain(self.outputs),
             "serial": plain(self.serial),
             "history": plain(self.history),
+            "organisations": {o.id: plain(o.names) for o in self.organisations if o.names is not None},
         }
 
 

@@ -18,20 +18,24 @@ BUNDLE_FORMAT = "c2sp.org/tlog-proof@v1"
 
 
 def bundle_of(document: dict[str, Any]) -> dict[str, Any]:
-    """The bundle of a verdict document: one tlog-proof per evidence entry, the entry in its extra line."""
+    """The bundle of a verdict document: the verdict and its facts as judged on `as_of`, and one tlog-proof per
+    cited entry, the entry in its extra line (see api.verify_bundle)."""
     checkpoint = document["evidence"]["checkpoint"]
     proofs = []
     for item in document["evidence"]["entries"]:
         hashes = tuple(hash_from_hex(h, "proof hash") for h in item["proof"]["hashes"])
         proofs.append(TlogProof(item["index"], hashes, checkpoint, canonical(item["entry"])).to_text())
+    facts = {k: v for k, v in document.items() if k not in ("evidence", "outputs_truncated")}
     return {"format": BUNDLE_FORMAT, "gtin": document["batch"]["gtin"], "lot": document["batch"]["lot"],
-            "verdict": document["verdict"], "checkpoint": checkpoint, "proofs": proofs}
+            "as_of": document["as_of"], "verdict": document["verdict"], "facts": facts, "checkpoint": checkpoint,
+            "proofs": proofs}
 
 
 @router.get("/01/{gtin}/10/{lot:path}")
 def bundle(view: ViewDep, services: ServicesDep, gtin: str, lot: str) -> dict[str, Any]:
-    """The entries a batch's verdict relies on, each a C2SP tlog-proof (entry bytes in `extra`) against the
-    same signed checkpoint, for `nguon verify-bundle` or any tlog-proof verifier, with no network."""
+    """The batch's verdict and facts, and the entries it cites, each a C2SP tlog-proof (entry bytes in `extra`)
+    against the same signed checkpoint: `nguon verify-bundle` checks every proof and judges the entries again,
+    with no network."""
     document = verify_batch(view, services.log, view.connection, gtin, lot, today=datetime.now(UTC).date(),
                             checkpoint=services.published(view))
     if document["batch"] is None:
