@@ -354,10 +354,11 @@ class Retracted:
 
 
 def history(cited: Cited) -> list[Retracted]:
-    """Every cited statement (other than a correction) that is retracted, with who retracted it and why."""
+    """Every cited statement that is retracted (corrections included: a correction itself retracted is what was
+    said and taken back), with who retracted it and why."""
     found = []
     for entry in cited.entries:
-        if entry.index not in cited.retracted or entry.kind == "correction.v1":
+        if entry.index not in cited.retracted:
             continue
         by = []
         for correction in cited.corrections_of.get(entry.index, []):

@@ -1,4 +1,4 @@
-"""Certifications by certifiers, and corrections that declare an earlier entry in error."""
+"""Certifications by accredited certifiers, and corrections that retract an earlier entry."""
 
 import pytest
 
@@ -9,6 +9,7 @@ from tests.registry.conftest import (
     GTIN,
     PRODUCER,
     ROOT,
+    accredit,
     log_size,
     make_batch,
     make_certification,
@@ -22,8 +23,8 @@ from tests.registry.conftest import (
 
 @pytest.fixture
 def certifier(registry: Registry, producer: str) -> str:
-    """CERTIFIER, and lot L1 of PRODUCER to certify."""
-    make_org(registry, CERTIFIER, ["certifier"])
+    """CERTIFIER, accredited for VietGAP everywhere, and lot L1 of PRODUCER to certify."""
+    accredit(registry, CERTIFIER)
     registry.submit_as(producer, [make_batch()])
     return CERTIFIER
 
@@ -68,7 +69,7 @@ class TestCertificationIssued:
 
 
 class TestCertificationRevoked:
-    """Only the certifier that issued a certification revokes it, once."""
+    """The certifier that issued a certification, or the root authority, revokes it, once."""
 
     @pytest.fixture
     def cert(self, registry: Registry, certifier: str) -> str:
@@ -87,8 +88,12 @@ class TestCertificationRevoked:
         error = refused(registry, "quacert", [self.revoke(cert)], "not-your-certification")
         assert f"issued by {CERTIFIER}" in error.en
 
+    def test_the_root_authority_revokes(self, registry: Registry, cert: str) -> None:
+        [receipt] = registry.submit_as(ROOT, [self.revoke(cert)])
+        assert one(registry, RegCertification, id=cert)["revoked_entry"] == receipt.index
+
     def test_refuses_a_non_certifier(self, registry: Registry, cert: str) -> None:
-        refused(registry, ROOT, [self.revoke(cert)], "role-not-allowed")
+        refused(registry, PRODUCER, [self.revoke(cert)], "role-not-allowed")
 
     def test_refuses_revoking_twice(self, registry: Registry, cert: str) -> None:
         registry.submit_as(CERTIFIER, [self.revoke(cert)])
@@ -99,7 +104,7 @@ class TestCertificationRevoked:
 
 
 class TestCorrection:
-    """The original issuer or an authority declares an earlier entry in error, once; nothing is edited."""
+    """The original issuer or an authority governing the subject retracts an earlier entry; nothing is edited."""
 
     @pytest.fixture
     def entry(self, registry: Registry, producer: str) -> int:
@@ -124,9 +129,15 @@ class TestCorrection:
         error = refused(registry, "coop-a", [make_correction(entry)], "not-your-entry")
         assert f"entry {entry} was issued by {PRODUCER}" in error.en
 
-    def test_refuses_correcting_twice(self, registry: Registry, entry: int) -> None:
+    def test_refuses_an_issuer_correcting_twice(self, registry: Registry, entry: int) -> None:
         registry.submit_as(PRODUCER, [make_correction(entry)])
-        refused(registry, ROOT, [make_correction(entry, reason="Again.")], "already-corrected")
+        refused(registry, PRODUCER, [make_correction(entry, reason="Again.")], "already-corrected")
+
+    def test_an_authority_corrects_an_entry_its_issuer_corrected_already(self, registry: Registry,
+                                                                          entry: int) -> None:
+        registry.submit_as(PRODUCER, [make_correction(entry)])
+        registry.submit_as(ROOT, [make_correction(entry, reason="Decided by the office.")])
+        assert [c["issuer"] for c in rows(registry, RegCorrection, corrected_entry=entry)] == [PRODUCER, ROOT]
 
     @pytest.mark.parametrize("ahead", [0, 1, 50])
     def test_refuses_correcting_itself_or_a_later_entry(self, registry: Registry, entry: int, ahead: int) -> None:
@@ -137,14 +148,15 @@ class TestCorrection:
 
     def test_refuses_a_replacement_by_another_issuer(self, registry: Registry, entry: int) -> None:
         make_org(registry, "coop-a")
-        other = log_size(registry) - 1
-        refused(registry, ROOT, [make_correction(entry, replacement=other)], "replacement-of-another-issuer")
+        by_root = log_size(registry) - 1
+        refused(registry, PRODUCER, [make_correction(entry, replacement=by_root)], "replacement-of-another-issuer")
 
     def test_corrects_an_entry_earlier_in_the_same_submission(self, registry: Registry, entry: int) -> None:
         size = log_size(registry)
         registry.submit_as(PRODUCER, [make_batch(lot="L2"), make_correction(size)])
         assert one(registry, RegCorrection, entry=size + 1)["corrected_entry"] == size
 
-    def test_the_root_authority_may_correct_entry_zero(self, registry: Registry) -> None:
-        registry.submit_as(ROOT, [make_correction(0, reason="Name misspelt.")])
-        assert one(registry, RegCorrection, entry=1)["corrected_entry"] == 0
+    def test_refuses_retracting_a_kind_that_has_its_own_way_back(self, registry: Registry) -> None:
+        error = refused(registry, ROOT, [make_correction(0, reason="Name misspelt.")], "not-retractable")
+        assert "organisation.registered.v1" in error.en
+        assert "cập nhật" in error.vi

@@ -77,7 +77,7 @@ class TestSummary:
 
     def test_counts_match_the_log(self, demo_registry: Registry, summary: DemoSummary) -> None:
         assert summary.entries == log_size(demo_registry)
-        assert len(every_row(demo_registry, RegOrganisation)) == len(summary.organisations) == 49
+        assert len(every_row(demo_registry, RegOrganisation)) == len(summary.organisations) == 50
         assert len(summary.gis) == 4
         assert len(summary.marks) == 4
 

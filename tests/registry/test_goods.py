@@ -1,5 +1,7 @@
 """Products, batches (claims, quotas, mass balance), events, recalls and serials."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from registry.service import Draft, Registry
@@ -12,16 +14,21 @@ from tests.registry.conftest import (
     INSPECTOR,
     MARK_CLAIM,
     MARK_RIGHT,
+    OTHER_COMMUNE,
     OTHER_GTIN,
     OTHER_PRODUCER,
     PRODUCER,
     RIGHT,
     ROOT,
+    Clock,
+    grant,
     gtin,
     make_batch,
     make_event,
     make_gi,
+    make_mark,
     make_org,
+    make_producer,
     make_product,
     make_recall,
     make_right,
@@ -32,15 +39,16 @@ from tests.registry.conftest import (
     rows,
 )
 
-OLD_COMMUNE = {"code": COMMUNE["code"], "version": "2019-12"}
-"""COMMUNE's code, cited from the administrative version before the 2025 reform: another place."""
-THEIR_GTIN = gtin(900)
-"""OTHER_PRODUCER's product, counted in pieces."""
+OLD_COMMUNE = {"code": COMMUNE["code"], "version": "2019-12-01"}
+"""COMMUNE's code, cited from the administrative list before the 2025 reform: another place."""
+THEIR_PREFIX = "893900"
+THEIR_GTIN = gtin(900, prefix="0893900")
+"""OTHER_PRODUCER's product, counted in pieces, under its own GS1 prefix THEIR_PREFIX."""
 
 
 @pytest.fixture
 def other_producer(registry: Registry, producer: str) -> str:
-    make_org(registry, OTHER_PRODUCER, ["producer"])
+    make_producer(registry, OTHER_PRODUCER, THEIR_PREFIX)
     registry.submit_as(OTHER_PRODUCER, [make_product(gtin=THEIR_GTIN)])
     return OTHER_PRODUCER
 
@@ -80,7 +88,7 @@ class TestBatchRegistered:
         batch = one(registry, RegBatch, gtin=GTIN, lot="L1")
         assert (batch["producer"], batch["quantity"], batch["used"], batch["serials"], batch["origin_code"],
                 batch["origin_version"], batch["recalled_entry"], batch["entry"]) == (
-            producer, "12.5", "0", 0, "9877", "2025-07", None, receipt.index)
+            producer, "12.5", "0", 0, "09877", "2025-07-01", None, receipt.index)
 
     def test_refuses_an_issuer_that_is_not_a_producer(self, registry: Registry, producer: str,
                                                       association: str) -> None:
@@ -105,12 +113,16 @@ class TestBatchRegistered:
         registry.submit_as(PRODUCER, [make_batch()])
         registry.submit_as(other_producer, [make_batch(gtin=THEIR_GTIN)])
 
-    def test_refuses_a_production_date_after_the_issue_date(self, registry: Registry, producer: str) -> None:
-        error = refused(registry, producer, [make_batch(produced_on="2026-11-28")], "date-in-future")
-        assert "production date 2026-11-28 is after the statement's issue date 2026-11-26" in error.en
+    def test_refuses_a_production_date_after_the_day_of_registration(self, registry: Registry,
+                                                                     producer: str) -> None:
+        error = refused(registry, producer, [make_batch(produced_on="2026-11-27")], "date-in-future")
+        assert "production date 2026-11-27 is after 2026-11-26, the day the registry records the statement" \
+            in error.en
 
-    def test_allows_a_day_of_slack_for_time_zones(self, registry: Registry, producer: str) -> None:
+    def test_days_are_days_in_viet_nam(self, registry: Registry, producer: str, clock: Clock) -> None:
+        clock.now = datetime(2026, 11, 26, 17, 30, tzinfo=UTC)  # 00:30 on 27 November in Hà Nội
         registry.submit_as(producer, [make_batch(produced_on="2026-11-27")])
+        refused(registry, producer, [make_batch(lot="L2", produced_on="2026-11-28")], "date-in-future")
 
     def test_refuses_a_production_date_before_1900(self, registry: Registry, producer: str) -> None:
         refused(registry, producer, [make_batch(produced_on="1899-12-31")], "date-too-old")
@@ -132,7 +144,8 @@ class TestBatchRegistered:
 
 
 class TestClaims:
-    """A GI or mark claim needs a right of use in force on the production date, and for a GI an origin in its area."""
+    """A GI or mark claim needs a right of use in force on the production date and on the day of registration,
+    a production date at most 30 days before registration, and for a GI an origin in its area."""
 
     def test_records_the_right_a_claim_rests_on(self, registry: Registry, gi: str) -> None:
         registry.submit_as(PRODUCER, [make_batch(claims=[GI_CLAIM])])
@@ -142,30 +155,46 @@ class TestClaims:
     def test_refuses_a_claim_without_a_right(self, registry: Registry, gi: str, other_producer: str) -> None:
         error = refused(registry, other_producer, [make_batch(gtin=THEIR_GTIN, claims=[GI_CLAIM])],
                         "no-right-of-use")
-        assert f"{OTHER_PRODUCER} holds no right to use gi {GI} in force on 2026-11-01" in error.en
+        assert f"{OTHER_PRODUCER} holds no right to use gi {GI} in force on 2026-11-01 and on 2026-11-26" in error.en
 
-    def test_refuses_a_claim_produced_before_the_right_starts(self, registry: Registry, gi: str) -> None:
-        refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM], produced_on="2023-12-31")], "no-right-of-use")
+    def test_refuses_a_claim_produced_before_the_right_starts(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(ROOT, [make_gi(), make_right(valid_from="2026-11-10")])
+        refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM], produced_on="2026-11-05")], "no-right-of-use")
+        registry.submit_as(PRODUCER, [make_batch(claims=[GI_CLAIM], produced_on="2026-11-10")])
 
-    def test_refuses_a_claim_while_the_right_is_suspended(self, registry: Registry, gi: str) -> None:
-        registry.submit_as(ROOT, [make_right_change("suspended", effective_on="2026-10-01")])
-        refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM])], "no-right-of-use")
-        registry.submit_as(PRODUCER, [make_batch(lot="L0", claims=[GI_CLAIM], produced_on="2026-09-30")])
+    def test_refuses_a_claim_while_the_right_is_suspended_whatever_the_production_date(
+            self, registry: Registry, gi: str) -> None:
+        registry.submit_as(ROOT, [make_right_change("suspended", effective_on="2026-11-10")])
+        refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM], produced_on="2026-11-12")], "no-right-of-use")
+        error = refused(registry, PRODUCER, [make_batch(lot="L0", claims=[GI_CLAIM], produced_on="2026-11-09")],
+                        "no-right-of-use")
+        assert "on 2026-11-09 and on 2026-11-26, when the batch is registered" in error.en
+
+    def test_refuses_a_claim_produced_more_than_thirty_days_before_registration(self, registry: Registry,
+                                                                              gi: str) -> None:
+        error = refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM], produced_on="2026-10-26")],
+                        "production-too-early")
+        assert "more than 30 days before 2026-11-26" in error.en
+        registry.submit_as(PRODUCER, [make_batch(claims=[GI_CLAIM], produced_on="2026-10-27")])
+
+    def test_an_unclaimed_batch_may_be_registered_long_after_production(self, registry: Registry,
+                                                                       producer: str) -> None:
+        registry.submit_as(PRODUCER, [make_batch(produced_on="2020-01-01")])
 
     def test_refuses_a_claim_under_a_revoked_right(self, registry: Registry, gi: str) -> None:
         registry.submit_as(ROOT, [make_right_change("revoked", effective_on="2026-10-01")])
         refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM])], "no-right-of-use")
 
     def test_refuses_an_origin_outside_the_area(self, registry: Registry, gi: str) -> None:
-        origin = {"code": "9880", "version": "2025-07"}
-        error = refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM], origin=origin)], "origin-outside-area")
-        assert f"origin commune 9880 (2025-07) is outside the area of GI {GI}" in error.en
+        error = refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM], origin=OTHER_COMMUNE)],
+                        "origin-outside-area")
+        assert f"origin commune 09832 (2025-07-01) is outside the area of GI {GI}" in error.en
 
     def test_refuses_the_same_commune_code_cited_from_another_administrative_version(
             self, registry: Registry, gi: str) -> None:
         error = refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM], origin=OLD_COMMUNE)],
                         "origin-outside-area")
-        assert "9877 (2019-12)" in error.en
+        assert "09877 (2019-12-01)" in error.en
 
     def test_an_unclaimed_batch_may_come_from_anywhere(self, registry: Registry, gi: str) -> None:
         registry.submit_as(PRODUCER, [make_batch(origin=OLD_COMMUNE)])
@@ -185,8 +214,14 @@ class TestClaims:
         assert one(registry, RegBatchClaim, gtin=GTIN, lot="L1", subject_type="mark", subject_id=mark)["right"] \
             == MARK_RIGHT
 
-    def test_refuses_a_mark_claim_outside_the_marks_term(self, registry: Registry, mark: str) -> None:
-        refused(registry, PRODUCER, [make_batch(claims=[MARK_CLAIM], produced_on="2020-05-31")], "mark-not-in-force")
+    def test_refuses_a_mark_claim_outside_the_marks_term(self, registry: Registry, association: str,
+                                                         producer: str) -> None:
+        registry.submit_as(ROOT, [make_mark(valid_from="2016-11-20", valid_until="2026-11-20")])
+        grant(registry, association, id=MARK_RIGHT, subject=MARK_CLAIM, valid_from="2020-06-01")
+        refused(registry, PRODUCER, [make_batch(claims=[MARK_CLAIM], produced_on="2026-11-21")], "mark-not-in-force")
+        error = refused(registry, PRODUCER, [make_batch(claims=[MARK_CLAIM], produced_on="2026-11-20")],
+                        "mark-not-in-force")
+        assert "not on 2026-11-26" in error.en
 
     def test_refuses_a_mark_claim_without_a_right(self, registry: Registry, mark: str, other_producer: str) -> None:
         refused(registry, other_producer, [make_batch(gtin=THEIR_GTIN, claims=[MARK_CLAIM])], "no-right-of-use")
@@ -328,7 +363,7 @@ class TestBatchEvent:
         events = rows(registry, RegEvent, gtin=GTIN, lot=lot)
         assert [(e["issuer"], e["biz_step"]) for e in events] == [(PRODUCER, "shipping"), (other_producer, "receiving")]
         assert (events[0]["entry"], events[0]["place_code"], events[0]["place_name"], events[0]["destination"]) == (
-            shipped.index, "9877", "Kho Hoài Đức", other_producer)
+            shipped.index, "09877", "Kho Hoài Đức", other_producer)
 
     def test_refuses_an_organisation_that_neither_made_nor_received_the_batch(
             self, registry: Registry, lot: str, other_producer: str) -> None:
@@ -360,8 +395,9 @@ class TestBatchEvent:
         refused(registry, PRODUCER, [make_event(event_time="2026-10-31T23:59:59Z")], "dates-out-of-order")
         registry.submit_as(PRODUCER, [make_event(event_time="2026-11-01T00:00:00Z")])
 
-    def test_refuses_an_event_after_the_issue_date(self, registry: Registry, lot: str) -> None:
-        refused(registry, PRODUCER, [make_event(event_time="2026-11-28T00:00:00Z")], "date-in-future")
+    def test_refuses_an_event_after_the_time_of_registration(self, registry: Registry, lot: str) -> None:
+        refused(registry, PRODUCER, [make_event(event_time="2026-11-26T09:35:01Z")], "date-in-future")
+        registry.submit_as(PRODUCER, [make_event(event_time="2026-11-26T09:35:00Z")])
 
     def test_refuses_an_unknown_destination(self, registry: Registry, lot: str) -> None:
         refused(registry, PRODUCER, [make_event(destination="coop-a")], "unknown-organisation")

@@ -1,5 +1,7 @@
 """Geographical indications, marks and rights to use them."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from registry.handlers.indications import right_active_on
@@ -14,9 +16,11 @@ from tests.registry.conftest import (
     MARK,
     MARK_CLAIM,
     MARK_RIGHT,
+    OTHER_COMMUNE,
     PRODUCER,
     RIGHT,
     ROOT,
+    Clock,
     engine_of,
     grant,
     make_batch,
@@ -30,8 +34,8 @@ from tests.registry.conftest import (
     rows,
 )
 
-OLD_COMMUNE = {"code": "9877", "version": "2019-12"}
-"""The same commune code as COMMUNE, cited from the administrative version before the 2025 reform."""
+OLD_COMMUNE = {"code": "09877", "version": "2019-12-01"}
+"""The same commune code as COMMUNE, cited from the administrative list before the 2025 reform."""
 
 
 def amend(**body: object) -> tuple[str, dict[str, object]]:
@@ -39,17 +43,30 @@ def amend(**body: object) -> tuple[str, dict[str, object]]:
 
 
 class TestGiRegistered:
-    """Authorities register GIs with a manager and an area of communes cited with their version."""
+    """The root authority registers GIs with a manager and an area of communes cited with their list."""
 
     def test_registers_the_gi_and_its_area(self, registry: Registry) -> None:
         area = [{"commune": COMMUNE, "stage": "raw_material"}, {"commune": OLD_COMMUNE},
-                {"commune": {"code": "9880", "version": "2025-07", "name": "Xã An Khánh"}, "stage": "processing"}]
+                {"commune": {**OTHER_COMMUNE, "name": "Xã Hoài Đức"}, "stage": "processing"}]
         [receipt] = registry.submit_as(ROOT, [make_gi(area=area)])
         gi = one(registry, RegGi, id=GI)
         assert (gi["certificate"], gi["manager"], gi["cancelled_on"], gi["entry"]) == ("00132", ROOT, None,
                                                                                         receipt.index)
         assert [(a["commune_code"], a["commune_version"], a["stage"]) for a in rows(registry, RegGiArea, gi=GI)] == [
-            ("9877", "2019-12", None), ("9877", "2025-07", "raw_material"), ("9880", "2025-07", "processing")]
+            ("09832", "2025-07-01", "processing"), ("09877", "2019-12-01", None),
+            ("09877", "2025-07-01", "raw_material")]
+
+    @pytest.mark.parametrize(("commune", "code"), [
+        ({"code": "99999", "version": "2025-07-01"}, "unknown-commune"),
+        ({"code": "09892", "version": "2025-07-01"}, "unknown-commune"),
+        ({"code": "00577", "version": "2031-01"}, "unknown-list-version"),
+        ({"code": "00577", "version": "1999-12-31"}, "unknown-list-version"),
+        ({"code": "9832", "version": "2025-07-01"}, "invalid-body"),
+        ({"code": "０９８３２", "version": "2025-07-01"}, "invalid-body"),
+    ])
+    def test_refuses_a_commune_its_list_does_not_hold(self, registry: Registry, commune: dict[str, str],
+                                                      code: str) -> None:
+        refused(registry, ROOT, [make_gi(area=[{"commune": commune}])], code)
 
     def test_refuses_a_producer_registering_a_gi(self, registry: Registry, producer: str) -> None:
         refused(registry, producer, [make_gi()], "role-not-allowed")
@@ -82,13 +99,13 @@ class TestGiChanges:
 
     def test_an_amendment_replaces_names_specification_and_area(self, registry: Registry, gi: str) -> None:
         registry.submit_as(ROOT, [amend(names={"vi": "Bưởi Diễn", "en": "Dien pomelo"}, specification="New.",
-                                        area=[{"commune": {"code": "9880", "version": "2025-07"}}])])
+                                        area=[{"commune": OTHER_COMMUNE}])])
         row = one(registry, RegGi, id=gi)
         assert (row["name_en"], row["specification"]) == ("Dien pomelo", "New.")
         area = rows(registry, RegGiArea, gi=gi)
-        assert [a["commune_code"] for a in area if a["removed_entry"] is None] == ["9880"]
+        assert [a["commune_code"] for a in area if a["removed_entry"] is None] == ["09832"]
         # The replaced commune stays, marked with the amending entry, so older origins are judged as they were.
-        assert [a["commune_code"] for a in area if a["removed_entry"] is not None] == ["9877"]
+        assert [a["commune_code"] for a in area if a["removed_entry"] is not None] == ["09877"]
 
     def test_an_amendment_may_keep_the_area(self, registry: Registry, gi: str) -> None:
         registry.submit_as(ROOT, [amend(specification="New.")])
@@ -215,7 +232,7 @@ class TestRightGranted:
                 right["entry"]) == (PRODUCER, "active", "2500", "H87", "0", receipt.index)
 
     def test_refuses_an_association_granting_a_gi_right(self, registry: Registry, gi: str, association: str) -> None:
-        refused(registry, association, [make_right(id="right-2")], "authority-only")
+        refused(registry, association, [make_right(id="right-2")], "out-of-scope")
 
     def test_refuses_a_producer_granting_itself_a_right(self, registry: Registry, gi: str) -> None:
         refused(registry, PRODUCER, [make_right(id="right-2")], "role-not-allowed")
@@ -231,8 +248,8 @@ class TestRightGranted:
 
     def test_refuses_another_association_granting_mark_rights(self, registry: Registry, mark: str) -> None:
         make_org(registry, "hiep-hoi-khac", ["association"])
-        error = refused(registry, "hiep-hoi-khac", [make_right(id="right-3", subject=MARK_CLAIM)], "not-mark-owner")
-        assert ASSOCIATION in error.en
+        error = refused(registry, "hiep-hoi-khac", [make_right(id="right-3", subject=MARK_CLAIM)], "out-of-scope")
+        assert f"manage the rights to use mark {mark}" in error.en
 
     def test_refuses_a_holder_that_is_not_a_producer(self, registry: Registry, gi: str, association: str) -> None:
         error = refused(registry, ROOT, [make_right(id="right-2", holder=association)], "wrong-role")
@@ -293,7 +310,7 @@ class TestRightChanges:
         refused(registry, ROOT, [make_right_change("suspended", right="right-9")], "unknown-right-of-use")
 
     def test_refuses_an_association_changing_a_gi_right(self, registry: Registry, gi: str, association: str) -> None:
-        refused(registry, association, [make_right_change("suspended")], "authority-only")
+        refused(registry, association, [make_right_change("suspended")], "out-of-scope")
 
     def test_the_mark_owner_changes_its_mark_rights(self, registry: Registry, mark: str) -> None:
         registry.submit_as(ASSOCIATION, [make_right_change("suspended", right=MARK_RIGHT)])
@@ -301,7 +318,7 @@ class TestRightChanges:
 
     def test_refuses_another_association_changing_mark_rights(self, registry: Registry, mark: str) -> None:
         make_org(registry, "hiep-hoi-khac", ["association"])
-        refused(registry, "hiep-hoi-khac", [make_right_change("revoked", right=MARK_RIGHT)], "not-mark-owner")
+        refused(registry, "hiep-hoi-khac", [make_right_change("revoked", right=MARK_RIGHT)], "out-of-scope")
 
     def test_refuses_the_holder_changing_its_own_right(self, registry: Registry, gi: str) -> None:
         refused(registry, PRODUCER, [make_right_change("revoked")], "role-not-allowed")
@@ -311,18 +328,20 @@ class TestRightActiveOn:
     """Whether a right was in force on a day: inside its window, and not suspended or revoked on that day."""
 
     @pytest.fixture
-    def history(self, registry: Registry, producer: str) -> Registry:
+    def history(self, registry: Registry, producer: str, clock: Clock) -> Registry:
+        """The right's decisions, taken in advance on 15 July 2025 (a decision may name a later day)."""
+        clock.now = datetime(2025, 7, 15, 2, tzinfo=UTC)
         registry.submit_as(ROOT, [
-            make_gi(), make_right(valid_from="2024-01-01", valid_until="2026-12-31"),
-            make_right_change("suspended", effective_on="2025-03-01"),
-            make_right_change("reinstated", effective_on="2025-06-01"),
-            make_right_change("revoked", effective_on="2026-01-01"),
+            make_gi(), make_right(valid_from="2025-08-01", valid_until="2026-12-31"),
+            make_right_change("suspended", effective_on="2025-10-01"),
+            make_right_change("reinstated", effective_on="2025-12-01"),
+            make_right_change("revoked", effective_on="2026-03-01"),
         ])
         return registry
 
     @pytest.mark.parametrize(("day", "active"), [
-        ("2023-12-31", False), ("2024-01-01", True), ("2025-02-28", True), ("2025-03-01", False),
-        ("2025-05-31", False), ("2025-06-01", True), ("2025-12-31", True), ("2026-01-01", False),
+        ("2025-07-31", False), ("2025-08-01", True), ("2025-09-30", True), ("2025-10-01", False),
+        ("2025-11-30", False), ("2025-12-01", True), ("2026-02-28", True), ("2026-03-01", False),
         ("2027-01-01", False),
     ])
     def test_follows_the_window_and_the_changes(self, history: Registry, day: str, active: bool) -> None:
@@ -339,10 +358,13 @@ class TestRightActiveOn:
             assert right is not None
             assert right_active_on(state, right, "2099-12-31")
 
-    def test_claims_on_the_subject_use_the_same_days(self, history: Registry) -> None:
-        history.submit_as(PRODUCER, [make_batch(lot="A", produced_on="2025-02-28", claims=[GI_CLAIM])])
-        refused(history, PRODUCER, [make_batch(lot="B", produced_on="2025-03-01", claims=[GI_CLAIM])],
-                "no-right-of-use")
-        history.submit_as(PRODUCER, [make_batch(lot="C", produced_on="2025-06-01", claims=[GI_CLAIM])])
-        refused(history, PRODUCER, [make_batch(lot="D", produced_on="2026-01-01", claims=[GI_CLAIM])],
-                "no-right-of-use")
+    def test_claims_on_the_subject_use_the_same_days(self, history: Registry, clock: Clock) -> None:
+        # Each batch registered on its production day, so both days fall on the same side of every change.
+        for lot, day, allowed in [("A", "2025-09-30", True), ("B", "2025-10-01", False), ("C", "2025-12-01", True),
+                                  ("D", "2026-03-01", False)]:
+            clock.now = datetime.fromisoformat(f"{day}T02:00:00+00:00")
+            if allowed:
+                history.submit_as(PRODUCER, [make_batch(lot=lot, produced_on=day, claims=[GI_CLAIM])])
+            else:
+                refused(history, PRODUCER, [make_batch(lot=lot, produced_on=day, claims=[GI_CLAIM])],
+                        "no-right-of-use")

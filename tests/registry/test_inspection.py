@@ -16,6 +16,7 @@ from registry.state import State
 from registry.tables import RegKey
 from tests.registry.conftest import (
     PRODUCER,
+    PRODUCER_PREFIXES,
     ROOT,
     add_own_key,
     engine_of,
@@ -23,6 +24,7 @@ from tests.registry.conftest import (
     log_size,
     make_batch,
     make_org,
+    make_producer,
     make_product,
 )
 
@@ -56,7 +58,7 @@ class TestKeyChanges:
         assert key_changes(last) == [KeyRevocation(PRODUCER, own.key_id)]
 
     def test_other_kinds_change_no_key(self, registry: Registry) -> None:
-        make_org(registry, PRODUCER)
+        make_producer(registry, PRODUCER, *PRODUCER_PREFIXES)
         [receipt] = registry.submit_as(PRODUCER, [make_product()])
         assert key_changes(entry_at(registry, receipt.index)) == []
 
@@ -68,13 +70,13 @@ class TestKeyChanges:
             assert any(marker in data for marker in REGISTRY_KEYS.markers)
 
     def test_the_registry_s_log_verifies_against_its_key_history(self, registry: Registry) -> None:
-        make_org(registry, PRODUCER)
+        make_producer(registry, PRODUCER, *PRODUCER_PREFIXES)
         own = add_own_key(registry, PRODUCER)
         registry.submit_as(PRODUCER, [make_product()])
         registry.submit([own.sign(make_batch())])
         with registry.log.store.read() as view:
             result = audit_log(view, registry.log.verifier, REGISTRY_KEYS)
-        assert result.signatures == log_size(registry) == 5
+        assert result.signatures == log_size(registry) == 8
 
     def test_a_public_key_is_its_raw_bytes(self, registry: Registry) -> None:
         [change] = key_changes(entry_at(registry, 0))

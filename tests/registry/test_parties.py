@@ -10,15 +10,20 @@ from ledger.types import Signature
 from registry.service import Registry
 from registry.tables import RegKey, RegOrganisation
 from tests.registry.conftest import (
+    COMMUNE,
+    HANOI,
     NOW,
     PRODUCER,
+    PRODUCER_PREFIXES,
     ROOT,
     OwnKey,
     add_own_key,
     entry_at,
+    license_prefixes,
     live_digest,
     log_size,
     make_batch,
+    make_delegation,
     make_org,
     make_organisation,
     make_product,
@@ -31,18 +36,21 @@ from tests.registry.conftest import (
 
 
 class TestOrganisationRegistered:
-    """Only authorities register organisations, each id once."""
+    """Authorities register organisations within their jurisdiction, each id once."""
 
     def test_an_authority_registers_an_organisation_with_sorted_roles(self, registry: Registry) -> None:
-        commune = {"code": "9877", "version": "2025-07", "name": "Xã Hoài Đức"}
+        commune = {**COMMUNE, "name": "Xã An Khánh"}
         [receipt] = registry.submit_as(ROOT, [make_organisation("coop-a", ["producer", "association"],
                                                                 commune=commune)])
         row = one(registry, RegOrganisation, id="coop-a")
         assert (row["roles"], row["commune_code"], row["commune_version"], row["entry"]) == (
-            "association,producer", "9877", "2025-07", receipt.index)
+            "association,producer", "09877", "2025-07-01", receipt.index)
 
-    def test_a_new_authority_may_register_organisations_too(self, registry: Registry) -> None:
+    def test_a_new_authority_registers_organisations_in_the_provinces_delegated_to_it(self,
+                                                                                        registry: Registry) -> None:
         make_org(registry, "so-khcn-ha-noi", ["authority"])
+        refused(registry, "so-khcn-ha-noi", [make_organisation("coop-a")], "out-of-scope")
+        registry.submit_as(ROOT, [make_delegation("so-khcn-ha-noi", [HANOI])])
         make_org(registry, "coop-a", issuer="so-khcn-ha-noi")
         assert one(registry, RegOrganisation, id="coop-a")["roles"] == "producer"
 
@@ -142,6 +150,7 @@ class TestKeyRotation:
     def old_key(self, registry: Registry) -> OwnKey:
         key = OwnKey(PRODUCER)
         registry.submit_as(ROOT, [make_organisation(PRODUCER, keys=[{"public_key": key.public_key}])])
+        license_prefixes(registry, PRODUCER, *PRODUCER_PREFIXES)
         registry.submit([key.sign(make_product())])
         return key
 
@@ -233,9 +242,18 @@ class TestStatementChecks:
         key = add_own_key(registry, producer)
         registry.submit([key.sign(make_batch(), issued_at=NOW + timedelta(minutes=5))])
 
-    def test_accepts_a_statement_issued_long_ago(self, registry: Registry, producer: str) -> None:
+    def test_accepts_a_statement_signed_up_to_a_day_before_it_is_logged(self, registry: Registry,
+                                                                        producer: str) -> None:
         key = add_own_key(registry, producer)
-        registry.submit([key.sign(make_batch(produced_on="2020-01-01"), issued_at=NOW - timedelta(days=365))])
+        registry.submit([key.sign(make_batch(), issued_at=NOW - timedelta(hours=24))])
+
+    def test_refuses_a_statement_signed_more_than_a_day_before_it_is_logged(self, registry: Registry,
+                                                                            producer: str) -> None:
+        key = add_own_key(registry, producer)
+        item = key.sign(make_batch(), issued_at=NOW - timedelta(hours=24, milliseconds=1))
+        error = refused_signed(registry, [item], "issued-too-long-ago")
+        assert "more than 24 hours before" in error.en
+        assert "hãy ký lại tuyên bố" in error.vi
 
     @pytest.mark.parametrize("kind", ["batch.teleported.v1", "batch.registered", "batch.registered.v2"])
     def test_refuses_an_unknown_kind(self, registry: Registry, producer: str, kind: str) -> None:
@@ -249,7 +267,7 @@ class TestStatementChecks:
         assert "gtin" in error.vi
 
     def test_an_invalid_body_names_nested_fields_and_every_problem(self, registry: Registry, producer: str) -> None:
-        error = refused(registry, producer, [make_batch(origin={"code": "x", "version": "2025-07"}, lot="A B")],
+        error = refused(registry, producer, [make_batch(origin={"code": "x", "version": "2025-07-01"}, lot="A B")],
                         "invalid-body")
         assert "origin.code:" in error.en
         assert "lot: Value error, lot 'A B' has a space" in error.en

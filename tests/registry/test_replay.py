@@ -4,7 +4,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 import registry.replay as replay_module
+from registry.kinds import KINDS
 from registry.replay import ReplayError, replay
 from registry.service import Draft, Registry
 from registry.values import decimal_text
@@ -24,29 +25,38 @@ from tests.registry.conftest import (
     GI,
     GI_CLAIM,
     GTIN,
+    HANOI,
     INSPECTOR,
     MARK,
     MARK_CLAIM,
     MARK_RIGHT,
+    NUMBERING,
+    OTHER_COMMUNE,
     OTHER_GTIN,
     OTHER_PRODUCER,
     PRODUCER,
+    PRODUCER_PREFIXES,
     ROOT,
     Clock,
     OwnKey,
     add_own_key,
     bootstrap,
     engine_of,
+    entry_at,
     fresh_engine,
     grant,
     gtin,
+    license_prefixes,
     live_digest,
     log_size,
+    make_accreditation,
     make_batch,
     make_certification,
     make_correction,
+    make_delegation,
     make_event,
     make_gi,
+    make_licence,
     make_mark,
     make_org,
     make_product,
@@ -59,20 +69,33 @@ from tests.registry.conftest import (
     replayed_digest,
 )
 
-THEIR_GTIN = gtin(900)
+THEIR_PREFIX = "893900"
+THEIR_GTIN = gtin(900, prefix="0893900")
+AUTHORITY = "so-khcn-ha-noi"
 
 
-def varied_history(registry: Registry) -> None:
-    """Every kind of statement, self-signed and custodial, in single and multi-statement submissions."""
+def at(clock: Clock, moment: str) -> None:
+    clock.now = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+
+def varied_history(registry: Registry, clock: Clock) -> None:
+    """Every kind of statement, self-signed and custodial, in single and multi-statement submissions, each at a
+    time the rules accept (the registry's clock moves on through 2027)."""
+    at(clock, "2027-01-05T02:00:00Z")
     for org, roles in [(PRODUCER, ["producer"]), (OTHER_PRODUCER, ["producer"]), (ASSOCIATION, ["association"]),
-                       (INSPECTOR, ["inspector"]), (CERTIFIER, ["certifier"])]:
+                       (INSPECTOR, ["inspector"]), (CERTIFIER, ["certifier"]), (NUMBERING, ["numbering_agency"]),
+                       (AUTHORITY, ["authority"])]:
         make_org(registry, org, roles)
+    registry.submit_as(ROOT, [make_delegation(AUTHORITY, [HANOI]), make_accreditation(CERTIFIER)])
+    registry.submit_as(NUMBERING, [make_licence(PRODUCER, p) for p in PRODUCER_PREFIXES]
+                       + [make_licence(OTHER_PRODUCER, THEIR_PREFIX)])
     own = OwnKey(OTHER_PRODUCER)
     registry.submit_as(OTHER_PRODUCER, [("key.added.v1", {"organisation": OTHER_PRODUCER,
                                                           "public_key": own.public_key})])
+    yields = [{"input_unit": "H87", "output_unit": "KGM", "per_input": "0.8", "text": "1 quả cho 0,8 kg"}]
     registry.submit_as(ROOT, [
         ("organisation.updated.v1", {"id": INSPECTOR, "roles": ["inspector", "witness"]}),
-        make_gi(area=[{"commune": COMMUNE}, {"commune": {"code": "9880", "version": "2025-07"}}]),
+        make_gi(area=[{"commune": COMMUNE}, {"commune": OTHER_COMMUNE}], yields=yields),
         ("gi.amended.v1", {"gi": GI, "specification": "Amended."}),
         make_gi(id="vai-thieu", certificate="00133", manager=ASSOCIATION),
         ("gi.manager_changed.v1", {"gi": "vai-thieu", "manager": ROOT}),
@@ -82,50 +105,65 @@ def varied_history(registry: Registry) -> None:
         make_right(quota={"quantity": "5000", "unit": "H87", "text": "5.000 quả"}),
     ])
     grant(registry, ASSOCIATION, id=MARK_RIGHT, subject=MARK_CLAIM, valid_from="2020-06-01")
-    registry.submit_as(ROOT, [make_right_change("suspended", effective_on="2026-03-01"),
-                              make_right_change("reinstated", effective_on="2026-04-01")])
+    registry.submit_as(AUTHORITY, [make_right_change("suspended", effective_on="2027-01-06")])
+    registry.submit_as(AUTHORITY, [make_right_change("reinstated", effective_on="2027-01-20")])
     registry.submit_as(PRODUCER, [make_product(), make_product(gtin=OTHER_GTIN, unit="KGM")])
-    registry.submit([own.sign(make_product(gtin=THEIR_GTIN, unit="KGM"))])
+    registry.submit([own.sign(make_product(gtin=THEIR_GTIN, unit="KGM"), issued_at=clock.now)])
+    at(clock, "2027-02-02T16:00:00Z")
     registry.submit_as(PRODUCER, [
-        make_batch(lot="A", quantity="1000", produced_on="2026-02-01", claims=[GI_CLAIM, MARK_CLAIM]),
-        make_batch(lot="B", quantity="500.5", produced_on="2026-04-02", claims=[GI_CLAIM]),
-        make_batch(gtin=OTHER_GTIN, unit="KGM", lot="J1", quantity="12.5", produced_on="2026-05-01",
+        make_batch(lot="A", quantity="1000", produced_on="2027-02-01", claims=[GI_CLAIM, MARK_CLAIM]),
+        make_batch(lot="B", quantity="500.5", produced_on="2027-02-02", claims=[GI_CLAIM]),
+        make_batch(gtin=OTHER_GTIN, unit="KGM", lot="J1", quantity="12.5", produced_on="2027-02-02",
                    inputs=[{"gtin": GTIN, "lot": "A", "quantity": "600"},
-                           {"gtin": GTIN, "lot": "B", "quantity": "0.5"}]),
-        make_event(lot="A", destination=OTHER_PRODUCER, event_time="2026-05-02T01:00:00Z"),
+                           {"gtin": GTIN, "lot": "B", "quantity": "0.5"}], claims=[GI_CLAIM]),
+        make_event(lot="A", destination=OTHER_PRODUCER, event_time="2027-02-02T01:00:00Z"),
         make_serials(lot="B", count=10, prefix="HD"),
         make_serials(lot="B", count=None, serials=["QR-1", "QR-2"]),
     ])
-    registry.submit([own.sign(make_event(lot="A", biz_step="receiving", event_time="2026-05-03T01:00:00Z")),
-                     own.sign(make_batch(gtin=THEIR_GTIN, unit="KGM", lot="T1", quantity="3", produced_on="2026-05-04",
-                                         inputs=[{"gtin": GTIN, "lot": "A", "quantity": "400"}]))])
+    at(clock, "2027-02-03T16:00:00Z")
+    registry.submit([own.sign(make_event(lot="A", biz_step="receiving", event_time="2027-02-03T01:00:00Z"),
+                              issued_at=clock.now),
+                     own.sign(make_batch(gtin=THEIR_GTIN, unit="KGM", lot="T1", quantity="3", produced_on="2027-02-03",
+                                         inputs=[{"gtin": GTIN, "lot": "A", "quantity": "400"}]),
+                              issued_at=clock.now)])
     registry.submit_as(INSPECTOR, [make_event(lot="B", biz_step="inspecting", disposition="conformant",
-                                              event_time="2026-06-01T00:00:00Z")])
+                                              event_time="2027-02-03T10:00:00Z")])
     registry.submit_as(CERTIFIER, [make_certification(subject={"type": "batch", "gtin": GTIN, "lot": "B"}),
                                    make_certification(id="cert-2", subject={"type": "producer",
                                                                             "organisation": PRODUCER})])
     registry.submit_as(CERTIFIER, [("certification.revoked.v1", {"certification": "cert-2", "reason": "Lapsed."})])
     registry.submit_as(PRODUCER, [make_recall(lot="B")])
     size = log_size(registry)
-    registry.submit_as(PRODUCER, [make_batch(lot="C", quantity="7", produced_on="2026-07-01"),
+    registry.submit_as(PRODUCER, [make_batch(lot="C", quantity="7", produced_on="2027-02-03"),
                                   make_correction(size, replacement=None)])
-    registry.submit_as(ROOT, [make_correction(1), make_right_change("revoked", right=MARK_RIGHT,
-                                                                    effective_on="2026-08-01")])
+    registry.submit_as(PRODUCER, [make_correction(size + 1, reason="It was right after all.")])
+    suspension = next(i for i in range(log_size(registry)) if entry_at(registry, i).statement.kind
+                      == "right.suspended.v1")
+    registry.submit_as(ROOT, [make_correction(suspension, reason="Suspended in error."),
+                              make_correction(size + 2, reason="The office decides."),
+                              make_right_change("revoked", right=MARK_RIGHT, effective_on="2027-02-03")])
     registry.submit([own.sign(("key.revoked.v1", {"organisation": OTHER_PRODUCER, "key_id": own.key_id,
-                                                  "reason": "Rotated."}))])
-    registry.submit_as(ROOT, [("mark.cancelled.v1", {"mark": MARK, "effective_on": "2026-09-01", "reason": "x"})])
+                                                  "reason": "Rotated."}), issued_at=clock.now)])
+    registry.submit_as(ROOT, [("mark.cancelled.v1", {"mark": MARK, "effective_on": "2027-02-01", "reason": "x"}),
+                              ("delegation.withdrawn.v1", {"id": f"delegation-{AUTHORITY}", "reason": "Ended."}),
+                              ("accreditation.withdrawn.v1", {"id": f"accreditation-{CERTIFIER}", "reason": "Ended."})])
+    registry.submit_as(NUMBERING, [("prefix.revoked.v1", {"licence": f"licence-{THEIR_PREFIX}",
+                                                          "effective_on": "2027-02-04", "reason": "Not renewed."})])
 
 
 class TestReplay:
     """An auditor's replay re-runs every rule and rebuilds exactly the live projections."""
 
-    def test_a_varied_history_replays_to_the_live_digest(self, registry: Registry, tmp_path: Path) -> None:
-        varied_history(registry)
+    def test_a_varied_history_replays_to_the_live_digest(self, registry: Registry, clock: Clock,
+                                                         tmp_path: Path) -> None:
+        varied_history(registry, clock)
+        kinds = {entry_at(registry, i).statement.kind for i in range(log_size(registry))}
+        assert kinds == set(KINDS), f"the history leaves out {sorted(set(KINDS) - kinds)}"
         assert replayed_digest(registry, tmp_path) == live_digest(registry)
 
-    def test_replay_in_small_chunks_gives_the_same_digest(self, registry: Registry, tmp_path: Path,
+    def test_replay_in_small_chunks_gives_the_same_digest(self, registry: Registry, clock: Clock, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-        varied_history(registry)
+        varied_history(registry, clock)
         monkeypatch.setattr(replay_module, "CHUNK", 3)
         seen: list[tuple[int, int]] = []
         with fresh_engine(tmp_path / "target") as target, registry.log.store.read() as view:
@@ -134,8 +172,9 @@ class TestReplay:
         assert digest == live_digest(registry)
         assert seen == [(min(done, size), size) for done in range(3, size + 3, 3)]
 
-    def test_the_digest_sees_any_change_to_a_projection(self, registry: Registry, tmp_path: Path) -> None:
-        varied_history(registry)
+    def test_the_digest_sees_any_change_to_a_projection(self, registry: Registry, clock: Clock,
+                                                        tmp_path: Path) -> None:
+        varied_history(registry, clock)
         with engine_of(registry).begin() as connection:
             connection.execute(text("UPDATE reg_batches SET used = '0' WHERE lot = 'A'"))
         assert replayed_digest(registry, tmp_path) != live_digest(registry)
@@ -170,7 +209,8 @@ class TestReplay:
 # A model of the registry, to draw only statements it accepts.
 
 PRODUCTS = {PRODUCER: [(GTIN, "H87"), (OTHER_GTIN, "KGM")], OTHER_PRODUCER: [(THEIR_GTIN, "KGM")]}
-START = date(2025, 1, 1)
+START = date(2026, 12, 1)
+"""After the world is set up (at NOW), so the log's times only move on."""
 QUANTITIES = st.decimals(min_value=Decimal("0.001"), max_value=Decimal(1000), places=3)
 
 
@@ -271,32 +311,42 @@ class History:
 
 
 @contextmanager
-def world(directory: Path) -> Iterator[Registry]:
-    """A bootstrapped registry on a database of its own: two producers with products, an inspector, a GI right."""
+def world(directory: Path) -> Iterator[tuple[Registry, Clock]]:
+    """A bootstrapped registry on a database of its own: two producers with products under their own prefixes, an
+    inspector, a GI right; and its clock."""
     with fresh_engine(directory) as engine:
-        registry = new_registry(engine, Clock())
+        clock = Clock()
+        registry = new_registry(engine, clock)
         bootstrap(registry)
         for org, roles in [(PRODUCER, ["producer"]), (OTHER_PRODUCER, ["producer"]), (INSPECTOR, ["inspector"])]:
             make_org(registry, org, roles)
+        license_prefixes(registry, PRODUCER, *PRODUCER_PREFIXES)
+        license_prefixes(registry, OTHER_PRODUCER, THEIR_PREFIX)
         registry.submit_as(ROOT, [make_gi(), make_right()])
         for producer, products in PRODUCTS.items():
             registry.submit_as(producer, [make_product(gtin=g, unit=u) for g, u in products])
-        yield registry
+        yield registry, clock
 
 
-def play(registry: Registry, data: st.DataObject, history: History, actions: list[str]) -> None:
-    """Draw 1 to 15 statements and submit them, consecutive ones of one issuer sometimes together."""
+def play(registry: Registry, clock: Clock, data: st.DataObject, history: History, actions: list[str]) -> None:
+    """Draw 1 to 15 statements and submit them, consecutive ones of one issuer sometimes together, each
+    submission late on the day of its last statement (so production days and event times precede it)."""
     pending: tuple[str, list[Draft]] | None = None
+
+    def submit(issuer: str, drafts: list[Draft]) -> None:
+        at(clock, f"{history.day()}T16:00:00Z")
+        registry.submit_as(issuer, drafts)
+
     for _ in range(data.draw(st.integers(1, 15), label="statements")):
         issuer, draft = history.draw(data, actions)
         if pending and pending[0] == issuer and data.draw(st.booleans(), label="same submission"):
             pending[1].append(draft)
             continue
         if pending:
-            registry.submit_as(*pending)
+            submit(*pending)
         pending = (issuer, [draft])
     if pending:
-        registry.submit_as(*pending)
+        submit(*pending)
 
 
 PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -309,17 +359,17 @@ class TestReplayProperties:
     @given(data=st.data())
     def test_random_valid_histories_replay_to_the_live_digest(self, tmp_path: Path, data: st.DataObject) -> None:
         directory = tmp_path / secrets.token_hex(4)
-        with world(directory) as registry:
-            play(registry, data, History(), ["raw", "transform", "ship", "other"])
+        with world(directory) as (registry, clock):
+            play(registry, clock, data, History(), ["raw", "transform", "ship", "other"])
             assert replayed_digest(registry, directory) == live_digest(registry)
 
     @PROPERTY
     @given(data=st.data())
     def test_random_transformation_graphs_conserve_mass(self, tmp_path: Path, data: st.DataObject) -> None:
         directory = tmp_path / secrets.token_hex(4)
-        with world(directory) as registry:
+        with world(directory) as (registry, clock):
             history = History()
-            play(registry, data, history, ["raw", "transform", "transform", "ship"])
+            play(registry, clock, data, history, ["raw", "transform", "transform", "ship"])
             consumed: dict[tuple[str, str], Decimal] = {}
             for item in rows_of_inputs(registry):
                 key = (item["input_gtin"], item["input_lot"])
@@ -338,6 +388,7 @@ class TestReplayProperties:
             product, unit = PRODUCTS[lot.producer][0]
             over = make_batch(gtin=product, unit=unit, lot="OVER", produced_on=history.day(), inputs=[
                 {"gtin": key[0], "lot": key[1], "quantity": decimal_text(lot.remaining + excess)}])
+            at(clock, f"{history.day()}T16:00:00Z")
             refused(registry, lot.producer, [over], "mass-balance")
 
 

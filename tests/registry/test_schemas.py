@@ -58,7 +58,7 @@ class TestUnknownFields:
         assert (error["type"], error["loc"]) == ("extra_forbidden", ("colour",))
 
     def test_refuses_an_unknown_nested_field(self) -> None:
-        _, body = make_batch(origin={"code": "9877", "version": "2025-07", "province": "Ha Noi"})
+        _, body = make_batch(origin={"code": "09877", "version": "2025-07-01", "province": "Ha Noi"})
         [error] = errors(BatchRegistered, body)
         assert (error["type"], error["loc"]) == ("extra_forbidden", ("origin", "province"))
 
@@ -97,7 +97,15 @@ class TestStrictness:
 
     @pytest.mark.parametrize("version", ["2025", "25-07", "2025-07-01T00:00"])
     def test_refuses_a_commune_without_a_dated_administrative_version(self, version: str) -> None:
-        assert errors(Commune, {"code": "9877", "version": version})[0]["loc"] == ("version",)
+        assert errors(Commune, {"code": "09877", "version": version})[0]["loc"] == ("version",)
+
+    @pytest.mark.parametrize("code", ["9877", "009877", "0987a", "０９８７７", "09877 "])
+    def test_refuses_a_commune_code_that_is_not_five_ascii_digits(self, code: str) -> None:
+        assert errors(Commune, {"code": code, "version": "2025-07-01"})[0]["loc"] == ("code",)
+
+    @pytest.mark.parametrize("version", ["２０２５-07-01", "2025-０7-01"])
+    def test_refuses_a_version_written_with_other_digits(self, version: str) -> None:
+        assert errors(Commune, {"code": "09877", "version": version})[0]["loc"] == ("version",)
 
     def test_bodies_are_frozen(self) -> None:
         product = ProductRegistered.model_validate(make_product()[1])

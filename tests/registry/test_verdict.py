@@ -21,6 +21,7 @@ from ledger.proof import InclusionProof
 from ledger.sql import SqlStore, SqlView
 from registry.custody import Custody
 from registry.evidence import check_evidence, inclusion_proofs
+from registry.facts import Indication, Names, Right, RightChangeFacts
 from registry.handlers.indications import right_active_on
 from registry.service import Registry
 from registry.values import gtin_check_digit
@@ -37,7 +38,8 @@ MARK_ID = "buoi-hoai-duc-tap-the"
 SHOP = "bigc-thang-long"
 GI_ID = "buoi-hoai-duc"
 RIGHT_ID = "right-hoai-duc"
-COMMUNE = {"code": "9877", "version": "2025-07", "name": "Xã Hoài Đức"}
+COMMUNE = {"code": "09877", "version": "2025-07-01", "name": "Xã An Khánh"}
+NUMBERING = "gs1-vietnam"
 
 
 def _gtin(body: str) -> str:
@@ -45,8 +47,8 @@ def _gtin(body: str) -> str:
 
 
 GTIN = _gtin("0893456789012")
-CANDIED = _gtin("0893456789013")
-"""Candied pomelo peel, made from pomelo batches."""
+CANDIED = _gtin("0893457000013")
+"""Candied pomelo peel, made from pomelo batches (PROCESSOR's own GS1 prefix, 893457)."""
 
 
 class World:
@@ -62,12 +64,18 @@ class World:
         self.registry = Registry(self.log, Custody.from_secret(b"x"), clock)
         self.registry.bootstrap(ROOT, {"vi": "Cục Sở hữu trí tuệ", "en": "Intellectual Property Office of Viet Nam"})
         for org_id, roles in ((PRODUCER, ["producer"]), (PROCESSOR, ["producer"]), (CERTIFIER, ["certifier"]),
-                              (SHOP, ["producer"])):
+                              (SHOP, ["producer"]), (NUMBERING, ["numbering_agency"])):
             key = self.registry.create_custodial_key(org_id)
             self.submit(ROOT, ("organisation.registered.v1", {
                 "id": org_id, "names": {"vi": f"Tổ chức {org_id}", "en": f"Organisation {org_id}"}, "roles": roles,
                 "commune": {"code": COMMUNE["code"], "version": COMMUNE["version"]},
                 "keys": [{"public_key": key, "custodial": True}]}))
+        self.submit(NUMBERING, *[("prefix.licensed.v1", {"id": f"licence-{prefix}", "prefix": prefix,
+                                                          "licensee": holder, "valid_from": "2020-01-01"})
+                                 for holder, prefix in ((PRODUCER, "893456"), (PROCESSOR, "893457"))])
+        self.submit(ROOT, ("accreditation.granted.v1", {"id": "accreditation", "certifier": CERTIFIER,
+                                                        "schemes": ["VietGAP"], "valid_from": "2020-01-01",
+                                                        "valid_until": "2030-12-31"}))
         self.submit(ROOT, ("gi.registered.v1", {
             "id": GI_ID, "certificate": "00132", "application": "6-2021-00042",
             "names": {"vi": "Bưởi Hoài Đức", "en": "Hoai Duc pomelo"}, "product": "pomelo", "manager": ROOT,
@@ -89,7 +97,8 @@ class World:
         key = self.registry.create_custodial_key(ASSOCIATION)
         self.submit(ROOT, ("organisation.registered.v1", {
             "id": ASSOCIATION, "names": {"vi": "Hiệp hội Bưởi Hoài Đức", "en": "Hoai Duc Pomelo Association"},
-            "roles": ["association"], "keys": [{"public_key": key, "custodial": True}]}),
+            "roles": ["association"], "commune": {"code": COMMUNE["code"], "version": COMMUNE["version"]},
+            "keys": [{"public_key": key, "custodial": True}]}),
             ("mark.registered.v1", {
                 "id": MARK_ID, "type": "collective", "certificate": "312345", "application": "4-2019-12345",
                 "owner": ASSOCIATION, "names": {"vi": "Bưởi Hoài Đức (tập thể)", "en": "Hoai Duc pomelo (collective)"},
@@ -188,8 +197,8 @@ class TestAuthentic:
         assert doc["verdict"] == "authentic", failing(doc)
         assert {r["code"] for r in doc["reasons"]} >= {
             "batch-registered", "product-registered", "producer-registered", "claim-valid-at-production",
-            "origin-in-area", "not-recalled", "certification-valid", "certification-passed", "not-corrected",
-            "sources-not-corrected", "serial-issued", "scans-plausible"}
+            "claim-valid-at-registration", "origin-in-area", "not-recalled", "certification-valid",
+            "certification-passed", "not-corrected", "serial-issued", "scans-plausible"}
         assert all(r["message"]["vi"] and r["message"]["en"] for r in doc["reasons"])
         assert doc["batch"] | {"serial": "S0000002"} == doc["batch"]
         assert (doc["batch"]["quantity"], doc["batch"]["produced_on"], doc["batch"]["entry"]) == (
@@ -198,7 +207,11 @@ class TestAuthentic:
         assert (claim["type"], claim["id"], claim["status"], claim["right"]["id"], claim["manager"]["id"]) == (
             "gi", GI_ID, "valid", RIGHT_ID, ROOT)
         assert doc["origin"]["areas"] == [{"gi": GI_ID, "inside": True, "inside_now": True, "stage": "raw_material"}]
-        assert doc["origin"]["name"] == "Xã Hoài Đức"
+        assert (doc["origin"]["name"], doc["origin"]["province"]) == ("Xã An Khánh", "01")
+        assert (doc["batch"]["registered_on"], doc["batch"]["withdrawn"], doc["as_of"]) == (
+            "2026-11-26", False, "2026-11-26")
+        assert doc["organisations"][SHOP] == {"vi": f"Tổ chức {SHOP}", "en": f"Organisation {SHOP}"}
+        assert doc["product"]["licence"]["prefix"] == "893456"
         [cert] = doc["certifications"]
         assert (cert["id"], cert["certifier"]["id"], cert["result"], cert["status"]) == (
             "cert-1", CERTIFIER, "pass", "valid")
@@ -214,7 +227,7 @@ class TestAuthentic:
         assert named_entries(doc) <= proved
         assert evidence_kinds(doc) == {"organisation.registered.v1", "product.registered.v1", "gi.registered.v1",
                                        "right.granted.v1", "batch.registered.v1", "certification.issued.v1",
-                                       "batch.event.v1"}
+                                       "batch.event.v1", "prefix.licensed.v1"}
         check_offline(doc, world.log.verifier)
         checkpoint = check_evidence(doc["evidence"], world.log.verifier)
         assert {item["proof"]["size"] for item in doc["evidence"]["entries"]} == {checkpoint.size}
@@ -247,15 +260,24 @@ class TestAuthentic:
         assert (len(doc["outputs"]), doc["outputs_truncated"]) == (100, True)
         check_offline(doc, world.log.verifier)
 
-    def test_a_right_revoked_after_production_leaves_the_claim_valid(self, world: World) -> None:
+    def test_a_right_revoked_after_registration_leaves_the_claim_valid(self, world: World) -> None:
         world.batch()
-        world.submit(ROOT, ("right.revoked.v1", {"right": RIGHT_ID, "effective_on": "2026-11-10",
-                                                 "reason": "The cooperative left the GI."}))
+        world.submit(ROOT, ("right.revoked.v1", {"right": RIGHT_ID, "effective_on": "2026-11-27",
+                                                 "reason": "The cooperative leaves the GI."}))
         doc = world.verify()
         assert doc["verdict"] == "authentic", failing(doc)
         [claim] = doc["claims"]
         assert (claim["status"], claim["right"]["status_now"]) == ("valid", "revoked")
         assert "right.revoked.v1" in evidence_kinds(doc)
+
+    def test_a_right_revoked_from_before_registration_makes_the_claim_invalid_from_that_day(self,
+                                                                                          world: World) -> None:
+        world.batch()
+        world.submit(ROOT, ("right.revoked.v1", {"right": RIGHT_ID, "effective_on": "2026-11-10",
+                                                 "reason": "A fraud found late."}))
+        doc = world.verify()
+        assert (doc["verdict"], failing(doc)) == ("invalid", {"claim-valid-at-registration": "invalid"})
+        assert doc["claims"][0]["status"] == "valid"
 
 
     def test_a_batch_under_a_gi_and_a_collective_mark_shows_both(self, world: World) -> None:
@@ -283,7 +305,8 @@ class TestWarning:
         assert doc["verdict"] == "warning"
         assert failing(doc) == {"not-recalled": "warning"}
         assert doc["batch"]["recalled"] is True
-        assert doc["batch"]["recall"] == {"entry": recall, "issuer": PRODUCER, "reason": "Dư lượng thuốc vượt ngưỡng."}
+        assert doc["batch"]["recall"] == {"entry": recall, "issuer": PRODUCER, "reason": "Dư lượng thuốc vượt ngưỡng.",
+                                          "on": "2026-11-26"}
         message = reason(doc, "not-recalled")["message"]
         assert "Dư lượng thuốc vượt ngưỡng." in message["vi"]
         assert "thu hồi" in message["vi"]
@@ -334,13 +357,17 @@ class TestWarning:
         assert (doc["verdict"], failing(doc)) == ("warning", {"certification-valid": "warning"})
         assert "2027-11-02" in reason(doc, "certification-valid")["message"]["vi"]
 
-    def test_a_correction_of_another_entry_relied_on_gives_a_warning(self, world: World) -> None:
+    def test_a_retracted_event_has_no_effect_and_shows_in_the_history(self, world: World) -> None:
         world.batch()
         event = world.ship()
-        world.submit(PRODUCER, ("correction.v1", {"entry": event, "reason": "Shipped to the wrong shop."}))
+        correction = world.submit(PRODUCER, ("correction.v1", {"entry": event, "reason": "Shipped to the wrong shop."}))
         doc = world.verify()
-        assert (doc["verdict"], failing(doc)) == ("warning", {"sources-not-corrected": "warning"})
-        assert [c["corrected_entry"] for c in doc["corrections"]] == [event]
+        assert doc["verdict"] == "authentic", failing(doc)
+        assert doc["events"] == []
+        assert doc["history"] == [{"entry": event, "kind": "batch.event.v1", "issuer": PRODUCER,
+                                   "said_on": "2026-11-26", "retracted_by": [
+                                       {"entry": correction, "issuer": PRODUCER, "reason": "Shipped to the wrong shop.",
+                                        "on": "2026-11-26", "authority": False}]}]
 
 
 class TestInvalid:
@@ -351,10 +378,13 @@ class TestInvalid:
         suspension = world.submit(ROOT, ("right.suspended.v1", {"right": RIGHT_ID, "effective_on": "2026-10-01",
                                                                 "reason": "Fruit from outside the area was sold."}))
         doc = world.verify()
-        assert (doc["verdict"], failing(doc)) == ("invalid", {"claim-valid-at-production": "invalid"})
+        assert (doc["verdict"], failing(doc)) == ("invalid", {"claim-valid-at-production": "invalid",
+                                                              "claim-valid-at-registration": "invalid"})
         [claim] = doc["claims"]
-        assert claim["status"] == "suspended"
-        assert claim["right"]["changes"][0]["entry"] == suspension
+        assert (claim["status"], claim["status_at_registration"]) == ("suspended", "suspended")
+        change = claim["right"]["changes"][0]
+        assert (change["entry"], change["effective_on"], change["decided_on"]) == (suspension, "2026-10-01",
+                                                                                    "2026-11-26")
         message = reason(doc, "claim-valid-at-production")["message"]
         assert "2026-10-01" in message["en"]
         assert "2026-11-01" in message["en"]
@@ -375,7 +405,8 @@ class TestInvalid:
         world.submit(ROOT, ("mark.cancelled.v1", {"mark": MARK_ID, "effective_on": "2026-10-15",
                                                   "reason": "Not used for five years."}))
         doc = world.verify()
-        assert (doc["verdict"], failing(doc)) == ("invalid", {"claim-valid-at-production": "invalid"})
+        assert (doc["verdict"], failing(doc)) == ("invalid", {"claim-valid-at-production": "invalid",
+                                                              "claim-valid-at-registration": "invalid"})
         assert doc["claims"][0]["status"] == "cancelled"
         assert "đã bị hủy ngày 2026-10-15" in reason(doc, "claim-valid-at-production")["message"]["vi"]
 
@@ -384,9 +415,12 @@ class TestInvalid:
         correction = world.submit(PRODUCER, ("correction.v1", {"entry": registered, "reason": "Lot never made."}))
         doc = world.verify()
         assert (doc["verdict"], failing(doc)) == ("invalid", {"not-corrected": "invalid"})
-        assert doc["corrections"] == [{"entry": correction, "corrected_entry": registered, "replacement": None,
-                                       "issuer": PRODUCER, "reason": "Lot never made.", "retracted_by": None}]
-        assert "đính chính" in reason(doc, "not-corrected")["message"]["vi"]
+        assert doc["batch"]["withdrawn"] is True
+        assert doc["history"] == [{"entry": registered, "kind": "batch.registered.v1", "issuer": PRODUCER,
+                                   "said_on": "2026-11-26", "retracted_by": [
+                                       {"entry": correction, "issuer": PRODUCER, "reason": "Lot never made.",
+                                        "on": "2026-11-26", "authority": False}]}]
+        assert "rút lại" in reason(doc, "not-corrected")["message"]["vi"]
         check_offline(doc, world.log.verifier)
 
     def test_a_retracted_correction_no_longer_counts(self, world: World) -> None:
@@ -395,7 +429,8 @@ class TestInvalid:
         retraction = world.submit(PRODUCER, ("correction.v1", {"entry": correction, "reason": "It was right."}))
         doc = world.verify()
         assert doc["verdict"] == "authentic", failing(doc)
-        assert doc["corrections"][0]["retracted_by"] == {"entry": retraction, "reason": "It was right."}
+        assert [(h["entry"], h["kind"], [r["entry"] for r in h["retracted_by"]]) for h in doc["history"]] == [
+            (correction, "correction.v1", [retraction])]
         assert {correction, retraction} <= {item["index"] for item in doc["evidence"]["entries"]}
 
     def test_a_serial_never_issued_for_the_batch_is_invalid(self, world: World) -> None:
@@ -430,7 +465,7 @@ class TestUnknown:
         assert failing(doc) == {"batch-registered": "unknown"}
         assert reason(doc, "product-registered")["ok"]
         assert (doc["batch"], doc["product"]["gtin"], doc["producer"]["id"]) == (None, GTIN, PRODUCER)
-        assert evidence_kinds(doc) == {"product.registered.v1", "organisation.registered.v1"}
+        assert evidence_kinds(doc) == {"product.registered.v1", "organisation.registered.v1", "prefix.licensed.v1"}
         check_offline(doc, world.log.verifier)
 
     def test_an_unregistered_gtin_is_unknown(self, world: World) -> None:
@@ -524,9 +559,11 @@ class _Changes:
        changes=st.lists(st.tuples(st.sampled_from(["suspended", "reinstated", "revoked"]), _DAYS), max_size=4))
 def test_claim_status_agrees_with_the_rule_batches_are_registered_under(
         start: str, end: str | None, day: str, changes: list[tuple[str, str]]) -> None:
-    rows = [{"action": a, "effective_on": d, "reason": "r", "entry": 10 + i, "right": "r1"}
+    rows = [{"action": a, "effective_on": d, "reason": "r", "entry": 10 + i, "right": "r1", "retracted": False}
             for i, (a, d) in enumerate(changes)]
-    right = {"id": "r1", "holder": "p", "valid_from": start, "valid_until": end, "changes": rows}
-    claim = {"type": "gi", "id": "g", "names": {"vi": "g", "en": "g"}, "cancelled_on": None, "right": right}
-    status, _, _ = claim_status(claim, day)
-    assert (status == "valid") == right_active_on(_Changes(rows), right, day)  # type: ignore[arg-type]
+    right = Right("r1", "p", start, end, "active", None, None, ROOT, 1, tuple(
+        RightChangeFacts(r["action"], r["effective_on"], "2026-01-01", "r", ROOT, r["entry"]) for r in rows))
+    claim = Indication("gi", "g", Names("g", "g"), "00001", "6-2020-00001", 0, (), None)
+    status, _, _ = claim_status(claim, right, day, "the day", "ngày")
+    assert (status == "valid") == right_active_on(_Changes(rows), {"id": "r1", "valid_from": start,  # type: ignore[arg-type]
+                                                                   "valid_until": end}, day)
