@@ -17,15 +17,18 @@ from registry.epcis import MEDIA_TYPE, events_document
 from registry.handlers.indications import current_area, right_active_on
 from registry.state import State, table_of
 from registry.tables import (
+    RegAccreditation,
     RegBatch,
     RegCertification,
     RegCorrection,
+    RegDelegation,
     RegEvent,
     RegGi,
     RegKey,
     RegMark,
     RegMarkUser,
     RegOrganisation,
+    RegPrefixLicence,
     RegProduct,
     RegRight,
     RegSerial,
@@ -105,7 +108,8 @@ def _users(view: ViewDep, subject_type: str, subject_id: str, day: str | None) -
     return users
 
 
-Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="in force on this day (YYYY-MM-DD)")]
+Day = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                                  description="in force on this day (YYYY-MM-DD)")]
 
 
 @router.get("/gis/{gi_id}/users")
@@ -202,7 +206,28 @@ def serials(view: ViewDep, gtin: Filter = None, lot: Filter = None, limit: Limit
 @router.get("/corrections")
 def corrections(view: ViewDep, corrected_entry: Annotated[int | None, Query(ge=0, le=MAX_SAFE_INTEGER)] = None,
                 limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
-    """Corrections: earlier entries their issuers (or an authority) declared in error."""
+    """Corrections: earlier entries retracted by their issuers or by an authority governing their subject."""
     return page(view, RegCorrection, limit, offset, corrected_entry=corrected_entry)
+
+
+@router.get("/delegations")
+def delegations(view: ViewDep, authority: Filter = None, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """What the root authority lets each other authority do: provinces (codes of 1 July 2025, comma-separated) and
+    named GIs and marks, with their validity and withdrawal."""
+    return page(view, RegDelegation, limit, offset, authority=authority)
+
+
+@router.get("/accreditations")
+def accreditations(view: ViewDep, certifier: Filter = None, limit: Limit = 100,
+                   offset: Offset = 0) -> dict[str, Any]:
+    """Certifiers' accreditations: schemes (one per line), provinces (all when empty), validity, withdrawal."""
+    return page(view, RegAccreditation, limit, offset, certifier=certifier)
+
+
+@router.get("/prefix-licences")
+def prefix_licences(view: ViewDep, licensee: Filter = None, prefix: Filter = None, limit: Limit = 100,
+                    offset: Offset = 0) -> dict[str, Any]:
+    """GS1 company prefixes licensed to producers by the numbering agency."""
+    return page(view, RegPrefixLicence, limit, offset, licensee=licensee, prefix=prefix)
 
 

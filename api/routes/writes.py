@@ -88,7 +88,16 @@ WRITES: list[tuple[str, str, type[s.Body], str]] = [
     ("/serials", "serials.issued.v1", s.SerialsIssued, "Issue serial numbers for items of a batch"),
     ("/certifications", "certification.issued.v1", s.CertificationIssued, "Issue a certification"),
     ("/certifications/revocations", "certification.revoked.v1", s.CertificationRevoked, "Revoke a certification"),
-    ("/corrections", "correction.v1", s.Correction, "Declare an earlier entry in error"),
+    ("/corrections", "correction.v1", s.Correction, "Retract an earlier entry (it then has no effect)"),
+    ("/delegations", "delegation.granted.v1", s.DelegationGranted,
+     "Delegate jurisdiction over provinces, GIs or marks to an authority (the root authority's statement)"),
+    ("/delegations/withdrawals", "delegation.withdrawn.v1", s.ScopeWithdrawn, "Withdraw a delegation"),
+    ("/accreditations", "accreditation.granted.v1", s.AccreditationGranted,
+     "Accredit a certifier for named schemes (the root authority's statement)"),
+    ("/accreditations/withdrawals", "accreditation.withdrawn.v1", s.ScopeWithdrawn, "Withdraw an accreditation"),
+    ("/prefix-licences", "prefix.licensed.v1", s.PrefixLicensed,
+     "License a GS1 company prefix to a producer (the numbering agency's statement)"),
+    ("/prefix-licences/revocations", "prefix.revoked.v1", s.PrefixRevoked, "Revoke a GS1 company prefix licence"),
 ]
 
 
