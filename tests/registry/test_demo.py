@@ -1,7 +1,9 @@
 """The demo registry: every scenario it promises holds in the projections, and its log audits and replays clean."""
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -10,7 +12,7 @@ from sqlmodel import SQLModel
 from ledger.audit import audit
 from ledger.log import Log
 from ledger.note import NoteSigner
-from ledger.sql import SqlStore
+from ledger.sql import SqlStore, SqlView
 from registry.custody import Custody
 from registry.demo import DEMO_NOTE, DEMO_NOTE_VI, BatchKey, DemoSummary, load_demo
 from registry.errors import ConflictError
@@ -22,17 +24,29 @@ from registry.tables import (
     RegBatchClaim,
     RegBatchInput,
     RegCertification,
+    RegDelegation,
     RegEvent,
     RegGi,
     RegGiArea,
     RegMarkUser,
     RegOrganisation,
+    RegPrefixLicence,
+    RegProduct,
     RegRight,
     RegRightChange,
     RegSerial,
 )
 from registry.values import check_vietnam_gtin
+from registry.verdict import verify_batch
 from tests.registry.conftest import engine_of, live_digest, log_size, one, replayed_digest, rows
+
+TODAY = date(2026, 12, 7)
+
+
+def verdict(registry: Registry, key: BatchKey) -> dict[str, Any]:
+    with registry.log.store.read() as view:
+        assert isinstance(view, SqlView)
+        return verify_batch(view, registry.log, view.connection, key.gtin, key.lot, today=TODAY)
 
 
 @pytest.fixture
@@ -174,6 +188,45 @@ class TestScenarios:
                 assert change["entry"] > row["entry"], "the suspension must be recorded after the batch"
                 assert change["effective_on"] <= row["produced_on"]
                 assert not right_active_on(state, right, row["produced_on"])
+
+    def test_a_wrongful_suspension_retracted_leaves_the_batch_authentic_with_its_history(
+            self, demo_registry: Registry, summary: DemoSummary) -> None:
+        for key in summary.wrongly_suspended:
+            document = verdict(demo_registry, key)
+            assert document["verdict"] == "authentic"
+            [retracted] = document["history"]
+            assert retracted["kind"] == "right.suspended.v1"
+            [by] = retracted["retracted_by"]
+            assert by["issuer"] == retracted["issuer"] == "sokhcn-ha-noi"
+            assert by["on"] > retracted["said_on"]
+
+    def test_a_batch_made_under_a_right_since_expired_stays_authentic(self, demo_registry: Registry,
+                                                                        summary: DemoSummary) -> None:
+        for key in summary.expired_right:
+            (claim,) = claims(demo_registry, key)
+            right = one(demo_registry, RegRight, id=claim["right"])
+            assert right["valid_until"] < TODAY.isoformat()
+            assert verdict(demo_registry, key)["verdict"] == "authentic"
+
+    def test_the_gift_boxes_carry_the_gi_through_their_inputs_without_charging_the_quota_again(
+            self, demo_registry: Registry, summary: DemoSummary) -> None:
+        for key in summary.transformed:
+            (claim,) = claims(demo_registry, key)
+            assert (claim["credit"], claim["charged"]) == ("200", "0")
+            assert verdict(demo_registry, key)["verdict"] == "authentic"
+
+    def test_every_producer_numbers_its_products_under_its_own_licence(self, demo_registry: Registry,
+                                                                         summary: DemoSummary) -> None:
+        for product in summary.products:
+            registered = one(demo_registry, RegProduct, gtin=product.gtin)
+            licence = one(demo_registry, RegPrefixLicence, id=registered["licence"])
+            assert (licence["licensee"], product.gtin[1:].startswith(licence["prefix"])) == (product.producer, True)
+
+    def test_two_provinces_authorities_act_within_their_delegations(self, demo_registry: Registry,
+                                                                     summary: DemoSummary) -> None:
+        delegations = {d["authority"]: d["provinces"] for d in every_row(demo_registry, RegDelegation)}
+        assert delegations["sokhcn-ha-noi"] == "01"
+        assert delegations["sokhcn-an-giang"] == "91"
 
     def test_plain_batches_claim_nothing(self, demo_registry: Registry, summary: DemoSummary) -> None:
         for key in summary.no_claim:
