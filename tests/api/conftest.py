@@ -2,8 +2,11 @@
 
 `api` is a client of an app whose entry 0 registers the root authority ROOT; `Api.token(org)` makes (once)
 an API token for a registered organisation. `make_*` functions build valid request bodies whose fields can
-be overridden (an override of None removes the field). `Api.nothing_appended()` checks that a refusal left
-the log and the projections exactly as they were; `assert_problem` checks an RFC 9457 problem document and
+be overridden (an override of None removes the field). `Api.license` and `Api.accredit` give an organisation
+what the registry's rules ask of a producer (a GS1 company prefix from the numbering agency) and of a certifier
+(an accreditation from the root). Dates a statement reports are counted from today, because the app runs on
+the real clock and the rules judge them by the day of registration. `Api.nothing_appended()` checks that a
+refusal left the log and the projections exactly as they were; `assert_problem` checks an RFC 9457 problem document and
 `assert_proves` a receipt against the signed checkpoint and the published log key.
 """
 
@@ -32,7 +35,10 @@ from ledger.note import NoteVerifier
 from ledger.proof import InclusionProof
 from registry.demo import DemoSummary, load_demo
 from registry.replay import projection_digest
+from registry.state import State
+from registry.tables import RegOrganisation
 from registry.values import gtin_check_digit
+from tests.registry.conftest import NUMBERING, PRODUCER_PREFIXES, make_accreditation, make_licence
 
 PUBLIC_URL = "https://nguon.example"
 LOG_ORIGIN = "test.nguon/log"
@@ -47,8 +53,10 @@ GI = "buoi-hoai-duc"
 RIGHT = "right-hoai-duc"
 MARK = "gom-bat-trang"
 MARK_RIGHT = "right-gom"
-COMMUNE = {"code": "9877", "version": "2025-07"}
-"""A commune of the GI's area."""
+COMMUNE = {"code": "09877", "version": "2025-07-01"}
+"""A commune of the GI's area (An Khánh, Hà Nội), as the administrative list of 1 July 2025 numbers it."""
+OTHER_COMMUNE = {"code": "09832", "version": "2025-07-01"}
+"""Another commune of Hà Nội (Hoài Đức), outside the GI's area."""
 
 
 def gtin(serial: int, prefix: str = "0893") -> str:
@@ -67,6 +75,17 @@ def days_from_today(days: int) -> str:
     return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
 
 
+def produced_on() -> str:
+    """make_batch's production date: a week ago, inside the window in which a batch claiming a GI or mark is
+    registered."""
+    return days_from_today(-7)
+
+
+def event_time() -> str:
+    """make_event's time: yesterday, after make_batch's production date and before now."""
+    return f"{days_from_today(-1)}T08:00:00Z"
+
+
 def _with(body: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     merged = {**body, **overrides}
     return {k: v for k, v in merged.items() if v is not None}
@@ -75,7 +94,8 @@ def _with(body: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
 # Bodies of the typed writes, valid unless overridden.
 
 def make_organisation(org_id: str, roles: Sequence[str] = ("producer",), **overrides: Any) -> dict[str, Any]:
-    body = {"id": org_id, "names": {"vi": f"Tổ chức {org_id}", "en": f"Organisation {org_id}"}, "roles": list(roles)}
+    body = {"id": org_id, "names": {"vi": f"Tổ chức {org_id}", "en": f"Organisation {org_id}"}, "roles": list(roles),
+            "commune": COMMUNE}
     return _with(body, overrides)
 
 
@@ -84,14 +104,14 @@ def make_product(**overrides: Any) -> dict[str, Any]:
 
 
 def make_batch(**overrides: Any) -> dict[str, Any]:
-    body = {"gtin": GTIN, "lot": "L1", "quantity": "100", "unit": "H87", "produced_on": "2026-11-01",
+    body = {"gtin": GTIN, "lot": "L1", "quantity": "100", "unit": "H87", "produced_on": produced_on(),
             "origin": COMMUNE}
     return _with(body, overrides)
 
 
 def make_event(**overrides: Any) -> dict[str, Any]:
     body = {"gtin": GTIN, "lot": "L1", "biz_step": "shipping", "disposition": "in_transit",
-            "event_time": "2026-11-20T08:00:00Z"}
+            "event_time": event_time()}
     return _with(body, overrides)
 
 
@@ -202,6 +222,36 @@ class Api:
         """Register an organisation as ROOT; without keys, the registry makes it a custodial key."""
         return self.created("/organisations", make_organisation(org_id, roles, **overrides))
 
+    def says(self, organisation: str, draft: tuple[str, Mapping[str, Any]]) -> dict[str, Any]:
+        """Submit a draft `(kind, body)` of any kind through POST /statements with `organisation`'s token."""
+        kind, body = draft
+        return self.created("/statements", {"kind": kind, "body": dict(body)}, as_=organisation)
+
+    def registered(self, org_id: str) -> bool:
+        with self.engine.connect() as connection:
+            return State(connection).get(RegOrganisation, id=org_id) is not None
+
+    def license(self, holder: str, *prefixes: str) -> None:
+        """License GS1 company `prefixes` to `holder` from the numbering agency NUMBERING (registered by ROOT on
+        first use)."""
+        if not self.registered(NUMBERING):
+            self.register(NUMBERING, ["numbering_agency"])
+        for prefix in prefixes:
+            self.says(NUMBERING, make_licence(holder, prefix))
+
+    def register_producer(self, org_id: str, *prefixes: str, **overrides: Any) -> dict[str, Any]:
+        """Register producer `org_id` as ROOT, licensed the GS1 company `prefixes`; the registration's receipt."""
+        receipt = self.register(org_id, **overrides)
+        self.license(org_id, *prefixes)
+        return receipt
+
+    def accredit(self, certifier: str = CERTIFIER, **overrides: Any) -> str:
+        """`certifier` (registered by ROOT if need be) accredited by ROOT for VietGAP and TCVN 11041 everywhere."""
+        if not self.registered(certifier):
+            self.register(certifier, ["certifier"])
+        self.says(ROOT, make_accreditation(certifier, **overrides))
+        return certifier
+
     def size(self) -> int:
         """The log's size, counted from its entries as the API serves them."""
         count, start = 0, 0
@@ -279,8 +329,9 @@ def api(app: FastAPI, client: TestClient) -> Api:
 
 @pytest.fixture
 def producer(api: Api) -> str:
-    """PRODUCER, registered by ROOT with a custodial key, with the product GTIN (counted in pieces)."""
-    api.register(PRODUCER)
+    """PRODUCER, registered by ROOT with a custodial key and the GS1 company prefixes PRODUCER_PREFIXES, with the
+    product GTIN (counted in pieces)."""
+    api.register_producer(PRODUCER, *PRODUCER_PREFIXES)
     api.created("/products", make_product(), as_=PRODUCER)
     return PRODUCER
 

@@ -16,11 +16,12 @@ from tests.api.conftest import (
     assert_problem,
     assert_proves,
     make_product,
+    produced_on,
 )
 
 
 def make_row(**overrides: str) -> dict[str, str]:
-    row = {"gtin": GTIN, "lot": "L1", "quantity": "100", "unit": "H87", "produced_on": "2026-11-01",
+    row = {"gtin": GTIN, "lot": "L1", "quantity": "100", "unit": "H87", "produced_on": produced_on(),
            "origin_code": COMMUNE["code"], "origin_version": COMMUNE["version"], "claims": "", "inputs": ""}
     return {**row, **overrides}
 
@@ -107,7 +108,7 @@ class TestImportRefusals:
 
     def test_a_lot_registered_before_is_refused_on_its_row(self, api: Api, producer: str) -> None:
         api.created("/batches", {"gtin": GTIN, "lot": "OLD", "quantity": "1", "unit": "H87",
-                                 "produced_on": "2026-11-01", "origin": COMMUNE}, as_=PRODUCER)
+                                 "produced_on": produced_on(), "origin": COMMUNE}, as_=PRODUCER)
         with api.nothing_appended():
             response = post_csv(api, make_csv([make_row(lot="NEW"), make_row(lot="OLD")]))
         assert assert_problem(response, 409, "duplicate-lot")["errors"][0]["row"] == 3

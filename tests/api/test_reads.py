@@ -13,6 +13,7 @@ from tests.api.conftest import (
     GTIN,
     MARK,
     MARK_RIGHT,
+    OTHER_COMMUNE,
     OTHER_PRODUCER,
     PRODUCER,
     RIGHT,
@@ -34,10 +35,11 @@ DEMO_PRODUCER = "gom-hong-phuc"
 
 @pytest.fixture
 def registry(demo: tuple[Api, DemoSummary]) -> Api:
-    """The demo registry, with two corrections by DEMO_PRODUCER of its own entries."""
+    """The demo registry, with two corrections by DEMO_PRODUCER of its own (retractable) entries: a batch
+    registration and an event."""
     api, _summary = demo
     for item in api.get("/batches", producer=DEMO_PRODUCER)["items"][:1] + \
-            api.get("/products", producer=DEMO_PRODUCER)["items"][:1]:
+            api.get("/events", issuer=DEMO_PRODUCER)["items"][:1]:
         api.created("/corrections", make_correction(item["entry"]), as_=DEMO_PRODUCER)
     return api
 
@@ -120,7 +122,7 @@ class TestOne:
 
     def test_a_gi_comes_with_its_area(self, api: Api, gi: str) -> None:
         found = api.get(f"/gis/{GI}")
-        assert [a["commune_code"] for a in found["area"]] == ["9877"]
+        assert [a["commune_code"] for a in found["area"]] == ["09877"]
 
     def test_a_batch_by_gtin_and_lot(self, api: Api, batch: dict[str, Any]) -> None:
         assert api.get(f"/batches/{GTIN}/L1")["entry"] == batch["index"]
@@ -141,7 +143,7 @@ class TestUsers:
     def users(self, api: Api, gi: str) -> Api:
         """RIGHT (PRODUCER) suspended from 2026-10-01; OTHER_PRODUCER's right in force; one expired right."""
         api.register(OTHER_PRODUCER)
-        api.register("coop-cu", commune={"code": "9877", "version": "2025-07"})
+        api.register("coop-cu", commune=OTHER_COMMUNE)
         api.created("/rights", make_right(id="right-dien", holder=OTHER_PRODUCER, valid_from="2025-03-01"))
         api.created("/rights", make_right(id="right-cu", holder="coop-cu", valid_until="2025-12-31"))
         api.created("/rights/suspensions", make_right_change(effective_on="2026-10-01"))
@@ -197,17 +199,17 @@ class TestEpcis:
     """GET /api/v1/batches/{gtin}/{lot}/epcis: the batch's events as EPCIS 2.0 JSON-LD with Event Hash IDs."""
 
     def test_a_batch_s_events_with_their_hash_ids(self, api: Api, batch: dict[str, Any]) -> None:
-        api.created("/events", make_event(), as_=PRODUCER)
-        api.created("/events", make_event(biz_step="inspecting", disposition=None,
-                                          event_time="2026-11-21T09:30:00Z"), as_=PRODUCER)
+        shipped, inspected = f"{days_from_today(-2)}T08:00:00Z", f"{days_from_today(-1)}T09:30:00Z"
+        api.created("/events", make_event(event_time=shipped), as_=PRODUCER)
+        api.created("/events", make_event(biz_step="inspecting", disposition=None, event_time=inspected),
+                    as_=PRODUCER)
         response = api.client.get(f"/api/v1/batches/{GTIN}/L1/epcis")
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/ld+json"
         document = response.json()
         assert document["type"] == "EPCISDocument"
         events = document["epcisBody"]["eventList"]
-        assert [(e["bizStep"], e["eventTime"]) for e in events] == [("shipping", "2026-11-20T08:00:00Z"),
-                                                                     ("inspecting", "2026-11-21T09:30:00Z")]
+        assert [(e["bizStep"], e["eventTime"]) for e in events] == [("shipping", shipped), ("inspecting", inspected)]
         assert {e["quantityList"][0]["epcClass"] for e in events} == {f"https://id.gs1.org/01/{GTIN}/10/L1"}
         assert [e["eventID"] for e in events] == event_hash_ids(events)
 

@@ -96,7 +96,9 @@ class TestVerdictDocument:
         ("genuine", "authentic", []),
         ("transformed", "authentic", []),
         ("recalled", "warning", ["not-recalled"]),
-        ("suspended_right", "invalid", ["claim-valid-at-production"]),
+        ("suspended_right", "invalid", ["claim-valid-at-production", "claim-valid-at-registration"]),
+        ("wrongly_suspended", "authentic", []),
+        ("expired_right", "authentic", []),
     ])
     def test_gives_the_expected_verdict_with_its_reasons(self, resolver: Api, scenario: str, verdict: str,
                                                          failed: list[str]) -> None:
@@ -210,9 +212,9 @@ class TestCanonicalUris:
 
     def test_a_lot_with_a_slash_resolves_when_percent_encoded(self, resolver: Api) -> None:
         vase = item()
+        bat_trang = {"code": "00577", "version": "2025-07-01"}
         resolver.created("/batches", {"gtin": vase.gtin, "lot": "BT-2026/11", "quantity": "10", "unit": "H87",
-                                      "produced_on": "2026-11-02", "origin": {"code": "577", "version": "2025-07"}},
-                         as_=DEMO_PRODUCER)
+                                      "produced_on": "2026-11-02", "origin": bat_trang}, as_=DEMO_PRODUCER)
         assert path(BatchKey(vase.gtin, "BT-2026/11")).endswith("/10/BT-2026%2F11")
         response = resolver.client.get(f"/01/{vase.gtin}/10/BT-2026%2F11", headers=JSON)
         assert response.status_code == 200

@@ -26,6 +26,7 @@ from tests.api.conftest import (
     OTHER_GTIN,
     OTHER_PRODUCER,
     PRODUCER,
+    PRODUCER_PREFIXES,
     RIGHT,
     ROOT,
     Api,
@@ -68,8 +69,9 @@ class OwnKey:
 
 @pytest.fixture
 def own_key(api: Api) -> OwnKey:
-    """PRODUCER (with a custodial key) and a key of its own it added through POST /keys."""
-    api.register(PRODUCER)
+    """PRODUCER (with a custodial key and the GS1 company prefixes PRODUCER_PREFIXES) and a key of its own it
+    added through POST /keys."""
+    api.register_producer(PRODUCER, *PRODUCER_PREFIXES)
     key = OwnKey(PRODUCER)
     api.created("/keys", {"organisation": PRODUCER, "public_key": key.public_key, "custodial": False}, as_=PRODUCER)
     return key
@@ -151,7 +153,7 @@ class TestTypedWrites:
     """Each typed write answers 201 with a receipt that proves the entry against a signed checkpoint."""
 
     def test_an_organisation_registered_without_keys_gets_a_custodial_key(self, api: Api) -> None:
-        receipt = api.register(PRODUCER, commune={"code": "577", "version": "2025-07-01"})
+        receipt = api.register(PRODUCER, commune={"code": "00577", "version": "2025-07-01"})
         assert_proves(api, receipt)
         statement = api.entry(receipt["index"])
         assert (statement["kind"], statement["issuer"]) == ("organisation.registered.v1", ROOT)
@@ -178,7 +180,7 @@ class TestTypedWrites:
                          Ed25519PublicKey.from_public_bytes(base64.b64decode(key["public_key"])))
 
     def test_a_product_is_registered_for_its_producer(self, api: Api) -> None:
-        api.register(PRODUCER)
+        api.register_producer(PRODUCER, *PRODUCER_PREFIXES)
         receipt = api.created("/products", make_product(), as_=PRODUCER)
         assert_proves(api, receipt)
         assert api.get(f"/products/{GTIN}")["producer"] == PRODUCER
@@ -210,7 +212,7 @@ class TestTypedWrites:
             ["HD0000001", "HD0000002", "HD0000003"]
 
     def test_a_certification_is_issued(self, api: Api, batch: dict[str, Any]) -> None:
-        api.register(CERTIFIER, ["certifier"])
+        api.accredit(CERTIFIER)
         receipt = api.created("/certifications", make_certification(), as_=CERTIFIER)
         assert_proves(api, receipt)
         [cert] = api.get("/certifications", subject_gtin=GTIN)["items"]
