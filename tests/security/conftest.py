@@ -1,8 +1,9 @@
 """Fixtures of the security tests: a small registry, the app or a real server on it, and what must stay secret.
 
 `seed(registry, engine)` writes the registry every suite starts from: entry 0 registers the root authority
-ROOT, then ROOT registers PRODUCER (custodial key), which registers product GTIN and batch GTIN/LOT; it
-returns an API token for each. `seeded_app` is an app on such a registry, shared by a module (refusals
+ROOT, then ROOT registers PRODUCER (custodial key) and the numbering agency NUMBERING, which licenses
+PRODUCER's GS1 company prefixes; PRODUCER registers product GTIN and batch GTIN/LOT. It returns an API token for
+ROOT and PRODUCER. `seeded_app` is an app on such a registry, shared by a module (refusals
 append nothing, which `SeededApp.nothing_appended` checks); `live_server` is the e2e `server` fixture
 started with NGUON_SECRET_KEY set and rate limiting off. `assert_problem` checks an RFC 9457 refusal.
 """
@@ -33,7 +34,15 @@ from registry.replay import projection_digest
 from registry.service import Registry
 from registry.tables import RegCustodialKey
 from tests.e2e.conftest import Server, server  # noqa: F401  (`server` is a fixture, requested by name below)
-from tests.registry.conftest import fresh_engine, make_batch, make_organisation, make_product
+from tests.registry.conftest import (
+    NUMBERING,
+    PRODUCER_PREFIXES,
+    fresh_engine,
+    make_batch,
+    make_licence,
+    make_organisation,
+    make_product,
+)
 
 ROOT = "ipvietnam"
 PRODUCER = "coop-hoai-duc"
@@ -52,9 +61,10 @@ class Seeded:
     producer_token: str
 
 
-def register(registry: Registry, org_id: str, roles: tuple[str, ...], issuer: str = ROOT) -> None:
-    """Register `org_id` with `roles` and a custodial key, so the registry signs for its tokens."""
-    registry.register_with_custodial_key(issuer, make_organisation(org_id, roles)[1])
+def register(registry: Registry, org_id: str, roles: tuple[str, ...], issuer: str = ROOT, **overrides: Any) -> None:
+    """Register `org_id` with `roles` (in COMMUNE unless overridden) and a custodial key, so the registry signs
+    for its tokens."""
+    registry.register_with_custodial_key(issuer, make_organisation(org_id, roles, **overrides)[1])
 
 
 def token(engine: Engine, organisation: str) -> str:
@@ -63,9 +73,12 @@ def token(engine: Engine, organisation: str) -> str:
 
 
 def seed(registry: Registry, engine: Engine) -> Seeded:
-    """Bootstrap ROOT, register PRODUCER with its product GTIN and batch GTIN/LOT; a token for each."""
+    """Bootstrap ROOT, register PRODUCER (licensed PRODUCER_PREFIXES by NUMBERING) with its product GTIN and batch
+    GTIN/LOT; a token of ROOT and of PRODUCER."""
     registry.bootstrap(ROOT, {"vi": "Cục Sở hữu trí tuệ", "en": "Intellectual Property Office of Viet Nam"})
     register(registry, PRODUCER, ("producer",))
+    register(registry, NUMBERING, ("numbering_agency",))
+    registry.submit_as(NUMBERING, [make_licence(PRODUCER, prefix) for prefix in PRODUCER_PREFIXES])
     registry.submit_as(PRODUCER, [make_product(gtin=GTIN), make_batch(gtin=GTIN, lot=LOT)])
     return Seeded(token(engine, ROOT), token(engine, PRODUCER))
 

@@ -43,7 +43,7 @@ from registry.errors import NotAllowedError
 from registry.service import Registry
 from registry.tables import RegCustodialKey, RegKey
 from tests.e2e.conftest import Server
-from tests.registry.conftest import OwnKey, gtin, make_batch, make_organisation, make_product
+from tests.registry.conftest import NUMBERING, OwnKey, gtin, make_batch, make_licence, make_organisation, make_product
 from tests.security.conftest import ROOT, Seeded, seed, seed_server, settings_of, token
 
 CUSTODY_INFO = b"nguon custodial keys v1"
@@ -122,7 +122,8 @@ def owner_of(connection: Connection, key_id: str) -> str:
 
 @pytest.fixture
 def seeded(engine: Engine, secret_key: str) -> Seeded:
-    """ROOT and PRODUCER registered with custodial keys sealed under `secret_key`, and a token each."""
+    """ROOT, PRODUCER and NUMBERING registered with custodial keys sealed under `secret_key`, and a token of ROOT
+    and of PRODUCER."""
     log = Log(SqlStore(engine), NoteSigner.generate("secrets.nguon/log"))
     return seed(Registry(log, Custody.from_secret(secret_key.encode())), engine)
 
@@ -144,7 +145,7 @@ class TestAtRest:
     def test_custodial_keys_are_sealed_and_unseal_to_their_registered_public_keys(
             self, engine: Engine, seeded: Seeded, secret_key: str) -> None:
         seeds = custodial_seeds(engine, secret_key)
-        assert len(seeds) == 2
+        assert len(seeds) == 3  # ROOT's, PRODUCER's and NUMBERING's
         dump = database_dump(engine)
         custody = Custody.from_secret(secret_key.encode())
         with engine.connect() as connection:
@@ -202,11 +203,16 @@ def exercise(client: httpx.Client, root_token: str, make_token: Callable[[str], 
     created = client.post("/api/v1/organisations", json=make_organisation("htx-secret", ["producer"])[1],
                           headers={"Authorization": f"Bearer {root_token}"})
     assert created.status_code == 201, created.text
+    numbering = make_token(NUMBERING)
+    kind, body = make_licence("htx-secret", "893424")
+    licensed = client.post("/api/v1/statements", json={"kind": kind, "body": body},
+                           headers={"Authorization": f"Bearer {numbering}"})
+    assert licensed.status_code == 201, licensed.text
     producer, revoked = make_token("htx-secret"), make_token("htx-secret")
     revoke(revoked)
     auth = {"Authorization": f"Bearer {producer}"}
     as_json = {**auth, "Content-Type": "application/json"}
-    code = gtin(4242)
+    code = gtin(4242, prefix="0893424")
     statement, signature = OwnKey(ROOT).sign(make_product(gtin=gtin(4247)))
     writes = [
         client.post("/api/v1/products", json=make_product(gtin=code)[1], headers=auth),
@@ -236,8 +242,9 @@ def exercise(client: httpx.Client, root_token: str, make_token: Callable[[str], 
     assert [r.status_code for r in writes] == [201, 201, 201], [r.text for r in writes]
     assert all(400 <= r.status_code < 500 for r in refusals), [r.text for r in refusals]
     assert all(r.status_code == 200 for r in reads), [r.text for r in reads]
-    answers = [created, *writes, *refusals, *reads]
-    return [producer, revoked], b"\n".join(json.dumps(dict(a.headers)).encode() + b"\n" + a.content for a in answers)
+    answers = [created, licensed, *writes, *refusals, *reads]
+    written = b"\n".join(json.dumps(dict(a.headers)).encode() + b"\n" + a.content for a in answers)
+    return [numbering, producer, revoked], written
 
 
 class TestNothingSecretIsWrittenOut:
