@@ -1,11 +1,12 @@
-"""A real uvicorn server on a free port, on the test database, for end-to-end tests."""
+"""A real uvicorn server on a free port, on the test database, for end-to-end tests, and what a producer needs
+before it can register a product there (`license_prefix`)."""
 
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,9 @@ import httpx
 import pytest
 
 from ledger.migrate import upgrade
+
+NUMBERING = "gs1-vietnam"
+"""The numbering agency, which licenses GS1 company prefixes."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,19 @@ class Server:
                               capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stderr
         return done.stdout
+
+
+def license_prefix(client: httpx.Client, root_token: str, token_of: Callable[[str], str], licensee: str,
+                   prefix: str) -> None:
+    """Through the API: the root registers the numbering agency NUMBERING, which licenses GS1 company prefix
+    `prefix` to `licensee`; `token_of(organisation)` makes an API token (with `nguon tokens create`)."""
+    registered = client.post("/api/v1/organisations", headers={"Authorization": f"Bearer {root_token}"}, json={
+        "id": NUMBERING, "names": {"vi": "GS1 Việt Nam", "en": "GS1 Viet Nam"}, "roles": ["numbering_agency"]})
+    assert registered.status_code == 201, registered.text
+    licensed = client.post("/api/v1/statements", headers={"Authorization": f"Bearer {token_of(NUMBERING)}"}, json={
+        "kind": "prefix.licensed.v1",
+        "body": {"id": f"licence-{prefix}", "prefix": prefix, "licensee": licensee, "valid_from": "2020-01-01"}})
+    assert licensed.status_code == 201, licensed.text
 
 
 def _free_port() -> int:

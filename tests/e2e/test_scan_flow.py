@@ -13,9 +13,11 @@ from ledger.hashing import leaf_hash
 from ledger.note import NoteVerifier
 from ledger.proof import InclusionProof
 from registry.values import gtin_check_digit
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, license_prefix
 
 GTIN = "0893600000001" + str(gtin_check_digit("0893600000001"))
+PREFIX = "893600"
+"""The GS1 company prefix the producer of each test is licensed, which holds GTIN."""
 
 
 def _created(response: httpx.Response) -> dict[str, object]:
@@ -33,14 +35,16 @@ class TestScanFlow:
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             _created(client.post("/api/v1/organisations", headers={"Authorization": f"Bearer {root_token}"}, json={
                 "id": "htx-bat-trang", "names": {"vi": "HTX gốm Bát Tràng", "en": "Bat Trang pottery co-op"},
-                "roles": ["producer"], "commune": {"code": "577", "version": "2025-07-01"}}))
+                "roles": ["producer"], "commune": {"code": "00577", "version": "2025-07-01"}}))
+            license_prefix(client, root_token, lambda org: server.cli("tokens", "create", "--org", org).strip(),
+                           "htx-bat-trang", PREFIX)
             token = server.cli("tokens", "create", "--org", "htx-bat-trang").strip()
             auth = {"Authorization": f"Bearer {token}"}
             _created(client.post("/api/v1/products", headers=auth, json={
                 "gtin": GTIN, "names": {"vi": "Bình gốm men lam", "en": "Blue-glazed vase"}, "unit": "H87"}))
             receipt = _created(client.post("/api/v1/batches", headers=auth, json={
                 "gtin": GTIN, "lot": "BT-2026/11", "quantity": "120", "unit": "H87", "produced_on": "2026-11-20",
-                "origin": {"code": "577", "version": "2025-07-01"}}))
+                "origin": {"code": "00577", "version": "2025-07-01"}}))
 
             png = client.get(f"/api/v1/batches/{GTIN}/BT-2026%2F11/qr.png")
             assert png.status_code == 200
@@ -79,12 +83,14 @@ class TestScanFlow:
             _created(client.post("/api/v1/organisations", headers={"Authorization": f"Bearer {root_token}"}, json={
                 "id": "htx-van-phuc", "names": {"vi": "HTX lụa Vạn Phúc", "en": "Van Phuc silk co-op"},
                 "roles": ["producer"]}))
+            license_prefix(client, root_token, lambda org: server.cli("tokens", "create", "--org", org).strip(),
+                           "htx-van-phuc", PREFIX)
             auth = {"Authorization": f"Bearer {server.cli('tokens', 'create', '--org', 'htx-van-phuc').strip()}"}
             _created(client.post("/api/v1/products", headers=auth, json={
                 "gtin": GTIN, "names": {"vi": "Khăn lụa tơ tằm", "en": "Mulberry silk scarf"}, "unit": "H87"}))
             _created(client.post("/api/v1/batches", headers=auth, json={
                 "gtin": GTIN, "lot": "VP-1", "quantity": "40", "unit": "H87", "produced_on": "2026-11-02",
-                "origin": {"code": "9619", "version": "2025-07-01"}}))
+                "origin": {"code": "09556", "version": "2025-07-01"}}))
             vi = client.get(f"/01/{GTIN}/10/VP-1", headers={"Accept": "text/html"})
             en = client.get(f"/01/{GTIN}/10/VP-1", headers={"Accept": "text/html", "Accept-Language": "en-GB,en"})
             unknown = client.get(f"/01/{GTIN}/10/NOPE", headers={"Accept": "text/html"})

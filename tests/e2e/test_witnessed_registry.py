@@ -19,11 +19,13 @@ from ledger.migrate import upgrade
 from ledger.note import NoteVerifier
 from ledger.witness import load_or_create_witness_key
 from registry.values import gtin_check_digit
-from tests.e2e.conftest import _free_port
+from tests.e2e.conftest import _free_port, license_prefix
 
 ORIGIN = "witnessed.nguon/log"
 WITNESS = "witness.e2e.nguon/w2"
 GTIN = "0893600000002" + str(gtin_check_digit("0893600000002"))
+PREFIX = "893600"
+"""The GS1 company prefix licensed to the producer, which holds GTIN."""
 ROOT = str(Path(__file__).resolve().parents[2])
 
 
@@ -88,12 +90,14 @@ class TestWitnessedRegistry:
                 "id": "htx-phu-vinh", "names": {"vi": "HTX mây tre Phú Vinh", "en": "Phu Vinh rattan co-op"},
                 "roles": ["producer"]})
             assert created.status_code == 201, created.text
+            license_prefix(client, root_token, lambda org: _cli(env, "tokens", "create", "--org", org), "htx-phu-vinh",
+                           PREFIX)
             auth = {"Authorization": f"Bearer {_cli(env, 'tokens', 'create', '--org', 'htx-phu-vinh')}"}
             assert client.post("/api/v1/products", headers=auth, json={
                 "gtin": GTIN, "names": {"vi": "Giỏ mây", "en": "Rattan basket"}, "unit": "H87"}).status_code == 201
             batch = client.post("/api/v1/batches", headers=auth, json={
                 "gtin": GTIN, "lot": "PV-1", "quantity": "30", "unit": "H87", "produced_on": "2026-11-10",
-                "origin": {"code": "10180", "version": "2025-07-01"}})
+                "origin": {"code": "10030", "version": "2025-07-01"}})
             assert batch.status_code == 201
             deadline = time.monotonic() + 30
             while True:
@@ -111,6 +115,7 @@ class TestWitnessedRegistry:
         assert open_cosigned_checkpoint(verdict["evidence"]["checkpoint"], log_key, [witness]).witnesses == (WITNESS,)
         path = tmp_path / "bundle.json"
         path.write_text(bundle.text, encoding="utf-8")
-        checkpoint, entries = verify_bundle(path, log_key, (witness,))
-        assert "batch.registered.v1" in {e.kind for e in entries}
-        assert checkpoint.size >= batch.json()["index"] + 1
+        checked = verify_bundle(path, log_key, (witness,))
+        assert checked.verdict.verdict == "authentic"
+        assert "batch.registered.v1" in {e.kind for e in checked.entries}
+        assert checked.checkpoint.size >= batch.json()["index"] + 1

@@ -35,8 +35,11 @@ from ledger.types import Entry
 from registry.values import gtin_check_digit
 
 ROOT = "ipvietnam"
+NUMBERING = "gs1-vietnam"
+"""The numbering agency, which licenses each producer its GS1 company prefix."""
 UNIT = "H87"
-COMMUNE = {"code": "577", "version": "2025-07-01"}
+COMMUNE = {"code": "00577", "version": "2025-07-01"}
+"""Bát Tràng commune (Hà Nội), as the administrative list of 1 July 2025 numbers it."""
 ORIGIN = "reliability.nguon/log"
 START_SECONDS = 60
 # Two workers on both databases. On SQLite they are as safe as on PostgreSQL: a write transaction opens
@@ -197,24 +200,37 @@ def created(response: httpx.Response) -> Receipt:
     return body
 
 
+def company_prefix(number: int) -> str:
+    """The GS1 company prefix of producer `number` (9 digits; no two producers' prefixes nest)."""
+    return f"8936{number:05d}"
+
+
 def gtin(number: int) -> str:
-    stem = f"0893600{number:06d}"
+    """The GTIN of producer `number`'s product, inside its company prefix."""
+    stem = f"0{company_prefix(number)}001"
     return stem + str(gtin_check_digit(stem))
 
 
 def set_up_producers(server: Server, count: int) -> list[Producer]:
-    """Bootstrap the registry through the CLI, register `count` producers and a product each through the API
-    with the root token, and give each producer a token from `nguon tokens create`."""
+    """Bootstrap the registry through the CLI; through the API with the root token, register the numbering
+    agency and `count` producers, each licensed its company prefix by the agency; give each a token from `nguon
+    tokens create`, and register a product each."""
     root = server.cli("bootstrap", "--id", ROOT, "--name-vi", "Cục Sở hữu trí tuệ",
                       "--name-en", "IP Office of Viet Nam").strip()
     ids = [f"htx-tin-cay-{i}" for i in range(count)]
     with httpx.Client(base_url=server.base_url, timeout=60) as client:
+        created(client.post("/api/v1/organisations", headers=bearer(root), json={
+            "id": NUMBERING, "names": {"vi": "GS1 Việt Nam", "en": "GS1 Viet Nam"}, "roles": ["numbering_agency"]}))
         for org in ids:
             created(client.post("/api/v1/organisations", headers=bearer(root), json={
                 "id": org, "names": {"vi": f"HTX tin cậy {org}", "en": f"Reliable co-op {org}"},
                 "roles": ["producer"], "commune": COMMUNE}))
-        tokens = [out.strip() for out in server.cli_many([("tokens", "create", "--org", org, "--label", "reliability")
-                                                          for org in ids])]
+        numbering, *tokens = [out.strip() for out in server.cli_many(
+            [("tokens", "create", "--org", org, "--label", "reliability") for org in (NUMBERING, *ids)])]
+        for i, org in enumerate(ids):
+            created(client.post("/api/v1/statements", headers=bearer(numbering), json={
+                "kind": "prefix.licensed.v1", "body": {"id": f"licence-{org}", "prefix": company_prefix(i),
+                                                       "licensee": org, "valid_from": "2020-01-01"}}))
         producers = [Producer(org, token, gtin(i)) for i, (org, token) in enumerate(zip(ids, tokens, strict=True))]
         for producer in producers:
             created(client.post("/api/v1/products", headers=bearer(producer.token), json={
