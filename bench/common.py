@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,15 @@ from rich.table import Table
 from registry.service import Draft, Registry
 from registry.values import gtin_check_digit
 
-AREA = {"code": "9999", "version": "2025-07-01"}
-"""The commune of the benchmark GI's area (and of every benchmark batch)."""
+AREA = {"code": "09877", "version": "2025-07-01"}
+"""The commune of the benchmark GI's area (and of every benchmark batch): An Khánh, Hà Nội, as the
+administrative list of 1 July 2025 numbers it."""
 GTIN = "0893456789012" + str(gtin_check_digit("0893456789012"))
 PRODUCER = "bench-coop"
+NUMBERING = "bench-gs1"
+"""The numbering agency, which licenses PRODUCER the GS1 company prefix PREFIX."""
+PREFIX = "893456"
+"""PRODUCER's GS1 company prefix, which holds GTIN."""
 
 
 def cpu_model() -> str:
@@ -83,14 +89,19 @@ def ed25519_verify_rate(seconds: float = 3.0) -> float:
     return count / elapsed
 
 
-def set_up_registry(registry: Registry) -> None:
-    """The root authority, PRODUCER with a custodial key, a GI over AREA with PRODUCER's right to use it, and
-    PRODUCER's product GTIN: 6 entries."""
+def set_up_registry(registry: Registry) -> int:
+    """The root authority, PRODUCER with a custodial key, the numbering agency NUMBERING and PRODUCER's licence
+    of PREFIX, a GI over AREA with PRODUCER's right to use it, and PRODUCER's product GTIN; the entries written."""
     registry.bootstrap("ipvietnam", {"vi": "Cục Sở hữu trí tuệ", "en": "IP Office of Viet Nam"})
     key = registry.create_custodial_key(PRODUCER)
+    agency_key = registry.create_custodial_key(NUMBERING)
     registry.submit_as("ipvietnam", [
         ("organisation.registered.v1", {"id": PRODUCER, "names": {"vi": "HTX thử", "en": "Bench coop"},
-                                        "roles": ["producer"], "keys": [{"public_key": key, "custodial": True}]}),
+                                        "roles": ["producer"], "commune": AREA,
+                                        "keys": [{"public_key": key, "custodial": True}]}),
+        ("organisation.registered.v1", {"id": NUMBERING, "names": {"vi": "Tổ chức mã số thử", "en": "Bench GS1"},
+                                        "roles": ["numbering_agency"],
+                                        "keys": [{"public_key": agency_key, "custodial": True}]}),
         ("gi.registered.v1", {"id": "bench-gi", "certificate": "00999", "application": "6-2020-00001",
                               "names": {"vi": "Chỉ dẫn thử", "en": "Bench GI"}, "product": "pomelo",
                               "manager": "ipvietnam", "specification": "benchmark data", "granted_on": "2020-01-01",
@@ -98,12 +109,23 @@ def set_up_registry(registry: Registry) -> None:
         ("right.granted.v1", {"id": "bench-right", "holder": PRODUCER,
                               "subject": {"type": "gi", "id": "bench-gi"}, "valid_from": "2020-01-01"}),
     ])
+    registry.submit_as(NUMBERING, [("prefix.licensed.v1", {"id": "bench-licence", "prefix": PREFIX,
+                                                            "licensee": PRODUCER, "valid_from": "2020-01-01"})])
     registry.submit_as(PRODUCER, [("product.registered.v1", {"gtin": GTIN, "names": {"vi": "Bưởi", "en": "Pomelo"},
                                                              "unit": "KGM"})])
+    with registry.log.store.read() as view:
+        return view.head().size
+
+
+def produced_on() -> str:
+    """The production date of benchmark batches: yesterday, within the days before registration in which a
+    batch claiming a GI is registered."""
+    return (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
 
 
 def batch_drafts(start: int, count: int) -> list[Draft]:
     """Batch registrations B<start>… claiming the GI: product, lot, right, area and nonce rules all run."""
+    day = produced_on()
     return [("batch.registered.v1", {"gtin": GTIN, "lot": f"B{start + i}", "quantity": "120.5", "unit": "KGM",
-                                     "produced_on": "2026-11-01", "origin": AREA,
+                                     "produced_on": day, "origin": AREA,
                                      "claims": [{"type": "gi", "id": "bench-gi"}]}) for i in range(count)]

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from common import AREA, GTIN, PRODUCER, batch_drafts, machine, print_figures, set_up_registry
+from common import AREA, GTIN, PRODUCER, batch_drafts, machine, print_figures, produced_on, set_up_registry
 from rich.console import Console
 
 from api.tokens import create_token
@@ -45,8 +45,7 @@ def _fill(url: str, data_dir: Path, entries: int) -> str:
     secret = b"bench-http-secret"
     registry = Registry(Log(SqlStore(engine), load_or_create_log_key(data_dir, "bench.nguon/log")),
                         Custody.from_secret(secret))
-    set_up_registry(registry)
-    done = 6
+    done = set_up_registry(registry)
     while done < entries:
         count = min(1000, entries - done)
         registry.submit_as(PRODUCER, batch_drafts(done, count))
@@ -132,10 +131,11 @@ def _bulk(base: str, token: str, rows: int = 2000, rounds: int = 5) -> float:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}
     header = "gtin,lot,quantity,unit,produced_on,origin_code,origin_version,claims,inputs\n"
     total = 0
+    day = produced_on()
     started = time.perf_counter()
     with httpx.Client(timeout=120) as client:
         for r in range(rounds):
-            body = header + "".join(f"{GTIN},CSV-{r}-{i},12.5,KGM,2026-11-02,{AREA['code']},{AREA['version']},"
+            body = header + "".join(f"{GTIN},CSV-{r}-{i},12.5,KGM,{day},{AREA['code']},{AREA['version']},"
                                     "gi:bench-gi,\n" for i in range(rows))
             response = client.post(f"{base}/api/v1/batches/import", content=body, headers=headers)
             assert response.status_code == 201, response.text[:500]
