@@ -222,11 +222,6 @@ class Api:
         """Register an organisation as ROOT; without keys, the registry makes it a custodial key."""
         return self.created("/organisations", make_organisation(org_id, roles, **overrides))
 
-    def says(self, organisation: str, draft: tuple[str, Mapping[str, Any]]) -> dict[str, Any]:
-        """Submit a draft `(kind, body)` of any kind through POST /statements with `organisation`'s token."""
-        kind, body = draft
-        return self.created("/statements", {"kind": kind, "body": dict(body)}, as_=organisation)
-
     def registered(self, org_id: str) -> bool:
         with self.engine.connect() as connection:
             return State(connection).get(RegOrganisation, id=org_id) is not None
@@ -237,7 +232,7 @@ class Api:
         if not self.registered(NUMBERING):
             self.register(NUMBERING, ["numbering_agency"])
         for prefix in prefixes:
-            self.says(NUMBERING, make_licence(holder, prefix))
+            self.created("/prefix-licences", make_licence(holder, prefix)[1], as_=NUMBERING)
 
     def register_producer(self, org_id: str, *prefixes: str, **overrides: Any) -> dict[str, Any]:
         """Register producer `org_id` as ROOT, licensed the GS1 company `prefixes`; the registration's receipt."""
@@ -249,7 +244,7 @@ class Api:
         """`certifier` (registered by ROOT if need be) accredited by ROOT for VietGAP and TCVN 11041 everywhere."""
         if not self.registered(certifier):
             self.register(certifier, ["certifier"])
-        self.says(ROOT, make_accreditation(certifier, **overrides))
+        self.created("/accreditations", make_accreditation(certifier, **overrides)[1])
         return certifier
 
     def size(self) -> int:

@@ -28,7 +28,7 @@ from tests.api.conftest import (
 )
 
 LISTS = ["/organisations", "/keys", "/gis", "/marks", "/rights", "/products", "/batches", "/events",
-         "/certifications", "/serials", "/corrections"]
+         "/certifications", "/serials", "/corrections", "/delegations", "/prefix-licences"]
 DEMO_PRODUCER = "gom-hong-phuc"
 """The demo's maker of vases, whose batch carries serials."""
 
