@@ -13,6 +13,7 @@ import psycopg
 import typer
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import Engine
@@ -28,7 +29,7 @@ from ledger.audit import audit
 from ledger.config import get_settings
 from ledger.cosignature import CosignatureVerifier
 from ledger.db import make_engine, write_transaction
-from ledger.errors import AuditError, LedgerError
+from ledger.errors import AuditError, LedgerError, UnsafePathError
 from ledger.keys import load_or_create_log_key
 from ledger.log import Log
 from ledger.migrate import upgrade
@@ -305,6 +306,9 @@ def log_tiles(directory: Annotated[Path, typer.Argument(help="where to write che
             task = bar.add_task("tiles", total=None)
             written = export_tiles(view, latest, directory,
                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except UnsafePathError as exc:
+        err.print(f"[red]export refused[/red]: {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
     finally:
         engine.dispose()
     typer.echo(f"{written} files written to {directory} for tree size {latest.size}")
