@@ -2,11 +2,13 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from api.labels import LabelSheets
+from api.lru import Lru
 from api.problems import ApiProblem
 from api.tokens import organisation_of
 from api.verdict_cache import VerdictCache
@@ -28,6 +30,9 @@ class Services:
     registry: Registry
     witnessing: Witnessing | None = None
     verdicts: VerdictCache = field(default_factory=VerdictCache)
+    sheets: LabelSheets = field(default_factory=LabelSheets)
+    epcis: Lru[bytes, dict[str, Any]] = field(default_factory=lambda: Lru(64))
+    """EPCIS documents of batches by the SHA-256 of the events they hold."""
     scan_secret: bytes = b""
     """Keys the HMAC of scanning clients' addresses (the registry's secret, read once at start-up)."""
 

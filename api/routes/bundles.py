@@ -32,8 +32,16 @@ def bundle_of(document: dict[str, Any]) -> dict[str, Any]:
 def bundle(view: ViewDep, services: ServicesDep, gtin: str, lot: str) -> dict[str, Any]:
     """The entries a batch's verdict relies on, each a C2SP tlog-proof (entry bytes in `extra`) against the
     same signed checkpoint, for `nguon verify-bundle` or any tlog-proof verifier, with no network."""
-    document = verify_batch(view, services.log, view.connection, gtin, lot, today=datetime.now(UTC).date(),
-                            checkpoint=services.published(view))
+    today = datetime.now(UTC).date()
+    published = services.published(view)
+    # The resolver's key: a bundle is the evidence of the very verdict a scan of the code shows, and computing
+    # it costs milliseconds of CPU on a public path.
+    key = (gtin, lot, view.head().size, None if published is None else published.size, today.isoformat())
+    cached = services.verdicts.get(key)
+    if cached is None:
+        cached = services.verdicts.put(key, verify_batch(view, services.log, view.connection, gtin, lot, today=today,
+                                                         checkpoint=published))
+    document = cached.document
     if document["batch"] is None:
         raise ApiProblem(404, "unknown-batch", f"batch {gtin}/{lot} is not registered",
                          f"lô {gtin}/{lot} chưa được đăng ký")
