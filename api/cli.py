@@ -11,7 +11,6 @@ from typing import Annotated
 
 import psycopg
 import typer
-import uvicorn
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -19,6 +18,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from api import serving
 from api.audit_cli import audit as inspector_audit
 from api.digital_link import DigitalLink, DigitalLinkError, normalise_gtin
 from api.qr import qr_png, qr_svg
@@ -73,8 +73,9 @@ def db_upgrade(database: DatabaseOption = None, revision: str = "head") -> None:
 
 @app.command("serve")
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Serve the registry over HTTP (configured by NGUON_* variables)."""
-    uvicorn.run("api.app:app_from_environment", factory=True, host=host, port=port, workers=workers)
+    """Serve the registry over HTTP (configured by NGUON_* variables; proxy headers are believed only from
+    NGUON_TRUSTED_PROXIES)."""
+    serving.run("api.app:app_from_environment", get_settings(), host=host, port=port, workers=workers, factory=True)
 
 
 @app.command("replay")
