@@ -87,23 +87,25 @@ class Tile:
             width_text = elements.pop()
             elements[-1] = elements[-1].removesuffix(".p")
             if not _NUMBER.fullmatch(width_text) or not 1 <= int(width_text) < WIDTH:
-                raise InvalidValueError(f"partial tile width {width_text!r} must be 1 to 255 without leading zeros")
+                raise InvalidValueError(f"partial tile width {width_text[:20]!r} must be 1 to 255 without leading "
+                                        "zeros")
             width = int(width_text)
         if len(elements) > MAX_INDEX_ELEMENTS:
             raise InvalidValueError(f"tile index of {len(elements)} or more path elements is beyond any tree of this "
                                     f"log; at most {MAX_INDEX_ELEMENTS} elements of 3 digits")
         if not (_LAST_ELEMENT.fullmatch(elements[-1]) and all(_INDEX_ELEMENT.fullmatch(e) for e in elements[:-1])):
-            raise InvalidValueError(f"tile index {'/'.join(elements)!r} is not 3-digit elements, all but the last "
-                                    "starting with x (e.g. x001/x234/067)")
+            raise InvalidValueError(f"tile index {'/'.join(elements)[:60]!r} is not 3-digit elements, all but the "
+                                    "last starting with x (e.g. x001/x234/067)")
         index = int("".join(e.removeprefix("x") for e in elements))
         if level_text == "entries":
             tile = cls(None, index, width)
         elif _NUMBER.fullmatch(level_text) and int(level_text) <= MAX_LEVEL:
             tile = cls(int(level_text), index, width)
         else:
-            raise InvalidValueError(f"tile level {level_text!r} must be 0 to {MAX_LEVEL} without leading zeros")
+            raise InvalidValueError(f"tile level {level_text[:20]!r} must be 0 to {MAX_LEVEL} without leading zeros")
         if tile.path != path:  # e.g. x000/001: one index, one path
-            raise InvalidValueError(f"tile path {path!r} is not canonical; the path of that tile is {tile.path!r}")
+            raise InvalidValueError(f"tile path {path[:100]!r} is not canonical; the path of that tile is "
+                                    f"{tile.path!r}")
         return tile
 
     def available_in(self, size: int) -> bool:
