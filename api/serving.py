@@ -41,7 +41,8 @@ class TimedHttpProtocol(HttpToolsProtocol):
     A connection that has not delivered a whole request line and headers `header_timeout` seconds after it
     opened, or after the first byte of a later request on it, is closed: with a 408 problem when part of a
     request came, silently when nothing did (as an idle keep-alive connection is). Headers larger than
-    MAX_HEADER_BYTES get a 431 problem and the connection is closed.
+    MAX_HEADER_BYTES get a 431 problem and the connection is closed. A connection whose request was answered
+    before its body was all read is closed after the answer.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -104,6 +105,14 @@ class TimedHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._disarm_header_deadline()
         super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        if self.cycle is not None and self.cycle.more_body and not self.transport.is_closing():
+            # Answered before its body was all read (404, 405, a refusal): the rest of the body would only be
+            # parsed and thrown away, at whatever pace the client chose, with no deadline of uvicorn's running.
+            self.transport.close()
+            return
+        super().on_response_complete()
 
 
 def run(app: Any, settings: Settings, *, host: str, port: int, workers: int = 1, factory: bool = False) -> None:

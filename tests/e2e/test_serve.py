@@ -227,6 +227,14 @@ class TestBodyDeadline:
             assert 0.5 < answer.seconds < 10
             assert log_size(server) == size
 
+    def test_a_body_the_app_did_not_read_is_not_waited_for(self, serve: ServeFactory) -> None:
+        with serve() as server:
+            answer = exchange(server, request("POST", "/api/v1/nothing-here", {
+                "Content-Type": "application/json", "Content-Length": "100000"}, b'{"a": '))
+        assert (answer.status, answer.closed) == (404, True)
+        # At once, not when uvicorn's keep-alive timer (5 s) fires, which any byte of the body would put off.
+        assert answer.seconds < 2.5
+
     def test_a_stalled_write_with_a_valid_token_gets_408(self, serve: ServeFactory) -> None:
         with serve(NGUON_BODY_TIMEOUT="1") as server:
             token = bootstrap(server)
