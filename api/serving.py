@@ -72,7 +72,7 @@ class TimedHttpProtocol(HttpToolsProtocol):
             self.transport.write(_raw_problem(
                 408, "Request Timeout", "header-timeout",
                 f"the request's headers did not arrive within {self.header_timeout:g} s",
-                f"phần đầu (header) của yêu cầu không đến kịp trong {self.header_timeout:g} giây"))
+                f"không nhận đủ phần tiêu đề của yêu cầu trong {self.header_timeout:g} giây"))
         self.transport.close()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's
@@ -94,7 +94,7 @@ class TimedHttpProtocol(HttpToolsProtocol):
             self.transport.write(_raw_problem(
                 431, "Request Header Fields Too Large", "headers-too-large",
                 f"the request line and headers are larger than {MAX_HEADER_BYTES} bytes",
-                f"dòng yêu cầu và phần đầu (header) lớn hơn {MAX_HEADER_BYTES} byte"))
+                f"dòng yêu cầu và phần tiêu đề lớn hơn {MAX_HEADER_BYTES} byte"))
             self.transport.close()
 
     def on_message_begin(self) -> None:

@@ -80,9 +80,9 @@ def labels(view: ViewDep, services: ServicesDep, gtin: str, lot: str,
         raise ApiProblem(422, "too-many-labels",
                          f"a label sheet holds at most {MAX_LABELS} labels (ten A4 pages of 24), not {count}; print "
                          "the rest with another request (for serials, from the next offset)",
-                         f"mỗi lần in tối đa {MAX_LABELS} nhãn (mười trang A4, mỗi trang 24 nhãn), không in được "
-                         f"{count} nhãn; hãy in phần còn lại bằng một yêu cầu khác (với số sê-ri, tiếp từ vị trí "
-                         "offset kế tiếp)")
+                         f"mỗi lần in tối đa {MAX_LABELS} nhãn (mười trang A4, mỗi trang 24 nhãn), không thể in "
+                         f"{count} nhãn cùng lúc; hãy in phần còn lại bằng một yêu cầu khác (với nhãn theo số sê-ri, "
+                         "dùng tham số offset để in tiếp từ nhãn kế tiếp)")
     link = _link(view, gtin, lot)
     state = State(view.connection)
     product = state.get(RegProduct, gtin=gtin) or {}
