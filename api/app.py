@@ -7,8 +7,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
+from api.authenticate import AuthenticateFirst
 from api.deps import Services
-from api.limits import BodyLimit, NoNulInUrl
+from api.limits import BodyLimit, BodyTimeout, NoNulInUrl
 from api.ratelimit import RateLimit
 from api.routes import bundles, codes, imports, log, reads, resolver, writes
 from api.witnessing import Witnessing
@@ -48,17 +49,20 @@ def create_app(settings: Settings) -> FastAPI:
                   responses=problems.RESPONSES)
     app.state.services = Services(settings, engine, log_, registry, witnessing, scan_secret=secret)
     problems.install(app)
-    for router in (log.router, writes.router, imports.router, codes.router, bundles.router, reads.router,
-                   resolver.router):
+    routers = (log.router, writes.router, imports.router, codes.router, bundles.router, reads.router, resolver.router)
+    for router in routers:
         app.include_router(router)
     @app.get("/api/v1/health", tags=["operations"])
     def health() -> dict[str, str]:
         """Liveness: answers without touching the database."""
         return {"status": "ok"}
 
+    # The last added runs first: a URL is checked, then the token, before any byte of the body is read.
     if settings.rate_limit:
         app.add_middleware(RateLimit, limit=settings.rate_limit)
+    app.add_middleware(BodyTimeout, timeout=settings.body_timeout)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes)
+    app.add_middleware(AuthenticateFirst, routes=[route for router in routers for route in router.routes])
     app.add_middleware(NoNulInUrl)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],

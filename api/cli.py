@@ -5,19 +5,19 @@ import os
 import sqlite3
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import psycopg
 import typer
-import uvicorn
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from api import serving
 from api.audit_cli import audit as inspector_audit
 from api.digital_link import DigitalLink, DigitalLinkError, normalise_gtin
 from api.qr import qr_png, qr_svg
@@ -28,7 +28,7 @@ from ledger.audit import audit
 from ledger.config import get_settings
 from ledger.cosignature import CosignatureVerifier
 from ledger.db import make_engine, write_transaction
-from ledger.errors import AuditError, LedgerError
+from ledger.errors import AuditError, LedgerError, UnsafePathError
 from ledger.keys import load_or_create_log_key
 from ledger.log import Log
 from ledger.migrate import upgrade
@@ -38,6 +38,7 @@ from ledger.tiles import export as export_tiles
 from registry.custody import Custody, load_secret
 from registry.demo import load_demo, scenarios, serialised
 from registry.errors import DomainError
+from registry.kinds import vietnam_today
 from registry.replay import ReplayError, projection_digest, replay
 from registry.service import Registry
 from registry.state import State
@@ -72,8 +73,9 @@ def db_upgrade(database: DatabaseOption = None, revision: str = "head") -> None:
 
 @app.command("serve")
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Serve the registry over HTTP (configured by NGUON_* variables)."""
-    uvicorn.run("api.app:app_from_environment", factory=True, host=host, port=port, workers=workers)
+    """Serve the registry over HTTP (configured by NGUON_* variables; proxy headers are believed only from
+    NGUON_TRUSTED_PROXIES)."""
+    serving.run("api.app:app_from_environment", get_settings(), host=host, port=port, workers=workers, factory=True)
 
 
 @app.command("replay")
@@ -155,7 +157,7 @@ def _demo_urls(registry: Registry, engine: Engine, base: str) -> list[tuple[str,
         rows = []
         for link in links:
             document = verify_batch(view, registry.log, connection, link.gtin14, link.lot, serial=link.serial,
-                                    today=datetime.now(UTC).date())
+                                    today=vietnam_today())
             name = (document["product"] or {}).get("names", {}).get("vi", link.gtin14)
             rows.append((document["verdict"], f"{name} — {link.element_string()}", link.uri(base)))
     order = {"authentic": 0, "warning": 1, "invalid": 2, "unknown": 3}
@@ -319,6 +321,9 @@ def log_tiles(directory: Annotated[Path, typer.Argument(help="where to write che
             task = bar.add_task("tiles", total=None)
             written = export_tiles(view, latest, directory,
                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except UnsafePathError as exc:
+        err.print(f"[red]export refused[/red]: {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
     finally:
         engine.dispose()
     typer.echo(f"{written} files written to {directory} for tree size {latest.size}")

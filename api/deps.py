@@ -2,11 +2,13 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from api.labels import LabelSheets
+from api.lru import Lru
 from api.problems import ApiProblem
 from api.tokens import organisation_of
 from api.verdict_cache import VerdictCache
@@ -28,6 +30,9 @@ class Services:
     registry: Registry
     witnessing: Witnessing | None = None
     verdicts: VerdictCache = field(default_factory=VerdictCache)
+    sheets: LabelSheets = field(default_factory=LabelSheets)
+    epcis: Lru[bytes, dict[str, Any]] = field(default_factory=lambda: Lru(64))
+    """EPCIS documents of batches by the SHA-256 of the events they hold."""
     scan_secret: bytes = b""
     """Keys the HMAC of scanning clients' addresses (the registry's secret, read once at start-up)."""
 
@@ -57,14 +62,13 @@ def _view(services: ServicesDep) -> Iterator[SqlView]:
 ViewDep = Annotated[SqlView, Depends(_view)]
 
 
-def _optional_organisation(request: Request, services: ServicesDep) -> str | None:
-    if "authorization" not in request.headers:
-        return None
-    return _organisation(request, services)
+ORGANISATION_SCOPE_KEY = "nguon.organisation"
+"""Where api.authenticate.AuthenticateFirst keeps the organisation whose token it checked."""
 
 
-def _organisation(request: Request, services: ServicesDep) -> str:
-    header = request.headers.get("authorization", "")
+def authenticate(services: Services, header: str) -> str:
+    """The organisation of the bearer token in the Authorization header `header`; a 401 ApiProblem when there
+    is no bearer token, or the token is unknown or revoked."""
     scheme, _, token = header.partition(" ")
     challenge = {"WWW-Authenticate": 'Bearer realm="nguon"'}
     if scheme.lower() != "bearer" or not token:
@@ -78,8 +82,24 @@ def _organisation(request: Request, services: ServicesDep) -> str:
     return organisation
 
 
-OrganisationDep = Annotated[str, Depends(_organisation)]
-"""The organisation whose token authenticated the request."""
+def needs_token(request: Request, services: ServicesDep) -> str:
+    """The dependency behind OrganisationDep."""
+    checked: str | None = request.scope.get(ORGANISATION_SCOPE_KEY)
+    if checked is not None:
+        return checked
+    return authenticate(services, request.headers.get("authorization", ""))
 
-OptionalOrganisationDep = Annotated[str | None, Depends(_optional_organisation)]
+
+def takes_token(request: Request, services: ServicesDep) -> str | None:
+    """The dependency behind OptionalOrganisationDep."""
+    if "authorization" not in request.headers:
+        return None
+    return needs_token(request, services)
+
+
+OrganisationDep = Annotated[str, Depends(needs_token)]
+"""The organisation whose token authenticated the request (checked before the body is read, see
+api.authenticate)."""
+
+OptionalOrganisationDep = Annotated[str | None, Depends(takes_token)]
 """The token's organisation when the request carries a token; None when it carries none."""

@@ -6,6 +6,7 @@ Jinja2 autoescaping; only the QR SVG, which this module builds and which holds n
 inserted as markup. Print at 100% scale with no added margins.
 """
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -14,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from api.digital_link import DigitalLink
+from api.lru import Lru
 from api.qr import qr_svg
 
 A4_WIDTH_MM = 210.0
@@ -141,3 +143,40 @@ def label_sheet_html(labels: Sequence[Label], title: str, *, base_url: str, layo
     ]
     pages = [cells[start : start + layout.per_page] for start in range(0, len(cells), layout.per_page)]
     return _environment().get_template("labels.html").render(title=title, pages=pages, layout=layout)
+
+
+class SheetsBusyError(Exception):
+    """Another sheet is being rendered; `LabelSheets` renders one at a time."""
+
+
+class LabelSheets:
+    """Label sheets of one process: the last `capacity` rendered, by what they show, and at most one rendered
+    at a time.
+
+    A sheet is public and, when its codes are new (every serial is), costs about 6 ms of CPU per label; one
+    rendering at a time keeps a flood of such requests to one thread's worth of CPU, while cached sheets and
+    every other page go on being served. A sheet of 240 labels is about 1.5 MB of HTML.
+    """
+
+    def __init__(self, capacity: int = 16) -> None:
+        self.cache: Lru[tuple[tuple[Label, ...], str, str, SheetLayout], str] = Lru(capacity)
+        self.rendering = threading.Lock()
+        """Held while a sheet is rendered."""
+
+    def html(self, labels: tuple[Label, ...], title: str, *, base_url: str, layout: SheetLayout) -> str:
+        """`label_sheet_html` of these arguments, from the cache when it holds them.
+
+        Raises SheetsBusyError, without waiting, when it is not cached and another sheet is being rendered.
+        """
+        key = (labels, title, base_url, layout)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        # Not waiting: a waiting request would hold one of the server's worker threads, and enough of them
+        # would stall every other page.
+        if not self.rendering.acquire(blocking=False):
+            raise SheetsBusyError("another label sheet is being rendered")
+        try:
+            return self.cache.put(key, label_sheet_html(labels, title, base_url=base_url, layout=layout))
+        finally:
+            self.rendering.release()

@@ -1,9 +1,9 @@
-"""Request limits for the whole app: a body size limit, enforced while the body streams in (RFC 9110 413),
-and no NUL character in URLs (400)."""
+"""Request limits for the whole app: a body size limit, enforced while the body streams in (RFC 9110 413), a
+body that stalls is refused (408), and no NUL character in URLs (400)."""
 
+import asyncio
 import contextlib
 import json
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,11 +14,19 @@ class BodyTooLarge(Exception):
     pass
 
 
-def _problem(limit: int) -> bytes:
-    en = f"the request body is larger than {limit} bytes"
-    vi = f"nội dung yêu cầu lớn hơn {limit} byte"
-    return json.dumps({"type": PROBLEM_BASE + "body-too-large", "title": "Request body too large", "status": 413,
-                       "detail": en, "code": "body-too-large", "message": {"vi": vi, "en": en}}).encode()
+class BodyStalled(Exception):
+    pass
+
+
+async def send_problem(send: Send, status: int, code: str, title: str, en: str, vi: str,
+                       headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answer with an RFC 9457 problem document from a middleware (before, or instead of, the app)."""
+    body = json.dumps({"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": en, "code": code,
+                       "message": {"vi": vi, "en": en}}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
+                            *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodyLimit:
@@ -36,7 +44,9 @@ class BodyLimit:
         limit = self.import_limit if scope["path"].endswith("/import") else self.limit
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        # More digits than the limit has is more than the limit, whatever they say: no int() of a huge numeral.
+        if declared is not None and declared.isdigit() and (len(declared.lstrip(b"0")) > len(str(limit))
+                                                            or int(declared) > limit):
             await self._refuse(send, limit)
             return
         received = 0
@@ -69,10 +79,8 @@ class BodyLimit:
 
     @staticmethod
     async def _refuse(send: Send, limit: int) -> None:
-        body = _problem(limit)
-        headers: list[Any] = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_problem(send, 413, "body-too-large", "Request body too large",
+                           f"the request body is larger than {limit} bytes", f"nội dung yêu cầu lớn hơn {limit} byte")
 
 
 class NoNulInUrl:
@@ -86,10 +94,53 @@ class NoNulInUrl:
         if scope["type"] != "http" or ("\x00" not in scope["path"] and b"%00" not in scope["query_string"]):
             await self.app(scope, receive, send)
             return
-        en = "the URL holds a NUL character (%00); no path or parameter of this API may"
-        vi = "đường dẫn chứa ký tự NUL (%00); không đường dẫn hay tham số nào của API được chứa ký tự này"
-        body = json.dumps({"type": PROBLEM_BASE + "nul-in-url", "title": "NUL in the URL", "status": 400,
-                           "detail": en, "code": "nul-in-url", "message": {"vi": vi, "en": en}}).encode()
-        headers: list[Any] = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 400, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_problem(
+            send, 400, "nul-in-url", "NUL in the URL",
+            "the URL holds a NUL character (%00); no path or parameter of this API may",
+            "đường dẫn chứa ký tự NUL (%00); không đường dẫn hay tham số nào của API được chứa ký tự này")
+
+
+class BodyTimeout:
+    """Refuse a request whose body stalls: no part of it arrives for `timeout` seconds while the app waits for
+    it. The answer is a 408 problem, and the connection is closed (what is left of the body is never read)."""
+
+    def __init__(self, app: ASGIApp, timeout: float) -> None:
+        self.app = app
+        self.timeout = timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        stalled = False
+        started = False
+        body_done = False
+
+        async def timed_receive() -> Message:
+            nonlocal stalled, body_done
+            if body_done:
+                return await receive()  # waiting for a disconnect, which may rightly take as long as it takes
+            try:
+                async with asyncio.timeout(self.timeout):
+                    message = await receive()
+            except TimeoutError:
+                stalled = True
+                raise BodyStalled from None
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if stalled:
+                return  # the app's own answer to its failed read (FastAPI says 400); the answer is 408
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        with contextlib.suppress(BodyStalled):
+            await self.app(scope, timed_receive, tracking_send)
+        if stalled and not started:
+            en = f"no part of the request body arrived for {self.timeout:g} s"
+            vi = f"không nhận được thêm phần nào của nội dung yêu cầu trong {self.timeout:g} giây"
+            await send_problem(send, 408, "body-timeout", "Request body timed out", en, vi,
+                               [(b"connection", b"close")])

@@ -6,6 +6,7 @@ glazed ceramics get scratched, wet and curved) and a quiet zone of 4 modules, th
 """
 
 import io
+from functools import lru_cache
 from typing import cast
 
 import qrcode
@@ -14,6 +15,10 @@ from qrcode.image.pil import PilImage
 
 QUIET_ZONE = 4
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+CACHED_CODES = 2048
+"""Codes kept per process and format. Making one costs about 4 ms of CPU (the `qrcode` package tries all eight
+masks in Python), and public pages (label sheets, QR images) ask for the same codes again and again; an SVG
+is 3-8 KB, so the cache stays under about 16 MB."""
 
 
 def _code(uri: str, box_size: int = 1) -> qrcode.QRCode:
@@ -35,6 +40,7 @@ def qr_modules(uri: str) -> list[list[bool]]:
     return cast(list[list[bool]], _code(uri).get_matrix())
 
 
+@lru_cache(maxsize=CACHED_CODES)
 def qr_svg(uri: str, module_mm: float = 0.5) -> bytes:
     """A standalone SVG document (image/svg+xml, UTF-8) of the QR code for `uri`.
 
@@ -67,6 +73,7 @@ def qr_svg(uri: str, module_mm: float = 0.5) -> bytes:
     return svg.encode("ascii")
 
 
+@lru_cache(maxsize=CACHED_CODES)
 def qr_png(uri: str, box_size: int = 10) -> bytes:
     """A PNG image (1-bit, black on white) of the QR code for `uri`, `box_size` pixels per module.
 

@@ -6,10 +6,10 @@ kept: each scan changes their scan counts.
 """
 
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
+
+from api.lru import Lru
 
 Key = tuple[str, str, int, int | None, str]
 """(GTIN-14, lot, log size, size of the checkpoint proved against, ISO day)."""
@@ -32,22 +32,11 @@ class VerdictCache:
     """A bounded, thread-safe LRU of verdicts (one per API process)."""
 
     def __init__(self, capacity: int = 2048) -> None:
-        self._capacity = capacity
-        self._items: OrderedDict[Key, CachedVerdict] = OrderedDict()
-        self._lock = threading.Lock()
+        self.items: Lru[Key, CachedVerdict] = Lru(capacity)
+        """The verdicts, with `hits` and `misses` counted."""
 
     def get(self, key: Key) -> CachedVerdict | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
+        return self.items.get(key)
 
     def put(self, key: Key, document: dict[str, Any]) -> CachedVerdict:
-        item = CachedVerdict(document)
-        with self._lock:
-            self._items[key] = item
-            self._items.move_to_end(key)
-            while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
-        return item
+        return self.items.put(key, CachedVerdict(document))

@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from api import problems
-from api.limits import BodyLimit
+from api.limits import BodyLimit, BodyTimeout
 from ledger.db import make_engine
 from ledger.note import NoteVerifier
 from ledger.witness import Witness, load_or_create_witness_key
@@ -48,6 +48,8 @@ class WitnessSettings(BaseSettings):
     """The witness's key name, a schema-less URL."""
     log_keys: list[str] = []
     """Verifier keys (`name+hexid+base64key`) of the logs this witness cosigns; the name is the log's origin."""
+    body_timeout: float = 30.0
+    """Seconds a request body may stall before the request is refused with 408."""
 
 
 _STATUS: list[tuple[type[WitnessError], int, str, str]] = [
@@ -102,6 +104,7 @@ def create_witness_app(settings: WitnessSettings) -> FastAPI:
         lines = await run_in_threadpool(witness.add_checkpoint, parsed)
         return PlainTextResponse(lines)
 
+    app.add_middleware(BodyTimeout, timeout=settings.body_timeout)
     app.add_middleware(BodyLimit, limit=MAX_REQUEST_BYTES, import_limit=MAX_REQUEST_BYTES)
     return app
 

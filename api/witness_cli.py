@@ -4,10 +4,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 
+from api import serving
 from api.witness_app import WitnessSettings, create_witness_app
+from ledger.config import get_settings
 from ledger.errors import NoteError
 from ledger.migrate import upgrade
 from ledger.note import NoteVerifier
@@ -48,7 +49,7 @@ def serve(name: NameOption,
     witness = app.state.witness
     err.print(f"witness {witness.key.to_text()} cosigning checkpoints of {', '.join(witness.origins)}", markup=False,
               highlight=False)
-    uvicorn.run(app, host=host, port=port)
+    serving.run(app, get_settings(), host=host, port=port)
 
 
 @witness_app.command("key")

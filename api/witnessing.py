@@ -25,6 +25,7 @@ from ledger.db import write_transaction
 from ledger.errors import InvalidValueError, LedgerError, NoteError, StoreError, VerificationError
 from ledger.hashing import Hash
 from ledger.log import Log
+from ledger.note import MAX_SIGNATURES
 from ledger.sql import SqlView
 from ledger.store import ReadView, StoredCheckpoint
 from ledger.witness_protocol import ADD_CHECKPOINT, SIZE_CONTENT_TYPE, AddCheckpointRequest, parse_size_response
@@ -255,20 +256,43 @@ class Witnessing:
                               f"{checkpoint.size}; last reported size {old}")
 
     def _verified(self, endpoint: WitnessEndpoint, checkpoint: StoredCheckpoint, body: str) -> Cosignature:
-        """The cosignature from the witness's own key in a 200 body; lines from other keys are ignored."""
+        """The first cosignature in a 200 body that verifies with the witness's configured key. Every other line
+        (malformed, from another key, or from this key but not over this checkpoint) is dropped and logged by
+        what it is, never kept."""
         if not body.endswith("\n") or not body.strip():
             raise WitnessingError(f"witness {endpoint.url} answered 200 with {body[:200]!r}; expected "
                                   "cosignature lines each ending in a newline")
         text = checkpoint.note[: checkpoint.note.rfind("\n\n") + 1]
         mine = None
-        for line in body[:-1].split("\n"):
-            cosignature = Cosignature.from_line(line)
-            if endpoint.key.matches(cosignature.name, cosignature.key_id):
+        dropped: list[str] = []
+        lines = body[:-1].split("\n")
+        if len(lines) > MAX_SIGNATURES:
+            dropped.append(f"{len(lines) - MAX_SIGNATURES} lines past the first {MAX_SIGNATURES}, unread")
+        for number, line in enumerate(lines[:MAX_SIGNATURES], start=1):
+            try:
+                cosignature = Cosignature.from_line(line)
+            except (NoteError, InvalidValueError) as exc:
+                dropped.append(f"line {number} malformed ({str(exc)[:80]})")
+                continue
+            who = f"{cosignature.name[:100]}+{cosignature.key_id.hex()}"
+            if not endpoint.key.matches(cosignature.name, cosignature.key_id):
+                dropped.append(f"line {number} from {who}, not the configured key")
+                continue
+            try:
                 endpoint.key.verify(text, cosignature)
-                mine = mine or cosignature
+            except VerificationError:
+                dropped.append(f"line {number} from {who} does not verify over checkpoint {checkpoint.size}")
+                continue
+            if mine is None:
+                mine = cosignature
+            else:
+                dropped.append(f"line {number}, a further cosignature from {who}")
+        if dropped:
+            logger.warning("witness %s: dropped %d line(s) of its answer: %s", endpoint.url, len(dropped),
+                           "; ".join(dropped[:10]))
         if mine is None:
             raise WitnessingError(f"witness {endpoint.url} returned no cosignature from its configured key "
-                                  f"{endpoint.key.to_text()}")
+                                  f"{endpoint.key.to_text()} that verifies over checkpoint {checkpoint.size}")
         return mine
 
     def notify(self) -> None:

@@ -8,6 +8,9 @@ from ledger.errors import InvalidValueError, NoteError
 from ledger.hashing import Hash, as_hash
 from ledger.note import Note, NoteSigner, NoteVerifier, open_note, sign_note
 
+MAX_SIZE_DIGITS = 20
+"""A tree size is a uint64 in tlog-checkpoint (at most 20 decimal digits); longer ones are refused unread."""
+
 
 @dataclass(frozen=True)
 class Checkpoint:
@@ -39,8 +42,10 @@ class Checkpoint:
         if len(lines) < 4 or lines[-1] != "":
             raise NoteError("checkpoint body needs origin, size and root lines, each ending in a newline")
         origin, size_text, root_text, *extensions = lines[:-1]
-        if not size_text.isascii() or not size_text.isdigit() or (size_text != "0" and size_text.startswith("0")):
-            raise NoteError(f"checkpoint size {size_text!r} is not a decimal number without leading zeros")
+        if not size_text.isascii() or not size_text.isdigit() or (size_text != "0" and size_text.startswith("0")) \
+                or len(size_text) > MAX_SIZE_DIGITS:
+            raise NoteError(f"checkpoint size {size_text[:40]!r} is not a decimal number without leading zeros of at "
+                            f"most {MAX_SIZE_DIGITS} digits")
         try:
             root = base64.b64decode(root_text, validate=True)
             return cls(origin, int(size_text), Hash(root), tuple(extensions))

@@ -11,6 +11,7 @@
     │   └── NoteError            a signed note or checkpoint text is malformed
     ├── StoreError               storage is not in the state the caller expected
     │   └── HeadMismatchError    the stored head does not match the nodes it is built from
+    ├── UnsafePathError          a file or directory to be written is a symlink or not what it should be
     └── AuditError               an audit found the log inconsistent at `index`
 
 Foreign exceptions (cryptography's `InvalidSignature`, `binascii.Error`, `ValueError` from `bytes.fromhex`)
@@ -65,6 +66,10 @@ class StoreError(LedgerError):
 
 class HeadMismatchError(StoreError):
     """The stored log head disagrees with the data it summarises."""
+
+
+class UnsafePathError(LedgerError):
+    """A path to be written is a symlink, or a file where a directory should be (or the other way round)."""
 
 
 class AuditError(LedgerError):

@@ -225,6 +225,11 @@ class Note:
     verified: tuple[NoteSignature, ...]
     unverified: tuple[NoteSignature, ...]
 
+    def verified_note(self) -> str:
+        """The note with the signature lines that verified and no other: what to keep of a note one received,
+        since lines from unknown keys may be anything their sender chose."""
+        return self.text + "\n" + "".join(sig.to_line() for sig in self.verified)
+
 
 def split_note(note: str) -> tuple[str, list[NoteSignature]]:
     """Split a signed note into its text and signature lines, checking only the syntax."""

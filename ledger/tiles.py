@@ -8,7 +8,6 @@ RFC 9162 leaf hash is the level-0 tile's hash. A full tile or bundle has W = 256
 tree are partial (1 <= W <= 255) and their path ends in `.p/<W>`.
 """
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from ledger.errors import InvalidValueError, ProofError, StoreError
 from ledger.merkle import MAX_TREE_SIZE, NodeId
+from ledger.safe_dir import SafeDirectory
 from ledger.store import ReadView, StoredCheckpoint
 
 WIDTH = 256
@@ -24,9 +24,13 @@ MAX_LEVEL = 63
 MAX_BUNDLED_ENTRY_BYTES = 0xFFFF
 """An entry bundle prefixes each entry with a uint16 length (tlog-tiles, "Log entries")."""
 
-_INDEX_ELEMENT = re.compile(r"x\d{3}")
-_LAST_ELEMENT = re.compile(r"\d{3}")
-_NUMBER = re.compile(r"0|[1-9]\d*")
+# [0-9], not \d, which also matches full-width and other Unicode digits that int() would accept.
+_INDEX_ELEMENT = re.compile(r"x[0-9]{3}")
+_LAST_ELEMENT = re.compile(r"[0-9]{3}")
+_NUMBER = re.compile(r"0|[1-9][0-9]{0,2}")
+MAX_INDEX_ELEMENTS = -(-len(str(MAX_TREE_SIZE)) // 3)
+"""No tile index of a tree this log can hold needs more 3-digit path elements; a longer path is refused before
+any of it is read as a number (int() of thousands of digits is slow, and refused past 4,300)."""
 
 
 def encode_index(index: int) -> str:
@@ -73,29 +77,35 @@ class Tile:
     @classmethod
     def from_path(cls, path: str) -> "Tile":
         """Parse a tile or bundle path in exactly the form `path` writes; InvalidValueError otherwise."""
-        parts = path.split("/")
+        parts = path.split("/", 2 + MAX_INDEX_ELEMENTS + 1)
         if len(parts) < 3 or parts[0] != "tile":
-            raise InvalidValueError(f"tile path {path!r} is not tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>]")
+            raise InvalidValueError(f"tile path {path[:100]!r} is not tile/<L>/<N>[.p/<W>] or "
+                                    "tile/entries/<N>[.p/<W>]")
         level_text, elements = parts[1], parts[2:]
         width = WIDTH
         if len(elements) >= 2 and elements[-2].endswith(".p"):
             width_text = elements.pop()
             elements[-1] = elements[-1].removesuffix(".p")
             if not _NUMBER.fullmatch(width_text) or not 1 <= int(width_text) < WIDTH:
-                raise InvalidValueError(f"partial tile width {width_text!r} must be 1 to 255 without leading zeros")
+                raise InvalidValueError(f"partial tile width {width_text[:20]!r} must be 1 to 255 without leading "
+                                        "zeros")
             width = int(width_text)
+        if len(elements) > MAX_INDEX_ELEMENTS:
+            raise InvalidValueError(f"tile index of {len(elements)} or more path elements is beyond any tree of this "
+                                    f"log; at most {MAX_INDEX_ELEMENTS} elements of 3 digits")
         if not (_LAST_ELEMENT.fullmatch(elements[-1]) and all(_INDEX_ELEMENT.fullmatch(e) for e in elements[:-1])):
-            raise InvalidValueError(f"tile index {'/'.join(elements)!r} is not 3-digit elements, all but the last "
-                                    "starting with x (e.g. x001/x234/067)")
+            raise InvalidValueError(f"tile index {'/'.join(elements)[:60]!r} is not 3-digit elements, all but the "
+                                    "last starting with x (e.g. x001/x234/067)")
         index = int("".join(e.removeprefix("x") for e in elements))
         if level_text == "entries":
             tile = cls(None, index, width)
         elif _NUMBER.fullmatch(level_text) and int(level_text) <= MAX_LEVEL:
             tile = cls(int(level_text), index, width)
         else:
-            raise InvalidValueError(f"tile level {level_text!r} must be 0 to {MAX_LEVEL} without leading zeros")
+            raise InvalidValueError(f"tile level {level_text[:20]!r} must be 0 to {MAX_LEVEL} without leading zeros")
         if tile.path != path:  # e.g. x000/001: one index, one path
-            raise InvalidValueError(f"tile path {path!r} is not canonical; the path of that tile is {tile.path!r}")
+            raise InvalidValueError(f"tile path {path[:100]!r} is not canonical; the path of that tile is "
+                                    f"{tile.path!r}")
         return tile
 
     def available_in(self, size: int) -> bool:
@@ -164,28 +174,26 @@ def read_bundle(data: bytes) -> list[bytes]:
     return entries
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write `path` whole or not at all (a reader never sees half a tile)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
 def export(view: ReadView, checkpoint: StoredCheckpoint, directory: Path,
            progress: Callable[[int, int], None] | None = None) -> int:
     """Write the log as static tlog-tiles under `directory` for the tree `checkpoint` signs: every tile and
-    entry bundle of that size, then `checkpoint` itself, last, so a server of the directory never offers a
-    checkpoint whose tiles are missing. Full tiles already there are kept (they never change). Returns
-    how many files it wrote."""
+    entry bundle of that size, then `checkpoint` itself, last and after the tiles are durable, so a server of
+    the directory never offers a checkpoint whose tiles are missing. Full tiles already there are kept (they
+    never change). Every file is written whole or not at all, and never through a symlink (see
+    ledger.safe_dir). Returns how many files it wrote.
+
+    Raises UnsafePathError, before or while writing, when `directory` or anything in it on the way is a symlink.
+    """
     tiles = list(tiles_for(checkpoint.size))
     written = 0
-    for done, tile in enumerate(tiles, start=1):
-        path = directory / tile.path
-        if tile.width < WIDTH or not path.exists():
-            _write(path, read_tile(view, tile, checkpoint.size))
-            written += 1
-        if progress is not None:
-            progress(done, len(tiles))
-    _write(directory / "checkpoint", checkpoint.note.encode())
+    with SafeDirectory(directory) as target:
+        for done, tile in enumerate(tiles, start=1):
+            if tile.width < WIDTH or not target.existing_file(tile.path):
+                target.write(tile.path, read_tile(view, tile, checkpoint.size))
+                written += 1
+            if progress is not None:
+                progress(done, len(tiles))
+        target.sync()
+        target.write("checkpoint", checkpoint.note.encode())
+        target.sync()
     return written + 1

@@ -16,7 +16,7 @@ import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ledger.checkpoint import Checkpoint, open_checkpoint
+from ledger.checkpoint import MAX_SIZE_DIGITS, Checkpoint, open_checkpoint
 from ledger.errors import NoteError, ProofError
 from ledger.hashing import Hash, leaf_hash
 from ledger.note import Note, NoteVerifier
@@ -65,8 +65,10 @@ class TlogProof:
         if position >= len(lines) or not lines[position].startswith("index "):
             raise NoteError("tlog-proof lacks its 'index N' line")
         number = lines[position][len("index "):]
-        if not number.isascii() or not number.isdigit() or (number != "0" and number.startswith("0")):
-            raise NoteError(f"tlog-proof index {number!r} is not a decimal without leading zeros")
+        if not number.isascii() or not number.isdigit() or (number != "0" and number.startswith("0")) \
+                or len(number) > MAX_SIZE_DIGITS:
+            raise NoteError(f"tlog-proof index {number[:40]!r} is not a decimal without leading zeros of at most "
+                            f"{MAX_SIZE_DIGITS} digits")
         hashes = []
         for line in lines[position + 1:]:
             raw = _b64(line, "proof hash")

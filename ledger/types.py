@@ -27,7 +27,9 @@ _KIND = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+){0,6}")
 _ISSUER = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 _NONCE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
-_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
+# [0-9], not \d: \d matches every Unicode decimal digit (full-width ２０２６ included), and a time written so
+# would be logged, then exported where EPCIS and every other reader expect ASCII.
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z")
 
 
 def parse_timestamp(value: str, what: str = "timestamp") -> datetime:

@@ -28,7 +28,7 @@ from ledger.db import write_transaction
 from ledger.errors import NoteError, ProofError, RootMismatchError, SignatureError, StoreError, UnknownKeyError
 from ledger.hashing import Hash
 from ledger.keys import load_or_create_secret_file
-from ledger.note import NoteVerifier, open_note
+from ledger.note import Note, NoteVerifier, open_note
 from ledger.proof import verify_consistency
 from ledger.witness_protocol import (
     AddCheckpointRequest,
@@ -108,8 +108,8 @@ class Witness:
     def origins(self) -> tuple[str, ...]:
         return tuple(self._keys)
 
-    def _open(self, note: str) -> tuple[Checkpoint, str]:
-        """The checkpoint and its body; 404 for an unknown origin, 403 unless a trusted key signed it."""
+    def _open(self, note: str) -> tuple[Checkpoint, Note]:
+        """The checkpoint and its opened note; 404 for an unknown origin, 403 unless a trusted key signed it."""
         origin = note.partition("\n")[0]
         keys = self._keys.get(origin)
         if keys is None:
@@ -123,7 +123,7 @@ class Witness:
         except NoteError as exc:
             raise MalformedRequestError(f"checkpoint note is malformed: {exc}") from exc
         try:
-            return Checkpoint.from_text(opened.text), opened.text
+            return Checkpoint.from_text(opened.text), opened
         except NoteError as exc:
             raise MalformedRequestError(str(exc)) from exc
 
@@ -140,34 +140,42 @@ class Witness:
         Raises a WitnessError (see ledger.witness_protocol for the tree and HTTP statuses). A fork is recorded
         before ForkError is raised; nothing is stored for any other refusal.
         """
-        checkpoint, text = self._open(request.note)
+        checkpoint, opened = self._open(request.note)
         if request.old > checkpoint.size:
             raise MalformedRequestError(f"old size {request.old} is larger than the checkpoint size "
                                         f"{checkpoint.size}")
+        if opened.unverified:
+            # Other witnesses' cosignatures, or anything else: what this witness stores and shows as the log's
+            # note is only what it checked. Names and key ids only; the lines themselves are the sender's choice.
+            logger.info("checkpoint of %s at size %d: dropped %d signature lines of keys this witness does not "
+                        "trust for the log: %s", checkpoint.origin, checkpoint.size, len(opened.unverified),
+                        ", ".join(f"{sig.name[:100]}+{sig.key_id.hex()}" for sig in opened.unverified[:10]))
+        note = opened.verified_note()
         now = int(self._clock())
         with self._locked(checkpoint.origin) as connection:
-            refusal = self._check_and_store(connection, request, checkpoint, now)
+            refusal = self._check_and_store(connection, request, checkpoint, note, now)
         if refusal is not None:
             raise refusal
-        return self._signer.sign_line(text, now)
+        return self._signer.sign_line(opened.text, now)
 
     def _check_and_store(self, connection: Connection, request: AddCheckpointRequest, checkpoint: Checkpoint,
-                         now: int) -> WitnessError | None:
-        """Inside the lock: the refusal to raise once the transaction ends, or None once stored."""
+                         note: str, now: int) -> WitnessError | None:
+        """Inside the lock: the refusal to raise once the transaction ends, or None once stored. `note` is the
+        submitted note with only its verified signature lines."""
         origin = checkpoint.origin
         stored = _stored(connection, origin)
         if stored is not None and stored.size == checkpoint.size and stored.root != checkpoint.root:
             connection.execute(insert(_forks).values(origin=origin, size=checkpoint.size, stored_note=stored.note,
-                                                     submitted_note=request.note, detected_at=now))
+                                                     submitted_note=note, detected_at=now))
             logger.error("fork of log %s at size %d: cosigned note %r, submitted note %r", origin,
-                         checkpoint.size, stored.note, request.note)
-            return ForkError(origin, checkpoint.size, stored.note, request.note)
+                         checkpoint.size, stored.note, note)
+            return ForkError(origin, checkpoint.size, stored.note, note)
         known = 0 if stored is None else stored.size
         if request.old != known:
             return SizeConflictError(known, request.old)
         if stored is None:
             connection.execute(insert(_logs).values(origin=origin, size=checkpoint.size, root=checkpoint.root,
-                                                    note=request.note, cosigned_at=now))
+                                                    note=note, cosigned_at=now))
             return None
         if checkpoint.size == stored.size:
             if request.proof:
@@ -181,12 +189,12 @@ class Witness:
             except (ProofError, RootMismatchError) as exc:
                 # tlog-witness: a validly signed checkpoint that fails the proof may be evidence; keep a trace.
                 logger.warning("refused checkpoint of %s at size %d: consistency proof from size %d does not "
-                               "verify (%s); note %r", origin, checkpoint.size, stored.size, exc, request.note)
+                               "verify (%s); note %r", origin, checkpoint.size, stored.size, exc, note)
                 return InconsistentError(f"consistency proof from size {stored.size} to {checkpoint.size} does "
                                          f"not verify: {exc}")
         moved = connection.execute(
             update(_logs).where(_logs.c.origin == origin, _logs.c.size == stored.size)
-            .values(size=checkpoint.size, root=checkpoint.root, note=request.note, cosigned_at=now))
+            .values(size=checkpoint.size, root=checkpoint.root, note=note, cosigned_at=now))
         if moved.rowcount != 1:
             raise StoreError(f"the stored checkpoint of {origin} moved from size {stored.size} while locked")
         return None

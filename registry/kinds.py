@@ -7,7 +7,7 @@ writing: either way the whole transaction, and so the whole batch, is rolled bac
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from ledger.types import Statement
@@ -33,6 +33,12 @@ is gone, say) is refused."""
 def vietnam_day(moment: datetime) -> str:
     """The calendar day in Viet Nam at `moment`, as YYYY-MM-DD."""
     return moment.astimezone(VIETNAM).date().isoformat()
+
+
+def vietnam_today() -> date:
+    """Today in Viet Nam: the day verdicts are judged on (a certificate valid from today is valid from 00:00 in
+    Hà Nội, not from 07:00)."""
+    return datetime.now(VIETNAM).date()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ page, `Accept: application/json` with the verdict document, and `?linkType=all` 
 `Accept: application/linkset+json` with an RFC 9264 linkset (GS1-Conformant Resolver 1.2).
 """
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -15,6 +14,7 @@ from api.digital_link import DigitalLink, DigitalLinkError, parse_path
 from api.pages import render_not_found, render_verdict, wants_language
 from api.problems import PROBLEM_JSON, ApiProblem, problem
 from api.scans import record_scan, scan_stats
+from registry.kinds import vietnam_today
 from registry.verdict import verify_batch
 
 router = APIRouter(tags=["resolver"])
@@ -108,7 +108,7 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
         # Before this request's first read: on SQLite the read transaction's snapshot starts there.
         record_scan(services.engine, services.scan_secret, link.gtin14, link.lot, link.serial, region,
                     request.client.host if request.client else None)
-    today = datetime.now(UTC).date()
+    today = vietnam_today()
     published = services.published(view)
     cached = None
     if link.serial is None:

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ledger.types import parse_timestamp
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError
 from registry.handlers.common import (
     absent,
@@ -18,7 +19,7 @@ from registry.handlers.common import (
 from registry.handlers.indications import _gi, _mark, in_area, right_active_on
 from registry.handlers.jurisdiction import licence_in_force
 from registry.handlers.scope import governs_batch, out_of_scope, scope_of
-from registry.kinds import Context, kind
+from registry.kinds import Context, kind, vietnam_day
 from registry.schemas import (
     BatchEvent,
     BatchRecalled,
@@ -250,7 +251,9 @@ def batch_event(state: State, ctx: Context, body: BatchEvent) -> None:
         if party is not None:
             organisation(state, party)
     not_after_logged(ctx, body.event_time, "event time", "thời điểm sự kiện")
-    not_before(row["produced_on"], body.event_time[:10], "event time", "thời điểm sự kiện")
+    # The production date is a day in Viet Nam: 18:00 UTC on the 25th is already the 26th there.
+    not_before(row["produced_on"], vietnam_day(parse_timestamp(body.event_time, "event time")), "event time",
+               "thời điểm sự kiện")
     place_ = body.place
     if place_ is not None and place_.commune is not None:
         place(ctx, place_.commune, "the event's commune", "xã nơi diễn ra sự kiện")

@@ -6,13 +6,13 @@ producer (`registry.handlers.goods`).
 """
 
 from registry import places
-from registry.errors import ConflictError, RuleViolationError
+from registry.errors import ConflictError, NotAllowedError, RuleViolationError
 from registry.handlers.common import absent, need, not_before, organisation, roles_of
 from registry.handlers.scope import require_root
 from registry.kinds import Context, kind
 from registry.schemas import AccreditationGranted, DelegationGranted, PrefixLicensed, PrefixRevoked, ScopeWithdrawn
 from registry.state import Row, State
-from registry.tables import RegAccreditation, RegDelegation, RegGi, RegMark, RegPrefixLicence
+from registry.tables import RegAccreditation, RegDelegation, RegEntry, RegGi, RegMark, RegPrefixLicence
 
 
 def _known_provinces(codes: list[str]) -> None:
@@ -121,6 +121,11 @@ def _periods_meet(body: PrefixLicensed, other: Row) -> bool:
 @kind("prefix.revoked.v1", PrefixRevoked, roles=("numbering_agency",), subject=lambda b: f"licence:{b.licence}")
 def prefix_revoked(state: State, ctx: Context, body: PrefixRevoked) -> None:
     licence = need(state, RegPrefixLicence, "prefix licence", "giấy phép mã doanh nghiệp", id=body.licence)
+    granted_by = state.get(RegEntry, entry=licence["entry"])
+    if granted_by is None or granted_by["issuer"] != ctx.issuer:
+        issuer = "?" if granted_by is None else granted_by["issuer"]
+        raise NotAllowedError("not-your-licence", f"licence {body.licence} was granted by {issuer}; only it may revoke "
+                              "the licence", f"giấy phép {body.licence} do {issuer} cấp; chỉ tổ chức đó được thu hồi")
     if licence["revoked_entry"] is not None:
         raise ConflictError("already-revoked", f"licence {body.licence} was already revoked",
                             f"giấy phép {body.licence} đã bị thu hồi trước đó")

@@ -68,3 +68,13 @@ class TestBundles:
         response = demo.get("/api/v1/bundles/01/08939901000012/10/NOPE")
         assert response.status_code == 404
         assert response.json()["code"] == "unknown-batch"
+
+    def test_the_bundle_of_a_scanned_code_reuses_its_verdict(self, demo: TestClient) -> None:
+        key = scenarios()["genuine"][0]
+        verdicts = demo.app.state.services.verdicts.items  # type: ignore[attr-defined]
+        scanned = demo.get(f"/01/{key.gtin}/10/{key.lot}", headers={"Accept": "application/json"}).json()
+        hits, misses = verdicts.hits, verdicts.misses
+        bundle = demo.get(f"/api/v1/bundles/01/{key.gtin}/10/{key.lot}").json()
+        assert (verdicts.hits, verdicts.misses) == (hits + 1, misses)
+        assert bundle["verdict"] == scanned["verdict"]
+        assert bundle["checkpoint"] == scanned["evidence"]["checkpoint"]

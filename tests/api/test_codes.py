@@ -8,6 +8,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from api.labels import SheetLayout
+from api.qr import qr_svg
+from api.routes.codes import MAX_LABELS
 from tests.api.conftest import GTIN, PRODUCER, PUBLIC_URL, Api, assert_problem, make_batch, make_serials
 
 SVG = re.compile(r"<svg\b")
@@ -100,7 +103,62 @@ class TestLabelSheets:
         assert len(SVG.findall(response.text)) == 2
         assert f"(01){GTIN}(10)2026/11" in response.text
 
-    @pytest.mark.parametrize("count", [0, 481])
-    def test_a_count_out_of_range_is_refused(self, codes: Api, count: int) -> None:
+    @pytest.mark.parametrize("count", ["0", "-1", "２４", "1e3", "9" * 5000])
+    def test_a_count_that_is_not_a_positive_ascii_number_is_refused(self, codes: Api, count: str) -> None:
         response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params={"count": count})
         assert_problem(response, 422, "invalid-request")
+
+
+class TestLabelSheetBounds:
+    """A sheet is public, so one request is bounded to a print run, and what was rendered is kept."""
+
+    def test_a_print_run_of_ten_a4_pages_is_one_sheet(self, codes: Api) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params={"count": MAX_LABELS})
+        assert response.status_code == 200
+        assert 10 * SheetLayout().per_page == MAX_LABELS
+        assert len(SVG.findall(response.text)) == MAX_LABELS
+
+    @pytest.mark.parametrize("count", [MAX_LABELS + 1, 480, 10**9])
+    def test_more_labels_are_refused_in_both_languages(self, codes: Api, count: int) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html",
+                                    params={"count": count, "serials": "true"})
+        problem = assert_problem(response, 422, "too-many-labels")
+        assert f"at most {MAX_LABELS} labels" in problem["message"]["en"]
+        assert f"tối đa {MAX_LABELS} nhãn" in problem["message"]["vi"]
+        assert str(count) in problem["message"]["vi"]
+
+    def test_copies_of_the_batch_code_make_its_qr_code_once(self, codes: Api) -> None:
+        qr_svg.cache_clear()
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params={"count": 24})
+        assert response.status_code == 200
+        assert (qr_svg.cache_info().misses, qr_svg.cache_info().hits) == (1, 23)
+
+    def test_a_repeated_sheet_is_served_from_the_cache(self, codes: Api) -> None:
+        sheets = codes.services.sheets
+        params = {"serials": "true", "offset": 1, "count": 3}
+        first = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params=params)
+        made = qr_svg.cache_info()
+        misses, hits = sheets.cache.misses, sheets.cache.hits
+        again = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params=params)
+        assert again.text == first.text
+        assert (sheets.cache.misses, sheets.cache.hits) == (misses, hits + 1)
+        assert qr_svg.cache_info() == made, "a cached sheet made or looked up a QR code again"
+
+    def test_a_sheet_shows_serials_issued_since_the_same_request_was_cached(self, codes: Api) -> None:
+        params = {"serials": "true", "offset": 3, "count": 10}
+        before = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params=params)
+        codes.created("/serials", make_serials(count=None, serials=["ZZ1", "ZZ2"]), as_=PRODUCER)
+        after = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params=params)
+        assert len(SVG.findall(before.text)) == 2
+        assert len(SVG.findall(after.text)) == 4
+
+    def test_while_one_sheet_is_rendered_another_new_one_is_refused_and_cached_ones_are_served(
+            self, codes: Api) -> None:
+        cached = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params={"count": 2})
+        with codes.services.sheets.rendering:
+            busy = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params={"count": 3})
+            again = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params={"count": 2})
+        assert_problem(busy, 503, "labels-busy")
+        assert busy.headers["retry-after"] == "2"
+        assert again.text == cached.text
+        assert codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params={"count": 3}).status_code == 200

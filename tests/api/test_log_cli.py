@@ -44,3 +44,19 @@ class TestLogTiles:
         assert result.exit_code == 1
         assert "no checkpoint yet" in result.output
         assert not (tmp_path / "tiles").exists()
+
+    def test_a_planted_symlink_stops_the_export_with_a_message(self, engine: Engine, database_url: str,
+                                                              tmp_path: Path, issuer: Issuer) -> None:
+        log = Log(SqlStore(engine), NoteSigner.generate("cli.nguon/log"))
+        log.append([issuer.statement() for _ in range(300)], issuer.lookup)
+        out = tmp_path / "tiles"
+        (out / "tile/0").mkdir(parents=True)
+        victim = tmp_path / "victim"
+        victim.write_bytes(b"not yours")
+        (out / "tile/0/000").symlink_to(victim)
+        result = CliRunner().invoke(app, ["log", "tiles", str(out), "--database", database_url])
+        assert result.exit_code == 1, result.output
+        assert "export refused" in result.output
+        assert f"{out}/tile/0/000 is a symlink" in result.output
+        assert victim.read_bytes() == b"not yours"
+        assert not (out / "checkpoint").exists()

@@ -120,3 +120,18 @@ class TestTiles:
         assert problem["code"] == "tile-path-invalid"
         assert problem["detail"].startswith(("tile ", "partial tile"))  # names the part that is wrong
         assert "tile/<L>/<N>[.p/<W>]" in problem["message"]["vi"]
+
+    @pytest.mark.parametrize("path", ["0/" + "x001/" * 1500 + "000", "entries/" + "x999/" * 1500 + "999",
+                                      "9" * 5000 + "/000", "0/000.p/" + "1" * 5000, "0/" + "9" * 5000,
+                                      "0/" + "x001/" * 12_000 + "000"])
+    def test_a_path_of_thousands_of_digits_is_a_bad_request(self, client: TestClient, path: str) -> None:
+        response = client.get(f"/api/v1/log/tile/{path}")
+        assert response.status_code == 400, response.text[:300]
+        assert response.json()["code"] == "tile-path-invalid"
+        assert len(response.content) < 2000, "the problem echoes the whole path"
+
+    @pytest.mark.parametrize("path", ["0/００７", "０/000", "entries/０００.p/１", "0/x００１/000", "0/٠٠٠"])
+    def test_digits_that_are_not_ascii_are_a_bad_request(self, client: TestClient, path: str) -> None:
+        response = client.get(f"/api/v1/log/tile/{path}")
+        assert response.status_code == 400
+        assert response.json()["code"] == "tile-path-invalid"

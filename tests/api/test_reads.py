@@ -215,3 +215,23 @@ class TestEpcis:
 
     def test_an_unknown_batch_is_not_found(self, api: Api, producer: str) -> None:
         assert_problem(api.client.get(f"/api/v1/batches/{GTIN}/NOPE/epcis"), 404, "not-found")
+
+    def test_a_repeated_request_is_served_from_the_cache_with_a_new_creation_date(
+            self, api: Api, batch: dict[str, Any]) -> None:
+        api.created("/events", make_event(), as_=PRODUCER)
+        cache = api.services.epcis
+        first = api.client.get(f"/api/v1/batches/{GTIN}/L1/epcis").json()
+        hits, misses = cache.hits, cache.misses
+        again = api.client.get(f"/api/v1/batches/{GTIN}/L1/epcis").json()
+        assert (cache.hits, cache.misses) == (hits + 1, misses)
+        assert again["epcisBody"] == first["epcisBody"]
+        assert again["creationDate"] >= first["creationDate"]
+        assert first["creationDate"].endswith("Z")
+
+    def test_a_new_event_is_in_the_next_document(self, api: Api, batch: dict[str, Any]) -> None:
+        api.created("/events", make_event(), as_=PRODUCER)
+        assert len(api.client.get(f"/api/v1/batches/{GTIN}/L1/epcis").json()["epcisBody"]["eventList"]) == 1
+        api.created("/events", make_event(biz_step="inspecting", disposition=None), as_=PRODUCER)
+        events = api.client.get(f"/api/v1/batches/{GTIN}/L1/epcis").json()["epcisBody"]["eventList"]
+        assert [e["bizStep"] for e in events] == ["shipping", "inspecting"]
+        assert [e["eventID"] for e in events] == event_hash_ids(events)

@@ -4,8 +4,9 @@ The witnesses are real `Witness` objects, each on its own SQLite file, behind a 
 speaks the tlog-witness statuses; tests/e2e/test_witness_server.py does the same against a real server.
 """
 
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from api.witnessing import WitnessEndpoint, Witnessing, cosigned_note, is_published, latest_published
+from api.witnessing import (
+    WitnessEndpoint,
+    Witnessing,
+    cosigned_note,
+    is_published,
+    latest_published,
+    stored_cosignatures,
+)
 from ledger.cosignature import CosignatureSigner, open_cosigned_checkpoint
 from ledger.db import make_engine
 from ledger.errors import InvalidValueError, StoreError
@@ -50,6 +58,8 @@ class FakeWitnesses:
         self.witnesses = {host: Witness(self.engines[host], key, [log_key.verifier]) for host, key in self.keys.items()}
         self.requests: list[tuple[str, int]] = []
         self.down: set[str] = set()
+        self.rewrite: dict[str, Callable[[str], str]] = {}
+        """Per host, what its answer's cosignature lines become on the way (a dishonest or broken witness)."""
 
     def endpoint(self, host: str) -> WitnessEndpoint:
         return WitnessEndpoint(f"http://{host}", self.keys[host].verifier)
@@ -62,7 +72,9 @@ class FakeWitnesses:
         parsed = AddCheckpointRequest.from_bytes(request.content)
         self.requests.append((host, parsed.old))
         try:
-            return httpx.Response(200, text=self.witnesses[host].add_checkpoint(parsed))
+            lines = self.witnesses[host].add_checkpoint(parsed)
+            rewrite = self.rewrite.get(host)
+            return httpx.Response(200, text=lines if rewrite is None else rewrite(lines))
         except SizeConflictError as exc:
             return httpx.Response(409, text=size_response(exc.size), headers={"Content-Type": SIZE_CONTENT_TYPE})
         except WitnessError as exc:
@@ -231,6 +243,55 @@ class TestFailures:
         result = witnessing.submit()
         assert result is not None
         assert "beyond this log's size 1" in result.failed["w1.test/w"]
+
+
+class TestWhatIsKept:
+    """Of a witness's answer only its own cosignature that verifies over the checkpoint is stored; every other
+    line is dropped and logged by what it is, not quoted."""
+
+    def test_lines_that_are_not_the_witness_s_verified_cosignature_are_dropped(
+            self, witnessing: Witnessing, log: Log, fakes: FakeWitnesses, issuer: Issuer,
+            caplog: pytest.LogCaptureFixture) -> None:
+        checkpoint = grow(log, issuer, 2)
+        text = checkpoint.note[: checkpoint.note.rfind("\n\n") + 1]
+        own = fakes.keys["w1.test"]
+        junk = [
+            "— w1.test/w not-base64!",
+            CosignatureSigner.generate("w9.test/w").sign_line(text, 1767225600).rstrip("\n"),
+            own.sign_line("other.nguon/log\n7\n" + text.split("\n", 3)[2] + "\n", 1767225600).rstrip("\n"),
+        ]
+        second = own.sign_line(text, 1767225601).rstrip("\n")
+        fakes.rewrite["w1.test"] = lambda lines: "\n".join(junk) + "\n" + lines + second + "\n"
+        with caplog.at_level(logging.WARNING, logger="nguon.witnessing"):
+            result = witnessing.submit()
+        assert result is not None
+        assert result.failed == {}
+        kept = result.cosigned["w1.test/w"]
+        assert kept.rstrip("\n") not in junk
+        assert kept.rstrip("\n") != second
+        assert open_cosigned_checkpoint(note_of(witnessing, 2), log.verifier, [own.verifier]).witnesses == (
+            "w1.test/w",)
+        assert [line for line in note_of(witnessing, 2).splitlines() if line.startswith("— w1.test/w ")] == [
+            kept.rstrip("\n")]
+        assert "dropped 4 line(s)" in caplog.text
+        assert "line 1 malformed" in caplog.text
+        assert "from w9.test/w+" in caplog.text
+        assert "does not verify over checkpoint 2" in caplog.text
+        assert "a further cosignature" in caplog.text
+        for line in [*junk[1:], second]:
+            assert line.split(" ")[-1] not in caplog.text, "a dropped line was logged whole"
+
+    def test_an_answer_whose_own_line_does_not_verify_stores_nothing(self, witnessing: Witnessing, log: Log,
+                                                                     fakes: FakeWitnesses, issuer: Issuer) -> None:
+        grow(log, issuer, 1)
+        own = fakes.keys["w1.test"]
+        fakes.rewrite["w1.test"] = lambda _lines: own.sign_line("other.nguon/log\n1\nAAAA\n", 1767225600)
+        result = witnessing.submit()
+        assert result is not None
+        assert "that verifies over checkpoint 1" in result.failed["w1.test/w"]
+        assert "w1.test/w" not in note_of(witnessing, 1)
+        with witnessing.engine.connect() as connection:
+            assert stored_cosignatures(connection, 1, ["w1.test/w"]) == []
 
 
 class TestBackground:

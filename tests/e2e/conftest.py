@@ -1,5 +1,6 @@
-"""A real uvicorn server on a free port, on the test database, for end-to-end tests, and what a producer needs
-before it can register a product there (`license_prefix`)."""
+"""A real uvicorn server on a free port, on the test database, for end-to-end tests: `server` under uvicorn's
+command line, `serve` as `nguon serve`; and what a producer needs before it can register a product there
+(`license_prefix`)."""
 
 import os
 import socket
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,3 +84,48 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+ServeFactory = Callable[..., AbstractContextManager[Server]]
+"""`serve(**env)`: a context manager running `nguon serve` with NGUON_* variables `env` added."""
+
+
+@pytest.fixture
+def serve(database_url: str, tmp_path: Path) -> ServeFactory:
+    """Start `nguon serve`, the command an operator runs (not uvicorn's own command line), on the test database
+    and a free port; on leaving, stop it and check that it logged no traceback."""
+    upgrade(database_url)
+
+    @contextmanager
+    def running(**extra: str) -> Iterator[Server]:
+        port = _free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("NGUON_")},
+               "NGUON_DATABASE_URL": database_url, "NGUON_DATA_DIR": str(tmp_path / "data"),
+               "NGUON_PUBLIC_URL": base_url, "NGUON_LOG_ORIGIN": "e2e.nguon/log",
+               "PYTHONPATH": str(Path(__file__).resolve().parents[2]), **extra}
+        output = tmp_path / f"serve-{port}.log"
+        with output.open("wb") as out:
+            process = subprocess.Popen([sys.executable, "-c", "from api.cli import app; app()", "serve", "--port",
+                                        str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{base_url}/api/v1/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"nguon serve did not start: {output.read_text(errors='replace')}")
+                time.sleep(0.1)
+            yield Server(base_url, env)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        assert "Traceback" not in output.read_text(errors="replace"), output.read_text(errors="replace")
+
+    return running

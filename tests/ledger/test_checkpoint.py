@@ -63,12 +63,16 @@ class TestCheckpointText:
     @pytest.mark.parametrize(
         ("text", "message"),
         [
-            (body(ORIGIN, "042", ROOT_B64), r"^checkpoint size '042' is not a decimal number without leading zeros$"),
+            (body(ORIGIN, "042", ROOT_B64), r"^checkpoint size '042' is not a decimal number without leading zeros of "
+                                              "at most 20 digits$"),
             (body(ORIGIN, "-1", ROOT_B64), r"^checkpoint size '-1' is not a decimal number"),
             (body(ORIGIN, "+1", ROOT_B64), r"^checkpoint size '\+1' is not a decimal number"),
             (body(ORIGIN, " 1", ROOT_B64), r"^checkpoint size ' 1' is not a decimal number"),
             (body(ORIGIN, "١٢", ROOT_B64), r"^checkpoint size '١٢' is not a decimal number"),
             (body(ORIGIN, "", ROOT_B64), r"^checkpoint size '' is not a decimal number"),
+            (body(ORIGIN, "１２", ROOT_B64), r"^checkpoint size '１２' is not a decimal number"),
+            (body(ORIGIN, "9" * 21, ROOT_B64), r"^checkpoint size '9{21}' is not a decimal number .* 20 digits$"),
+            (body(ORIGIN, "9" * 5000, ROOT_B64), r"^checkpoint size '9{40}' is not a decimal number .* 20 digits$"),
             (body(ORIGIN, "42", "not base64!"), r"^checkpoint is malformed: "),
             (body(ORIGIN, "42", ROOT_B64.rstrip("=")), r"^checkpoint is malformed: "),
             (body(ORIGIN, "42", base64.b64encode(ROOT[:31]).decode()),
@@ -82,7 +86,8 @@ class TestCheckpointText:
         ],
         ids=[
             "leading-zero-size", "negative-size", "plus-sign-size", "space-before-size", "arabic-indic-digits",
-            "empty-size", "bad-base64-root", "unpadded-root", "31-byte-root", "missing-root-line", "only-origin",
+            "empty-size", "full-width-digits", "twenty-one-digits", "five-thousand-digits", "bad-base64-root",
+            "unpadded-root", "31-byte-root", "missing-root-line", "only-origin",
             "no-final-newline", "empty-extension-line", "empty-origin", "origin-with-leading-space",
         ],
     )

@@ -2,18 +2,22 @@
 checked against an independent RFC 9162 Merkle tree hash of the leaves."""
 
 import hashlib
+import os
+import stat
+import time
 from pathlib import Path
 
 import pytest
 
 from ledger.checkpoint import open_checkpoint
-from ledger.errors import InvalidValueError, ProofError
+from ledger.errors import InvalidValueError, ProofError, UnsafePathError
 from ledger.hashing import leaf_hash
 from ledger.log import Log
 from ledger.note import NoteSigner
 from ledger.sql import SqlStore
 from ledger.tiles import (
     MAX_BUNDLED_ENTRY_BYTES,
+    MAX_INDEX_ELEMENTS,
     WIDTH,
     Tile,
     encode_index,
@@ -65,6 +69,25 @@ class TestPaths:
     def test_refuses_a_path_that_is_not_the_canonical_form(self, path: str) -> None:
         with pytest.raises(InvalidValueError):
             Tile.from_path(path)
+
+    @pytest.mark.parametrize("path", ["tile/0/００７", "tile/０/007", "tile/0/x００１/000", "tile/0/000.p/１７",
+                                      "tile/entries/٠٠٧", "tile/0/00७"])
+    def test_refuses_digits_that_are_not_ascii(self, path: str) -> None:
+        with pytest.raises(InvalidValueError, match="tile"):
+            Tile.from_path(path)
+
+    @pytest.mark.parametrize("elements", [MAX_INDEX_ELEMENTS + 1, 1_500, 100_000])
+    def test_refuses_an_index_longer_than_any_tree_before_reading_it_as_a_number(self, elements: int) -> None:
+        path = "tile/0/" + "x001/" * (elements - 1) + "000"
+        started = time.process_time()
+        with pytest.raises(InvalidValueError, match=f"at most {MAX_INDEX_ELEMENTS} elements"):
+            Tile.from_path(path)
+        assert time.process_time() - started < 0.05
+
+    def test_the_longest_index_of_any_tree_still_reads(self) -> None:
+        tile = Tile(0, 10 ** (3 * MAX_INDEX_ELEMENTS) - 1)
+        assert tile.path.count("/") == 1 + MAX_INDEX_ELEMENTS
+        assert Tile.from_path(tile.path) == tile
 
 
 class TestTilesOfATree:
@@ -139,6 +162,104 @@ class TestExport:
             export(view, log.checkpoint(view), directory)
             partial = [t for t in tiles_for(SIZE) if t.width < WIDTH]
             assert export(view, log.checkpoint(view), directory) == len(partial) + 1
+
+
+class TestExportRefusesSymlinks:
+    """A symlink at the export directory or anywhere in it is refused, and what it points to is left untouched."""
+
+    @pytest.fixture
+    def outside(self, tmp_path: Path) -> Path:
+        """A file outside the export that a planted symlink points at."""
+        victim = tmp_path / "victim"
+        victim.write_bytes(b"precious")
+        return victim
+
+    def _refused(self, log: Log, directory: Path, outside: Path) -> UnsafePathError:
+        with log.store.read() as view, pytest.raises(UnsafePathError, match="symlink") as refusal:
+            export(view, log.checkpoint(view), directory)
+        assert outside.read_bytes() == b"precious"
+        return refusal.value
+
+    def test_the_export_directory_itself(self, log: Log, tmp_path: Path, outside: Path) -> None:
+        real = tmp_path / "elsewhere"
+        real.mkdir()
+        (tmp_path / "tiles").symlink_to(real)
+        self._refused(log, tmp_path / "tiles", outside)
+        assert list(real.iterdir()) == []
+
+    def test_a_dangling_symlink_as_the_export_directory(self, log: Log, tmp_path: Path, outside: Path) -> None:
+        (tmp_path / "tiles").symlink_to(tmp_path / "nowhere")
+        self._refused(log, tmp_path / "tiles", outside)
+        assert not (tmp_path / "nowhere").exists()
+
+    def test_a_file_where_the_directory_should_be(self, log: Log, tmp_path: Path, outside: Path) -> None:
+        (tmp_path / "tiles").write_bytes(b"not a directory")
+        with log.store.read() as view, pytest.raises(UnsafePathError, match="not a directory"):
+            export(view, log.checkpoint(view), tmp_path / "tiles")
+
+    @pytest.mark.parametrize("planted", ["checkpoint", "tile/0/000", "tile/0/002.p/88", "tile/entries/001"])
+    def test_a_file_in_it(self, log: Log, tmp_path: Path, outside: Path, planted: str) -> None:
+        directory = tmp_path / "tiles"
+        (directory / planted).parent.mkdir(parents=True)
+        (directory / planted).symlink_to(outside)
+        problem = self._refused(log, directory, outside)
+        assert planted in str(problem)
+
+    @pytest.mark.parametrize("planted", ["tile", "tile/0", "tile/entries"])
+    def test_a_directory_in_it(self, log: Log, tmp_path: Path, outside: Path, planted: str) -> None:
+        directory = tmp_path / "tiles"
+        (directory / planted).parent.mkdir(parents=True, exist_ok=True)
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        (directory / planted).symlink_to(elsewhere, target_is_directory=True)
+        self._refused(log, directory, outside)
+        assert not any(elsewhere.rglob("*")), "the export wrote through a symlinked directory"
+
+    def test_the_refusal_comes_before_the_checkpoint(self, log: Log, tmp_path: Path, outside: Path) -> None:
+        directory = tmp_path / "tiles"
+        (directory / "tile/entries").mkdir(parents=True)
+        (directory / "tile/entries/002.p/88").parent.mkdir()
+        (directory / "tile/entries/002.p/88").symlink_to(outside)
+        self._refused(log, directory, outside)
+        assert not (directory / "checkpoint").exists()
+
+
+class TestExportWritesAtomically:
+    """Every file is replaced whole by a new one (never rewritten in place), readable by a static server."""
+
+    def test_files_are_new_inodes_with_mode_0644_and_no_temporary_file_is_left(self, log: Log, tmp_path: Path) -> None:
+        directory = tmp_path / "tiles"
+        with log.store.read() as view:
+            export(view, log.checkpoint(view), directory)
+            before = {p: p.stat().st_ino for p in directory.rglob("*") if p.is_file()}
+            export(view, log.checkpoint(view), directory)
+        after = {p: p.stat().st_ino for p in directory.rglob("*") if p.is_file()}
+        assert set(after) == set(before)
+        for path, inode in after.items():
+            assert stat.S_IMODE(path.stat().st_mode) & 0o777 == 0o644 & ~_umask()
+            full = path.name == "000" or path.name == "001"
+            assert (inode == before[path]) == full, f"{path}: full tiles are kept, the rest replaced"
+        assert not [p for p in directory.rglob(".*")], "a temporary file was left behind"
+
+    def test_a_reader_of_the_old_checkpoint_keeps_it_whole(self, log: Log, tmp_path: Path, issuer: Issuer) -> None:
+        directory = tmp_path / "tiles"
+        with log.store.read() as view:
+            export(view, log.checkpoint(view), directory)
+        with (directory / "checkpoint").open("rb") as reading:
+            log.append([issuer.statement()], issuer.lookup)
+            with log.store.read() as view:
+                latest = log.checkpoint(view)
+                export(view, latest, directory)
+            old = reading.read().decode()
+        assert old != latest.note
+        assert old.split("\n")[1] == str(SIZE)
+        assert (directory / "checkpoint").read_text() == latest.note
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 class TestEntrySize:

@@ -1,5 +1,6 @@
 """The witness's check-and-store over SQL: cosign consistent checkpoints, refuse the rest, record forks."""
 
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -217,6 +218,44 @@ class TestForks:
         with pytest.raises(InconsistentError):
             witness.add_checkpoint(request_for(forked, 4, grow(forked, fork_issuer, 3)))
         assert witness.forks() == []
+
+
+class TestStoredNote:
+    """The witness keeps of a submitted note only the signature lines it verified: other witnesses'
+    cosignatures and lines of unknown keys are dropped, and logged by name and key id alone."""
+
+    def extra_lines(self, text: str) -> tuple[str, str]:
+        """A cosignature by another witness over `text`, and a note signature by a key nobody trusts."""
+        other_witness = CosignatureSigner.generate("witness.elsewhere/w9").sign_line(text, NOW)
+        stranger = NoteSigner.generate("stranger.example/k").sign_line(text)
+        return other_witness, stranger
+
+    def test_a_note_with_lines_of_other_keys_is_stored_without_them(
+            self, witness: Witness, log: Log, issuer: Issuer, caplog: pytest.LogCaptureFixture) -> None:
+        checkpoint = grow(log, issuer, 3)
+        text = checkpoint.note[: checkpoint.note.rfind("\n\n") + 1]
+        extra = self.extra_lines(text)
+        with caplog.at_level(logging.INFO, logger="nguon.witness"):
+            witness.add_checkpoint(AddCheckpointRequest(0, (), checkpoint.note + "".join(extra)))
+        latest = witness.latest(ORIGIN)
+        assert latest is not None
+        assert latest.note == checkpoint.note
+        assert "dropped 2 signature lines" in caplog.text
+        assert "witness.elsewhere/w9+" in caplog.text
+        assert "stranger.example/k+" in caplog.text
+        for line in extra:
+            assert line.split(" ")[-1].strip() not in caplog.text, "a dropped line was logged whole"
+
+    def test_a_fork_is_recorded_with_the_log_s_signature_only(self, witness: Witness, log: Log,
+                                                              log_signer: NoteSigner, issuer: Issuer) -> None:
+        honest = grow(log, issuer, 4)
+        witness.add_checkpoint(request_for(log, 0, honest))
+        other = grow(Log(MemoryStore(), log_signer), Issuer("coop-van-phuc"), 4)
+        text = other.note[: other.note.rfind("\n\n") + 1]
+        with pytest.raises(ForkError) as refused:
+            witness.add_checkpoint(AddCheckpointRequest(4, (), other.note + "".join(self.extra_lines(text))))
+        assert refused.value.submitted == other.note
+        assert [f.submitted_note for f in witness.forks(ORIGIN)] == [other.note]
 
 
 def race(witness: Witness, requests: list[AddCheckpointRequest]) -> list[str]:

@@ -391,9 +391,10 @@ class TestBatchEvent:
         out = make_batch(gtin=THEIR_GTIN, lot="OUT", inputs=[consume(lot, "1")])
         refused(registry, other_producer, [out], "input-not-held")
 
-    def test_refuses_an_event_before_production(self, registry: Registry, lot: str) -> None:
-        refused(registry, PRODUCER, [make_event(event_time="2026-10-31T23:59:59Z")], "dates-out-of-order")
-        registry.submit_as(PRODUCER, [make_event(event_time="2026-11-01T00:00:00Z")])
+    def test_refuses_an_event_before_production_in_viet_nam(self, registry: Registry, lot: str) -> None:
+        # 16:59:59 UTC is 23:59:59 in Hà Nội on 31 October; 17:00 UTC is already 1 November there.
+        refused(registry, PRODUCER, [make_event(event_time="2026-10-31T16:59:59Z")], "dates-out-of-order")
+        registry.submit_as(PRODUCER, [make_event(event_time="2026-10-31T17:00:00Z")])
 
     def test_refuses_an_event_after_the_time_of_registration(self, registry: Registry, lot: str) -> None:
         refused(registry, PRODUCER, [make_event(event_time="2026-11-26T09:35:01Z")], "date-in-future")
