@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from api.problems import ApiProblem
+from api.scans import ScanCounter
 from api.tokens import organisation_of
 from api.verdict_cache import VerdictCache
 from api.witnessing import Witnessing
@@ -26,10 +27,10 @@ class Services:
     engine: Engine
     log: Log
     registry: Registry
+    scans: ScanCounter
+    """Counts scans of issued serials, off the request's path."""
     witnessing: Witnessing | None = None
     verdicts: VerdictCache = field(default_factory=VerdictCache)
-    scan_secret: bytes = b""
-    """Keys the HMAC of scanning clients' addresses (the registry's secret, read once at start-up)."""
 
     def published(self, view: SqlView) -> StoredCheckpoint | None:
         """The checkpoint to show and prove against: the latest one the witness quorum cosigned, with the
