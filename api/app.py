@@ -10,7 +10,7 @@ from api import problems
 from api.deps import Services
 from api.limits import BodyLimit, NoNulInUrl
 from api.ratelimit import RateLimit
-from api.routes import bundles, codes, imports, log, reads, resolver, writes
+from api.routes import bundles, codes, imports, log, reads, resolver, tokens, writes
 from api.scans import ScanCounter
 from api.witnessing import Witnessing
 from ledger.config import Settings, get_settings
@@ -52,8 +52,8 @@ def create_app(settings: Settings) -> FastAPI:
                   responses=problems.RESPONSES)
     app.state.services = Services(settings, engine, log_, registry, scans, witnessing)
     problems.install(app)
-    for router in (log.router, writes.router, imports.router, codes.router, bundles.router, reads.router,
-                   resolver.router):
+    for router in (log.router, writes.router, tokens.router, imports.router, codes.router, bundles.router,
+                   reads.router, resolver.router):
         app.include_router(router)
     @app.get("/api/v1/health", tags=["operations"])
     def health() -> dict[str, str]:

@@ -156,6 +156,16 @@ class Registry:
 
         return self._run(Submission(check, 1))[0]
 
+    def add_custodial_key(self, issuer: str, organisation: str) -> Receipt:
+        """Add a fresh custodial key to `organisation` by a key.added.v1 statement of `issuer`, the key made in
+        the same transaction: a refused statement leaves no key behind. Raises DomainError as `submit_as` does."""
+        def check(txn: WriteTxn, index: int) -> list[Item]:
+            public_key = self.custody.create(_connection(txn), organisation)
+            body = {"organisation": organisation, "public_key": public_key, "custodial": True}
+            return self._check(txn, self._sign(txn, issuer, [("key.added.v1", body)]), index, signed_here=True)
+
+        return self._run(Submission(check, 1))[0]
+
     def bootstrap(self, organisation: str, names: Mapping[str, str]) -> Receipt:
         """Register the root authority as entry 0, with a custodial key that signs its own registration."""
         public_key = self.create_custodial_key(organisation)
