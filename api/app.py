@@ -11,7 +11,8 @@ from api.authenticate import AuthenticateFirst
 from api.deps import Services
 from api.limits import BodyLimit, BodyTimeout, NoNulInUrl
 from api.ratelimit import RateLimit
-from api.routes import bundles, codes, imports, log, reads, resolver, writes
+from api.routes import bundles, codes, imports, log, reads, resolver, tokens, writes
+from api.scans import ScanCounter
 from api.witnessing import Witnessing
 from ledger.config import Settings, get_settings
 from ledger.db import make_engine
@@ -36,20 +37,24 @@ def create_app(settings: Settings) -> FastAPI:
                   if settings.witnesses else None)
     # Each new checkpoint goes to the witnesses as soon as it is committed, not at their next poll.
     registry = Registry(log_, Custody.from_secret(secret), on_commit=witnessing.notify if witnessing else None)
+    scans = ScanCounter(engine, secret)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        scans.start()
         if witnessing is not None:
             witnessing.start()
         yield
         if witnessing is not None:
             witnessing.stop()
+        scans.stop()
         engine.dispose()
 
     app = FastAPI(title="Nguồn", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   responses=problems.RESPONSES)
-    app.state.services = Services(settings, engine, log_, registry, witnessing, scan_secret=secret)
+    app.state.services = Services(settings, engine, log_, registry, scans, witnessing)
     problems.install(app)
-    routers = (log.router, writes.router, imports.router, codes.router, bundles.router, reads.router, resolver.router)
+    routers = (log.router, writes.router, tokens.router, imports.router, codes.router, bundles.router, reads.router,
+               resolver.router)
     for router in routers:
         app.include_router(router)
     @app.get("/api/v1/health", tags=["operations"])

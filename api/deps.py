@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from api.labels import LabelSheets
 from api.lru import Lru
 from api.problems import ApiProblem
+from api.scans import ScanCounter
 from api.tokens import organisation_of
 from api.verdict_cache import VerdictCache
 from api.witnessing import Witnessing
@@ -28,13 +29,13 @@ class Services:
     engine: Engine
     log: Log
     registry: Registry
+    scans: ScanCounter
+    """Counts scans of issued serials, off the request's path."""
     witnessing: Witnessing | None = None
     verdicts: VerdictCache = field(default_factory=VerdictCache)
     sheets: LabelSheets = field(default_factory=LabelSheets)
     epcis: Lru[bytes, dict[str, Any]] = field(default_factory=lambda: Lru(64))
     """EPCIS documents of batches by the SHA-256 of the events they hold."""
-    scan_secret: bytes = b""
-    """Keys the HMAC of scanning clients' addresses (the registry's secret, read once at start-up)."""
 
     def published(self, view: SqlView) -> StoredCheckpoint | None:
         """The checkpoint to show and prove against: the latest one the witness quorum cosigned, with the

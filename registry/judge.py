@@ -272,23 +272,22 @@ def _check_item(checks: _Checks, batch: Batch, serial: Serial | None, scans: Sca
                        "phẩm chính hãng mang số sê-ri do nhà sản xuất cấp")
     if scans is None:
         return
-    if scans.count <= scans.max_scans and scans.regions <= scans.max_regions:
+    seen_en = (f"This code was scanned {scans.scans} times by {scans.readers} different readers on {scans.days} days "
+               f"in the last {scans.window_days} days")
+    seen_vi = (f"Mã này đã được quét {scans.scans} lần bởi {scans.readers} người quét khác nhau trong {scans.days} "
+               f"ngày, tính trong {scans.window_days} ngày qua")
+    if not scans.implausible:
         checks.add("scans-plausible", True, "warning",
-                   f"This code was scanned {scans.count} times in {scans.regions} regions, within the expected "
-                   f"{scans.max_scans} scans and {scans.max_regions} regions",
-                   f"Mã này đã được quét {scans.count} lần ở {scans.regions} khu vực, trong giới hạn dự kiến "
-                   f"{scans.max_scans} lần và {scans.max_regions} khu vực")
+                   f"{seen_en}; a copied code is scanned by at least {scans.warn_readers} readers on "
+                   f"{scans.warn_days} days or more",
+                   f"{seen_vi}; mã bị sao chép thường bị ít nhất {scans.warn_readers} người quét trong "
+                   f"{scans.warn_days} ngày trở lên")
         return
-    en, vi = [], []
-    if scans.count > scans.max_scans:
-        en.append(f"{scans.count} times, more than the {scans.max_scans} expected")
-        vi.append(f"{scans.count} lần, nhiều hơn mức dự kiến {scans.max_scans} lần")
-    if scans.regions > scans.max_regions:
-        en.append(f"in {scans.regions} regions, more than the {scans.max_regions} expected")
-        vi.append(f"ở {scans.regions} khu vực, nhiều hơn mức dự kiến {scans.max_regions} khu vực")
     checks.add("scans-plausible", False, "warning",
-               f"This code was scanned {' and '.join(en)}; a copied code is scanned far more often and in many places",
-               f"Mã này đã được quét {' và '.join(vi)}; mã bị sao chép thường bị quét rất nhiều lần ở nhiều nơi")
+               f"{seen_en}: a genuine item is scanned by a few people; this many readers on this many days is what "
+               "one code printed on many items looks like",
+               f"{seen_vi}: một sản phẩm thật chỉ được vài người quét; nhiều người quét trong nhiều ngày như vậy là "
+               "dấu hiệu một mã bị in lên nhiều sản phẩm")
 
 
 def _unknown(checks: _Checks, gtin: str, lot: str, found: Product | None) -> None:

@@ -31,18 +31,28 @@ from registry.schemas import BatchEvent, BatchRegistered, SerialsIssued
 
 @dataclass(frozen=True)
 class ScanStats:
-    """How often, and in how many distinct coarse regions, a code has been scanned; and what is plausible."""
+    """Scans of one serialised item's code in the last `window_days` days: how many, by how many distinct
+    readers, on how many distinct days; and from how many readers on how many days a code looks copied onto many
+    items. Scans are the server's observations, not log entries, so a verdict judged offline has none."""
 
-    count: int
-    regions: int
-    max_scans: int = 50
-    max_regions: int = 3
+    scans: int
+    readers: int
+    days: int
+    window_days: int = 30
+    warn_readers: int = 25
+    warn_days: int = 5
 
     def __post_init__(self) -> None:
-        for name in ("count", "regions", "max_scans", "max_regions"):
+        for name in ("scans", "readers", "days", "window_days", "warn_readers", "warn_days"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"scan statistic {name} is {value!r}; expected a non-negative integer")
+
+    @property
+    def implausible(self) -> bool:
+        """Many readers on many days: what one code printed on many items looks like (a shopper, a family, a
+        shop's staff scan a genuine item; strangers on day after day scan a copied one)."""
+        return self.readers >= self.warn_readers and self.days >= self.warn_days
 
 
 @dataclass(frozen=True)

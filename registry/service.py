@@ -150,16 +150,28 @@ class Registry:
 
         return self._run(Submission(check, len(drafts)))
 
-    def register_with_custodial_key(self, issuer: str, body: Mapping[str, Any]) -> Receipt:
-        """Register the organisation `body` describes, as `issuer`, with a custodial key made in the same
-        transaction: a refused registration leaves no key behind. Raises DomainError as `submit_as` does."""
+    def _with_new_custodial_key(self, issuer: str, organisation: str,
+                                draft: Callable[[str], Draft]) -> Receipt:
+        """Make a custodial key for `organisation` and submit `draft(public_key)` as `issuer`, in one
+        transaction: a refused statement leaves no key behind. Raises DomainError as `submit_as` does."""
         def check(txn: WriteTxn, index: int, logged_at: str) -> list[Item]:
-            public_key = self.custody.create(_connection(txn), str(body["id"]))
-            registered = {**body, "keys": [{"public_key": public_key, "custodial": True}]}
-            drafts: list[Draft] = [("organisation.registered.v1", registered)]
-            return self._check(txn, self._sign(txn, issuer, drafts, logged_at), index, logged_at, signed_here=True)
+            public_key = self.custody.create(_connection(txn), organisation)
+            return self._check(txn, self._sign(txn, issuer, [draft(public_key)], logged_at), index, logged_at,
+                               signed_here=True)
 
         return self._run(Submission(check, 1))[0]
+
+    def register_with_custodial_key(self, issuer: str, body: Mapping[str, Any]) -> Receipt:
+        """Register the organisation `body` describes, as `issuer`, with a custodial key made in the same
+        transaction."""
+        return self._with_new_custodial_key(issuer, str(body["id"]), lambda key: (
+            "organisation.registered.v1", {**body, "keys": [{"public_key": key, "custodial": True}]}))
+
+    def add_custodial_key(self, issuer: str, organisation: str) -> Receipt:
+        """Add a fresh custodial key to `organisation` by a key.added.v1 statement of `issuer` (an organisation
+        whose key was revoked gets a new one from an authority governing it)."""
+        return self._with_new_custodial_key(issuer, organisation, lambda key: (
+            "key.added.v1", {"organisation": organisation, "public_key": key, "custodial": True}))
 
     def bootstrap(self, organisation: str, names: Mapping[str, str]) -> Receipt:
         """Register the root authority as entry 0, with a custodial key that signs its own registration."""

@@ -2,10 +2,12 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, table
+from sqlalchemy.sql import column
 from sqlmodel import SQLModel
 
 import ledger.tables  # noqa: F401  (registers the ledger tables)
+from api.tokens import organisation_of, token_hash
 from ledger.db import make_engine, write_transaction
 from ledger.migrate import downgrade, upgrade
 from registry.state import State
@@ -56,5 +58,24 @@ class TestMigrations:
                 correction = State(connection).get(RegCorrection, entry=index + 1)
                 assert correction is not None
                 assert (correction["corrected_entry"], correction["replacement"]) == (index, index + 2)
+        finally:
+            engine.dispose()
+
+    def test_tokens_made_before_0006_get_an_id_and_no_prefix_and_still_work(self, database_url: str) -> None:
+        upgrade(database_url, "0005_entry_bigint")
+        old = table("api_tokens", column("token_hash"), column("organisation"), column("label"), column("created_at"))
+        tokens = [f"ngn_old-token-{n}" for n in range(3)]
+        engine = make_engine(database_url)
+        try:
+            with write_transaction(engine) as connection:
+                connection.execute(old.insert(), [{"token_hash": token_hash(t), "organisation": "ipvietnam",
+                                                   "label": "", "created_at": "2026-11-01T00:00:00+00:00"}
+                                                  for t in tokens])
+            upgrade(database_url)
+            with engine.connect() as connection:
+                rows = connection.execute(select(column("id"), column("prefix")).select_from(table("api_tokens"))).all()
+                assert len({row.id for row in rows}) == 3
+                assert {row.prefix for row in rows} == {""}
+                assert [organisation_of(connection, t) for t in tokens] == ["ipvietnam"] * 3
         finally:
             engine.dispose()

@@ -13,7 +13,7 @@ from api.deps import Services, ServicesDep, ViewDep
 from api.digital_link import DigitalLink, DigitalLinkError, parse_path
 from api.pages import render_not_found, render_verdict, wants_language
 from api.problems import PROBLEM_JSON, ApiProblem, problem
-from api.scans import record_scan, scan_stats
+from api.scans import is_issued, scan_evidence
 from registry.kinds import vietnam_today
 from registry.verdict import verify_batch
 
@@ -31,7 +31,6 @@ LINK_TYPES = {
     "epcis": ("EPCIS 2.0 events of this batch, with their Event Hash IDs",
               "Các sự kiện EPCIS 2.0 của lô hàng, kèm mã băm sự kiện", "application/ld+json"),
 }
-_REGION = r"^[A-Za-z0-9-]{1,16}$"
 
 
 def _base(services: Services) -> str:
@@ -84,9 +83,7 @@ def _accepts(request: Request, media: str) -> bool:
                                          PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}})
 def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
             link_type: Annotated[str | None, Query(alias="linkType", max_length=100)] = None,
-            lang: Annotated[str | None, Query(pattern="^(vi|en)$")] = None,
-            region: Annotated[str | None, Query(pattern=_REGION, description="coarse region, e.g. a province code")]
-            = None) -> Response:
+            lang: Annotated[str | None, Query(pattern="^(vi|en)$")] = None) -> Response:
     """Resolve a batch or item code: page, verdict JSON, linkset, or one link (307) by `linkType`."""
     link = _link_from(request)
     canonical = link.path()
@@ -104,10 +101,6 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
                              f"không có linkType {link_type!r}; các loại có: {known}, all")
         if name not in ("pip", "traceability"):
             return RedirectResponse(_targets(services, link)[name], status_code=307)
-    if link.serial is not None:
-        # Before this request's first read: on SQLite the read transaction's snapshot starts there.
-        record_scan(services.engine, services.scan_secret, link.gtin14, link.lot, link.serial, region,
-                    request.client.host if request.client else None)
     today = vietnam_today()
     published = services.published(view)
     cached = None
@@ -120,7 +113,12 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
                                                              link.lot, today=today, checkpoint=published))
         document = cached.document
     else:
-        scans = scan_stats(view.connection, link.gtin14, link.lot, link.serial)
+        scans = None
+        # Only an issued serial counts: scans of made-up codes would let anyone fill the tables, or poison a
+        # serial before it is issued.
+        if is_issued(view.connection, link.gtin14, link.lot, link.serial):
+            services.scans.record(link.gtin14, link.lot, link.serial, request.client.host if request.client else None)
+            scans = scan_evidence(view.connection, link.gtin14, link.lot, link.serial, services.scans.today())
         document = verify_batch(view, services.log, view.connection, link.gtin14, link.lot, serial=link.serial,
                                 scans=scans, today=today, checkpoint=published)
     wants_json = link_type == "gs1:traceability" or _accepts(request, "application/json")

@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -25,6 +25,14 @@ NUMBERING = "gs1-vietnam"
 class Server:
     base_url: str
     env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = field(default=None, compare=False, repr=False)
+
+    def stop(self) -> str:
+        """Stop the server as an operator would (SIGTERM: a graceful shutdown); what it printed."""
+        assert self.process is not None
+        self.process.terminate()
+        output, _ = self.process.communicate(timeout=30)
+        return output.decode()
 
     def cli(self, *args: str) -> str:
         """Run `nguon` against the server's database and data directory; its standard output."""
@@ -77,7 +85,7 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
                 output = process.stdout.read().decode() if process.stdout else ""
                 pytest.fail(f"server did not start: {output}")
             time.sleep(0.1)
-        yield Server(base_url, env)
+        yield Server(base_url, env, process)
     finally:
         process.terminate()
         try:

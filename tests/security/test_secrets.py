@@ -2,8 +2,10 @@
 key or NGUON_SECRET_KEY appears in any log line or any answer, in process or from a real server.
 
 The secrets looked for, in every form they could be written out (raw, hex, base64, URL-safe base64): every API
-token made, NGUON_SECRET_KEY and the AES key registry.custody derives from it, the log key's `PRIVATE+KEY+…`
-text in NGUON_DATA_DIR/log.key and its seed, and the seed of every custodial key.
+token made, NGUON_SECRET_KEY, the AES key registry.custody derives from it and the key of scanning readers'
+HMACs (api.scans.client_key), the log key's `PRIVATE+KEY+…` text in NGUON_DATA_DIR/log.key and its seed, and
+the seed of every custodial key. No answer holds a token's hash either (the SQL log, at DEBUG, does: it is the
+parameter that finds the token).
 """
 
 import base64
@@ -28,8 +30,9 @@ from sqlalchemy import Engine, MetaData, select, update
 from sqlalchemy.engine import Connection
 
 from api.app import create_app
+from api.scans import client_key
 from api.tables import ApiToken
-from api.tokens import PREFIX, revoke_token
+from api.tokens import PREFIX, revoke_token, token_hash
 from ledger.config import Settings
 from ledger.db import make_engine
 from ledger.keys import LOG_KEY_FILE
@@ -90,6 +93,7 @@ def all_secrets(engine: Engine, data_dir: Path, secret_key: str, tokens: list[st
     found.add("NGUON_SECRET_KEY", secret_key.encode())
     found.add("custody AES key", HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=CUSTODY_INFO)
               .derive(secret_key.encode()))
+    found.add("scan client key", client_key(secret_key.encode()))
     private_text = (data_dir / LOG_KEY_FILE).read_text().strip()
     encoded = private_text.split("+", 4)[4]  # PRIVATE+KEY+name+hexid+base64, whose base64 may hold "+"
     found.forms["log key PRIVATE+KEY text"] = [private_text.encode(), encoded.encode()]
@@ -198,8 +202,9 @@ def logged(caplog: pytest.LogCaptureFixture) -> bytes:
 
 def exercise(client: httpx.Client, root_token: str, make_token: Callable[[str], str],
              revoke: Callable[[str], None]) -> tuple[list[str], bytes]:
-    """Make tokens, write with them and provoke refusals (unknown, revoked and mangled tokens, a bad signature,
-    an oversized body, malformed JSON, a token pasted into a body); the tokens made, and every answer."""
+    """Make tokens, write with them, list them and revoke one through the API, scan an item, and provoke refusals
+    (unknown, revoked and mangled tokens, a bad signature, an oversized body, malformed JSON, a token pasted into
+    a body); the tokens made, and every answer."""
     created = client.post("/api/v1/organisations", json=make_organisation("htx-secret", ["producer"])[1],
                           headers={"Authorization": f"Bearer {root_token}"})
     assert created.status_code == 201, created.text
@@ -208,9 +213,12 @@ def exercise(client: httpx.Client, root_token: str, make_token: Callable[[str], 
     licensed = client.post("/api/v1/statements", json={"kind": kind, "body": body},
                            headers={"Authorization": f"Bearer {numbering}"})
     assert licensed.status_code == 201, licensed.text
-    producer, revoked = make_token("htx-secret"), make_token("htx-secret")
+    producer, revoked, spare = make_token("htx-secret"), make_token("htx-secret"), make_token("htx-secret")
     revoke(revoked)
     auth = {"Authorization": f"Bearer {producer}"}
+    listed = client.get("/api/v1/tokens", headers=auth)
+    [spare_id] = [t["id"] for t in listed.json()["tokens"] if t["prefix"] == spare[4:10]]
+    revoked_by_api = client.post(f"/api/v1/tokens/{spare_id}/revoke", headers=auth)
     as_json = {**auth, "Content-Type": "application/json"}
     code = gtin(4242, prefix="0893424")
     statement, signature = OwnKey(ROOT).sign(make_product(gtin=gtin(4247)))
@@ -219,6 +227,7 @@ def exercise(client: httpx.Client, root_token: str, make_token: Callable[[str], 
         client.post("/api/v1/batches", json=make_batch(gtin=code, lot="S-1")[1], headers=auth),
         client.post("/api/v1/statements", headers=auth, json={"kind": "batch.event.v1", "body": {
             "gtin": code, "lot": "S-1", "biz_step": "shipping", "event_time": "2026-11-20T08:00:00Z"}}),
+        client.post("/api/v1/serials", json={"gtin": code, "lot": "S-1", "serials": ["V1"]}, headers=auth),
     ]
     refusals = [
         client.post("/api/v1/products", json=make_product(gtin=gtin(4243))[1],
@@ -237,14 +246,20 @@ def exercise(client: httpx.Client, root_token: str, make_token: Callable[[str], 
         "/api/v1/organisations/htx-secret", "/api/v1/keys", "/api/v1/log/entries", "/api/v1/log/checkpoint",
         "/api/v1/log/key", f"/api/v1/batches/{code}/S-1", f"/api/v1/batches/{code}/S-1/qr.svg",
         f"/api/v1/batches/{code}/S-1/qr.png", f"/api/v1/batches/{code}/S-1/labels.html", f"/01/{code}/10/S-1",
-        f"/api/v1/bundles/01/{code}/10/S-1", "/openapi.json")]
+        f"/api/v1/bundles/01/{code}/10/S-1", "/openapi.json", f"/01/{code}/10/S-1/21/V1", "/api/v1/tokens")]
     reads.append(client.get(f"/01/{code}/10/S-1", headers={"Accept": "application/json"}))
-    assert [r.status_code for r in writes] == [201, 201, 201], [r.text for r in writes]
+    reads.append(client.get(f"/01/{code}/10/S-1/21/V1", headers={"Accept": "application/json"}))
+    assert [r.status_code for r in writes] == [201, 201, 201, 201], [r.text for r in writes]
     assert all(400 <= r.status_code < 500 for r in refusals), [r.text for r in refusals]
-    assert all(r.status_code == 200 for r in reads), [r.text for r in reads]
-    answers = [created, licensed, *writes, *refusals, *reads]
-    written = b"\n".join(json.dumps(dict(a.headers)).encode() + b"\n" + a.content for a in answers)
-    return [numbering, producer, revoked], written
+    assert all(r.status_code == 200 for r in [*reads, listed, revoked_by_api]), [r.text for r in reads]
+    answers = [created, licensed, *writes, *refusals, *reads, listed, revoked_by_api]
+    return [numbering, producer, revoked, spare], b"\n".join(json.dumps(dict(a.headers)).encode() + b"\n" + a.content
+                                                             for a in answers)
+
+
+def hashes_in(answers: bytes, tokens: list[str]) -> list[str]:
+    """The tokens whose SHA-256 (the stored hash) appears in `answers`."""
+    return [t[:8] for t in tokens if token_hash(t).encode() in answers or token_hash(t).upper().encode() in answers]
 
 
 class TestNothingSecretIsWrittenOut:
@@ -259,9 +274,11 @@ class TestNothingSecretIsWrittenOut:
             seeded = seed(app.state.services.registry, engine)
             made, answers = exercise(client, seeded.root_token, lambda org: token(engine, org),
                                      lambda value: _revoke(engine, value))
-        found = all_secrets(engine, settings.data_dir, secret_key, [seeded.root_token, seeded.producer_token, *made])
+        made = [seeded.root_token, seeded.producer_token, *made]
+        found = all_secrets(engine, settings.data_dir, secret_key, made)
         assert found.leaked_in(logged(capture_all_logs)) == []
         assert found.leaked_in(answers) == []
+        assert hashes_in(answers, made) == []
 
     def test_from_a_real_server(self, capture_all_logs: pytest.LogCaptureFixture,
                                 talkative_server: "TalkativeServer", secret_key: str) -> None:
@@ -272,8 +289,8 @@ class TestNothingSecretIsWrittenOut:
             with httpx.Client(base_url=talkative_server.server.base_url, timeout=30) as client:
                 made, answers = exercise(client, seeded.root_token, lambda org: token(engine, org),
                                          lambda value: _revoke(engine, value))
-            found = all_secrets(engine, settings.data_dir, secret_key,
-                                [seeded.root_token, seeded.producer_token, *made])
+            made = [seeded.root_token, seeded.producer_token, *made]
+            found = all_secrets(engine, settings.data_dir, secret_key, made)
         finally:
             engine.dispose()
         server_output = talkative_server.stop()
@@ -282,6 +299,7 @@ class TestNothingSecretIsWrittenOut:
         assert found.leaked_in(server_output) == []
         assert found.leaked_in(logged(capture_all_logs)) == []
         assert found.leaked_in(answers) == []
+        assert hashes_in(answers, made) == []
 
 
 def _revoke(engine: Engine, value: str) -> None:
