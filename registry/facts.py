@@ -194,7 +194,9 @@ def rights(cited: Cited, holder: str, subject_type: str, subject_id: str) -> lis
             for change, terms in cited.live(kind, RightChanged, equals("right", body.id)):
                 changes.append((change.index, kind, terms, change))
         changes.sort(key=lambda c: c[0])
-        status = _STATUS_AFTER[changes[-1][1]] if changes else "active"
+        # The order they take effect in, as registry.handlers.indications.right_status reads them.
+        in_effect = sorted(changes, key=lambda c: (c[2].effective_on, c[0]))
+        status = _STATUS_AFTER[in_effect[-1][1]] if in_effect else "active"
         quota = None if body.quota is None else Quota(body.quota.quantity, body.quota.unit, body.quota.text)
         found.append(Right(body.id, body.holder, body.valid_from, body.valid_until, status, quota, body.plot,
                            entry.issuer, entry.index,

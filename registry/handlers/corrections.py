@@ -4,7 +4,10 @@ Nothing is edited: the retracted entry stays in the log and pages show it with w
 The rules, for an entry X and a correction C of X:
 
 - C is made by X's own issuer, or by an authority governing X's subject (`registry.handlers.scope`); anyone
-  else is refused `not-your-entry`.
+  else is refused `not-your-entry`. A retraction is a decision with its author's scope: an authority retracting
+  its own decision about a right, an authority's recall, or its own ruling on a correction must still govern
+  the subject (`out-of-scope` once its delegation is gone); a producer, holder or certifier retracts what it
+  said of its own things without one.
 - Corrections nest to any depth: a correction of C retracts C, which puts X back in force. X is retracted while
   at least one correction of X is itself in force.
 - The governing authority's decision overrides the subject's own: once an authority has corrected anything in
@@ -21,7 +24,7 @@ The rules, for an entry X and a correction C of X:
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError, UnknownReferenceError
 from registry.handlers.goods import current_recall
 from registry.handlers.indications import governs_subject, right_status
-from registry.handlers.scope import governs_batch, root_of, scope_of
+from registry.handlers.scope import governs_batch, out_of_scope, root_of, scope_of
 from registry.kinds import Context, kind
 from registry.schemas import Correction, Subject
 from registry.state import Row, State
@@ -75,6 +78,21 @@ def _governs(state: State, ctx: Context, subject: str) -> bool:
     return ctx.issuer == root_of(state)
 
 
+def _a_ruling(state: State, target: Row) -> bool:
+    """Whether an entry is a governing decision rather than what an organisation said of its own things: a
+    decision on a right, a recall by someone other than the batch's producer, an authority's correction."""
+    if target["kind"].startswith("right."):
+        return True
+    if target["kind"] == "batch.recalled.v1":
+        gtin, lot = batch_key(target["subject"])
+        row = state.get(RegBatch, gtin=gtin, lot=lot)
+        return row is not None and row["producer"] != target["issuer"]
+    if target["kind"] == "correction.v1":
+        correction_row = state.get(RegCorrection, entry=target["entry"])
+        return correction_row is not None and bool(correction_row["authority"])
+    return False
+
+
 def _tree(state: State, index: int) -> list[Row]:
     """Every correction below entry `index`: its corrections, theirs, and so on."""
     found: list[Row] = []
@@ -112,6 +130,10 @@ def correction(state: State, ctx: Context, body: Correction) -> None:
                               "issuer or an authority governing its subject may correct it",
                               f"mục {body.entry} do {target['issuer']} lập; chỉ bên lập hoặc cơ quan có thẩm quyền "
                               "đối với đối tượng này được đính chính")
+    if own and _a_ruling(state, target) and not _governs(state, ctx, target["subject"]):
+        raise out_of_scope(ctx, scope_of(state, ctx), f"retract its decision at entry {body.entry}, which needs "
+                           "jurisdiction over its subject", f"rút lại quyết định tại mục {body.entry}, việc này cần "
+                           "thẩm quyền đối với đối tượng của quyết định")
     tree = _tree(state, body.entry)
     if own and any(c["authority"] for c in tree):
         raise ConflictError("decided-by-authority", f"an authority has ruled on entry {body.entry}; its issuer can "

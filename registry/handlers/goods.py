@@ -82,14 +82,14 @@ def _claim_right(state: State, ctx: Context, body: BatchRegistered, subject: Sub
     registration, after the subject's own checks."""
     day = body.produced_on
     if subject.type == "gi":
-        gi = _gi(state, subject.id)
+        gi = _gi(state, subject.id, ctx.day)
         if in_area(state, gi["id"], body.origin.code, body.origin.version) is None:
             raise RuleViolationError(
                 "origin-outside-area",
                 f"origin commune {body.origin.code} ({body.origin.version}) is outside the area of GI {gi['id']}",
                 f"xã xuất xứ {body.origin.code} ({body.origin.version}) nằm ngoài vùng của chỉ dẫn địa lý {gi['id']}")
     else:
-        mark = _mark(state, subject.id)
+        mark = _mark(state, subject.id, ctx.day)
         for when in (day, ctx.day):
             if not mark["valid_from"] <= when <= mark["valid_until"]:
                 raise RuleViolationError(

@@ -30,19 +30,21 @@ from registry.tables import RegGi, RegGiArea, RegGiYield, RegMark, RegMarkUser, 
 MARK_TERM_YEARS = 10
 
 
-def _gi(state: State, gi_id: str) -> Row:
+def _gi(state: State, gi_id: str, day: str | None = None) -> Row:
+    """The GI, if not cancelled (as of `day`, when given: a cancellation may take effect later)."""
     row = need(state, RegGi, "GI", "chỉ dẫn địa lý", id=gi_id)
-    if row["cancelled_on"] is not None:
-        raise RuleViolationError("gi-cancelled", f"GI {gi_id} was cancelled on {row['cancelled_on']}",
-                                 f"chỉ dẫn địa lý {gi_id} đã bị hủy ngày {row['cancelled_on']}")
+    if row["cancelled_on"] is not None and (day is None or row["cancelled_on"] <= day):
+        raise RuleViolationError("gi-cancelled", f"GI {gi_id} was cancelled from {row['cancelled_on']}",
+                                 f"chỉ dẫn địa lý {gi_id} đã bị hủy từ ngày {row['cancelled_on']}")
     return row
 
 
-def _mark(state: State, mark_id: str) -> Row:
+def _mark(state: State, mark_id: str, day: str | None = None) -> Row:
+    """The mark, if not cancelled (as of `day`, when given)."""
     row = need(state, RegMark, "mark", "nhãn hiệu", id=mark_id)
-    if row["cancelled_on"] is not None:
-        raise RuleViolationError("mark-cancelled", f"mark {mark_id} was cancelled on {row['cancelled_on']}",
-                                 f"nhãn hiệu {mark_id} đã bị hủy ngày {row['cancelled_on']}")
+    if row["cancelled_on"] is not None and (day is None or row["cancelled_on"] <= day):
+        raise RuleViolationError("mark-cancelled", f"mark {mark_id} was cancelled from {row['cancelled_on']}",
+                                 f"nhãn hiệu {mark_id} đã bị hủy từ ngày {row['cancelled_on']}")
     return row
 
 
@@ -115,7 +117,7 @@ def gi_registered(state: State, ctx: Context, body: GiRegistered) -> None:
 @kind("gi.amended.v1", GiAmended, roles=("authority",), subject=gi_subject)
 def gi_amended(state: State, ctx: Context, body: GiAmended) -> None:
     require_root(state, ctx, "amend a GI", "sửa đổi chỉ dẫn địa lý")
-    _gi(state, body.gi)
+    _gi(state, body.gi, ctx.day)
     changes: dict[str, str] = {}
     if body.names is not None:
         changes.update(name_vi=body.names.vi, name_en=body.names.en)
@@ -139,7 +141,7 @@ def gi_amended(state: State, ctx: Context, body: GiAmended) -> None:
 @kind("gi.manager_changed.v1", GiManagerChanged, roles=("authority",), subject=gi_subject)
 def gi_manager_changed(state: State, ctx: Context, body: GiManagerChanged) -> None:
     require_root(state, ctx, "change the manager of a GI", "thay đổi tổ chức quản lý chỉ dẫn địa lý")
-    _gi(state, body.gi)
+    _gi(state, body.gi, ctx.day)
     organisation(state, body.manager)
     state.update(RegGi, {"id": body.gi}, manager=body.manager)
     history(state, ctx, "gi", body.gi, "manager_changed")
@@ -192,7 +194,7 @@ def mark_registered(state: State, ctx: Context, body: MarkRegistered) -> None:
 @kind("mark.renewed.v1", MarkRenewed, roles=("authority",), subject=mark_subject)
 def mark_renewed(state: State, ctx: Context, body: MarkRenewed) -> None:
     require_root(state, ctx, "renew a mark", "gia hạn nhãn hiệu")
-    mark = _mark(state, body.mark)
+    mark = _mark(state, body.mark, ctx.day)
     _within_term(mark["valid_until"], body.valid_until)
     state.update(RegMark, {"id": body.mark}, valid_until=body.valid_until)
     history(state, ctx, "mark", body.mark, "renewed")
@@ -208,15 +210,21 @@ def mark_cancelled(state: State, ctx: Context, body: MarkCancelled) -> None:
 
 
 def governs_subject(state: State, ctx: Context, subject: Subject) -> bool:
-    """Whether the issuer governs the rights of use of a GI or mark on the day of its statement."""
+    """Whether the issuer governs the rights of use of a GI or mark on the day of its statement (cancelled or
+    not: who governs a cancelled GI's past decisions still does)."""
     scope = scope_of(state, ctx)
     if subject.type == "gi":
-        return governs_gi(state, scope, ctx.issuer, _gi(state, subject.id))
-    mark = _mark(state, subject.id)
+        return governs_gi(state, scope, ctx.issuer, need(state, RegGi, "GI", "chỉ dẫn địa lý", id=subject.id))
+    mark = need(state, RegMark, "mark", "nhãn hiệu", id=subject.id)
     return governs_mark(state, scope, ctx.issuer, mark, organisation(state, mark["owner"]))
 
 
 def _may_manage(state: State, ctx: Context, subject: Subject) -> None:
+    """The issuer governs the subject's rights, and the subject is not cancelled on the day."""
+    if subject.type == "gi":
+        _gi(state, subject.id, ctx.day)
+    else:
+        _mark(state, subject.id, ctx.day)
     if not governs_subject(state, ctx, subject):
         what = "GI" if subject.type == "gi" else "mark"
         what_vi = "chỉ dẫn địa lý" if subject.type == "gi" else "nhãn hiệu"
@@ -256,12 +264,15 @@ def _change_right(state: State, ctx: Context, body: RightChanged, action: str) -
     not_before(right["valid_from"], body.effective_on, "effective date", "ngày hiệu lực")
     state.insert(RegRightChange, entry=ctx.index, right=body.right, action=action, effective_on=body.effective_on,
                  reason=body.reason)
-    state.update(RegRight, {"id": body.right}, status=STATUS_AFTER[action])
+    state.update(RegRight, {"id": body.right}, status=right_status(state, body.right))
 
 
 def right_status(state: State, right_id: str) -> str:
-    """A right's status from the changes in force (not retracted), the latest recorded last."""
+    """A right's status after every change in force (not retracted), in the order they take effect (effective
+    date, then the order recorded): the order `right_active_on` reads them in, so a change dated before an
+    earlier-recorded one does not hide it."""
     changes = [c for c in state.find(RegRightChange, right=right_id) if not c["retracted"]]
+    changes.sort(key=lambda c: (c["effective_on"], c["entry"]))
     return STATUS_AFTER[changes[-1]["action"]] if changes else "active"
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.api.conftest import PRODUCER, ROOT, Api, assert_problem, make_organisation, make_product
+from tests.registry.conftest import PRODUCER_PREFIXES
 
 
 @contextmanager
@@ -79,7 +80,7 @@ class TestOneLookup:
         assert len(lookups) == 1, lookups
 
     def test_a_statement_with_a_token_looks_it_up_once_and_acts_for_its_organisation(self, api: Api) -> None:
-        api.register(PRODUCER)
+        api.register_producer(PRODUCER, *PRODUCER_PREFIXES)
         headers = api.auth(PRODUCER)
         with token_lookups(api) as lookups:
             kind, body = "product.registered.v1", make_product()

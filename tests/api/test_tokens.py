@@ -12,13 +12,13 @@ from api.tables import ApiToken
 from registry.tables import RegCustodialKey
 from tests.api.conftest import (
     GTIN,
-    OTHER_GTIN,
     OTHER_PRODUCER,
     PRODUCER,
     ROOT,
     Api,
     assert_problem,
     assert_proves,
+    gtin,
     make_batch,
     make_product,
 )
@@ -235,9 +235,9 @@ class TestCustodialKey:
         assert_problem(response, 401, "token-required")
 
     def test_the_new_key_signs_for_its_organisation_only(self, api: Api, producer: str) -> None:
-        api.register(OTHER_PRODUCER)
+        api.register_producer(OTHER_PRODUCER, "893901")
         api.created("/keys/custodial", {"organisation": OTHER_PRODUCER})
-        api.created("/products", make_product(gtin=OTHER_GTIN), as_=OTHER_PRODUCER)
+        api.created("/products", make_product(gtin=gtin(1, prefix="0893901")), as_=OTHER_PRODUCER)
         with api.nothing_appended():
             response = api.post("/batches", make_batch(gtin=GTIN, lot="L-THEIRS"), as_=OTHER_PRODUCER)
         assert_problem(response, 403, "not-your-product")

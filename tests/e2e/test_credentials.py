@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from registry.values import gtin_check_digit
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, license_prefix
 
 GTIN = "0893600000003" + str(gtin_check_digit("0893600000003"))
 PRODUCER = "htx-nuoc-mam"
@@ -21,7 +21,7 @@ def _json(response: httpx.Response, status: int) -> Any:
 
 def _batch(lot: str) -> dict[str, Any]:
     return {"gtin": GTIN, "lot": lot, "quantity": "500", "unit": "LTR", "produced_on": "2026-11-20",
-            "origin": {"code": "577", "version": "2025-07-01"}}
+            "origin": {"code": "00577", "version": "2025-07-01"}}
 
 
 class TestCredentials:
@@ -34,6 +34,8 @@ class TestCredentials:
             _json(client.post("/api/v1/organisations", headers=root, json={
                 "id": PRODUCER, "names": {"vi": "HTX nước mắm Phú Quốc", "en": "Phu Quoc fish sauce co-op"},
                 "roles": ["producer"]}), 201)
+            license_prefix(client, root["Authorization"].removeprefix("Bearer "),
+                           lambda org: server.cli("tokens", "create", "--org", org).strip(), PRODUCER, GTIN[1:8])
             made = _json(client.post("/api/v1/tokens", headers=root, json={"organisation": PRODUCER,
                                                                           "label": "bàn giao"}), 201)
             producer = {"Authorization": f"Bearer {made['token']}"}

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from api.tables import ScanClient, ScanWindow
 from ledger.db import make_engine
 from registry.values import gtin_check_digit
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, license_prefix
 
 GTIN = "0893600000004" + str(gtin_check_digit("0893600000004"))
 PRODUCER = "lang-gom-bat-trang"
@@ -31,12 +31,14 @@ class TestScans:
             _created(client.post("/api/v1/organisations", headers=root, json={
                 "id": PRODUCER, "names": {"vi": "Làng gốm Bát Tràng", "en": "Bat Trang pottery"},
                 "roles": ["producer"]}))
+            license_prefix(client, root["Authorization"].removeprefix("Bearer "),
+                           lambda org: server.cli("tokens", "create", "--org", org).strip(), PRODUCER, GTIN[1:8])
             producer = {"Authorization": "Bearer " + server.cli("tokens", "create", "--org", PRODUCER).strip()}
             _created(client.post("/api/v1/products", headers=producer, json={
                 "gtin": GTIN, "names": {"vi": "Bình gốm", "en": "Vase"}, "unit": "H87"}))
             _created(client.post("/api/v1/batches", headers=producer, json={
                 "gtin": GTIN, "lot": "BT-1", "quantity": "10", "unit": "H87", "produced_on": "2026-11-20",
-                "origin": {"code": "577", "version": "2025-07-01"}}))
+                "origin": {"code": "00577", "version": "2025-07-01"}}))
             _created(client.post("/api/v1/serials", headers=producer, json={"gtin": GTIN, "lot": "BT-1",
                                                                               "serials": ["V1", "V2"]}))
             for _ in range(5):

@@ -21,7 +21,8 @@ met by an organisation with that role in the cell's scenario:
       province / in another province                                                             / none (root)
     gi.* / mark.* (any)                             the root's alone                             none (root)
     delegation.* / accreditation.*                  the root's alone                             none (root)
-    prefix.licensed / prefix.revoked                the numbering agency's                       numbering_agency
+    prefix.licensed / prefix.revoked: its own       the numbering agency's; a licence is revoked numbering_agency
+      licence / another agency's licence            by the agency that granted it                / none
     right.*: a right to use a GI in its province    the GI's manager, or an authority delegated  authority
                                                     its whole area (or the GI)
     right.*: a right to use a GI it manages         same                                         association,
@@ -103,7 +104,7 @@ MARK_OWNER_ROLES = frozenset({"association", "authority"})
 """Who may own a mark (registry.handlers.indications.mark_registered), and so manage rights to use it."""
 REFUSALS = {"role-not-allowed", "not-yours", "not-your-product", "not-your-batch", "not-your-certification",
             "not-your-entry", "authority-only", "not-mark-owner", "not-holder", "root-only", "out-of-scope",
-            "gtin-not-licensed", "not-accredited"}
+            "gtin-not-licensed", "not-accredited", "not-your-licence"}
 """The codes of the rules on who may say what; a refused cell must be refused by one of them."""
 
 
@@ -209,10 +210,10 @@ class World:
         self.says(ROOT, make_accreditation(self.org("certifier"), id=accreditation_id))
         return accreditation_id
 
-    def licence(self) -> str:
-        """A licence by NUMBERING of a new prefix to PRODUCER; its id."""
+    def licence(self, agency: str = NUMBERING) -> str:
+        """A licence by `agency` of a new prefix to PRODUCER; its id."""
         kind, body = make_licence(PRODUCER, self.new_prefix())
-        self.says(NUMBERING, (kind, body))
+        self.says(agency, (kind, body))
         return str(body["id"])
 
 
@@ -381,8 +382,12 @@ SCENARIOS = [
                lambda w, a, r: {"id": w.accreditation(), "reason": "The accreditation body suspended it."}),
     # Product identity: the numbering agency's
     Scenario("prefix.licensed.v1", "to-a-producer", lambda w, a, r: make_licence(PRODUCER, w.new_prefix())[1]),
-    Scenario("prefix.revoked.v1", "a-licence",
-             lambda w, a, r: {"licence": w.licence(), "effective_on": "2026-01-01", "reason": "Fees unpaid."}),
+    Scenario("prefix.revoked.v1", "its-own-licence",
+             lambda w, a, r: {"licence": w.licence(a if r == "numbering_agency" else NUMBERING),
+                              "effective_on": "2026-01-01", "reason": "Fees unpaid."}),
+    Scenario("prefix.revoked.v1", "another-agencys-licence",
+             lambda w, a, r: {"licence": w.licence(), "effective_on": "2026-01-01", "reason": "Fees unpaid."},
+             owners=NOBODY),
     # Geographical indications and marks: the root's alone
     _root_only("gi.registered.v1", "managed-by-itself", lambda w, a, r: w.gi_body(manager=a)),
     _root_only("gi.amended.v1", "managed-by-itself",
