@@ -321,6 +321,21 @@ class TestWhoRetracts:
         assert document["verdict"] == "authentic", failing(document)
 
 
+    def test_an_authority_whose_delegation_was_withdrawn_cannot_retract_its_own_decisions(
+            self, world: Registry, lot: int) -> None:
+        """A retraction is a decision with its author's scope: without jurisdiction, an authority's own
+        suspension and recall stand; a producer retracts its own batch's statements without one."""
+        suspension = submit(world, HA_NOI, make_right_change("suspended", effective_on="2026-11-20"))
+        recall = submit(world, HA_NOI, make_recall())
+        event = submit(world, PRODUCER, make_event())
+        world.submit_as(ROOT, [("delegation.withdrawn.v1", {"id": f"delegation-{HA_NOI}", "reason": "Hết hạn."})])
+        refused(world, HA_NOI, [make_correction(suspension)], "out-of-scope")
+        refused(world, HA_NOI, [make_correction(recall)], "out-of-scope")
+        retract(world, PRODUCER, event)
+        retract(world, ROOT, suspension, "Cục quyết định.")
+        assert one(world, RegRight, id=RIGHT)["status"] == "active"
+
+
 class TestRetractedRecall:
     """A retracted recall has no effect; the batch may be recalled again, and the earliest recall in effect counts."""
 
