@@ -50,6 +50,7 @@ TEXT: dict[str, dict[str, str]] = {
         "ảnh hưởng tới kết quả kiểm tra; sổ cái vẫn lưu giữ chúng.",
         "said_on": "ghi ngày", "retracted_by": "bị rút lại bởi", "on": "ngày", "reason": "lý do",
         "withdrawn": "Việc đăng ký lô đã bị rút lại", "registered_on": "Ngày đăng ký",
+        "licence": "Mã doanh nghiệp GS1", "licensed_by": "cấp bởi",
     },
     "en": {
         "authentic": "Authentic", "warning": "Warning", "invalid": "Not valid", "unknown": "Unknown",
@@ -86,6 +87,7 @@ TEXT: dict[str, dict[str, str]] = {
         "in the checks; the ledger keeps them.",
         "said_on": "recorded on", "retracted_by": "retracted by", "on": "on", "reason": "reason",
         "withdrawn": "The batch registration was retracted", "registered_on": "Registered on",
+        "licence": "GS1 company prefix", "licensed_by": "licensed by",
     },
 }
 
