@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -12,13 +13,14 @@ from api.lru import Lru
 from api.problems import ApiProblem
 from api.scans import ScanCounter
 from api.tokens import organisation_of
-from api.verdict_cache import VerdictCache
+from api.verdict_cache import CachedVerdict, VerdictCache
 from api.witnessing import Witnessing
 from ledger.config import Settings
 from ledger.log import Log
 from ledger.sql import SqlView
 from ledger.store import StoredCheckpoint
 from registry.service import Registry
+from registry.verdict import verify_batch
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,17 @@ class Services:
             return view.latest_checkpoint()
         size = self.witnessing.latest_published(view)
         return None if size is None else StoredCheckpoint(size, self.witnessing.cosigned_note(view, size))
+
+    def batch_verdict(self, view: SqlView, gtin: str, lot: str, today: date,
+                      published: StoredCheckpoint | None) -> CachedVerdict:
+        """The verdict on a batch (no item) as of `today`, proved against `published`: from the cache while the
+        log and that checkpoint stand still, so the resolver and a bundle of the same code share one."""
+        key = (gtin, lot, view.head().size, None if published is None else published.size, today.isoformat())
+        cached = self.verdicts.get(key)
+        if cached is None:
+            cached = self.verdicts.put(key, verify_batch(view, self.log, view.connection, gtin, lot, today=today,
+                                                         checkpoint=published))
+        return cached
 
 
 def _services(request: Request) -> Services:

@@ -55,14 +55,17 @@ class Citations:
     organisations: set[str] = field(default_factory=set)
     outputs_truncated: bool = False
 
-    def subject(self, subject: str, kinds: tuple[str, ...] | None = None) -> None:
-        """Every entry about `subject` (of `kinds` only, when given): its statements and their corrections."""
+    def subject(self, subject: str, kinds: tuple[str, ...] | None = None, *, issuers: bool = False) -> None:
+        """Every entry about `subject` (of `kinds` only, when given): its statements and their corrections; with
+        `issuers`, the organisations that issued them are named too."""
         for row in self.state.find(RegEntry, subject=subject):
             if kinds is None or row["kind"] in kinds:
                 self.indices.add(row["entry"])
+                if issuers:
+                    self.organisations.add(row["issuer"])
 
     def close(self) -> None:
-        """Add the organisations named anywhere (their names are facts) and the prefix licences of products."""
+        """Cite the registration and updates of every organisation named so far: their names are facts."""
         for org in self.organisations:
             self.subject(f"organisation:{org}")
 
@@ -79,31 +82,26 @@ def cite(state: State, gtin: str, lot: str) -> Citations:
         cited.subject(f"product:{gtin}")
         cited.organisations.add(product["producer"])
         if product["licence"]:
-            cited.subject(f"licence:{product['licence']}")
-            licence = f"licence:{product['licence']}"
-            cited.organisations.update(r["issuer"] for r in state.find(RegEntry, subject=licence))
+            cited.subject(f"licence:{product['licence']}", issuers=True)
     row = state.get(RegBatch, gtin=gtin, lot=lot)
     if row is None:
         cited.close()
         return cited
-    cited.subject(f"batch:{gtin}/{lot}")
-    cited.organisations.update(r["issuer"] for r in state.find(RegEntry, subject=f"batch:{gtin}/{lot}"))
-    cited.organisations.update(e["destination"] for e in state.find(RegEvent, gtin=gtin, lot=lot) if e["destination"])
-    cited.organisations.update(e["source"] for e in state.find(RegEvent, gtin=gtin, lot=lot) if e["source"])
+    cited.subject(f"batch:{gtin}/{lot}", issuers=True)
+    for event in state.find(RegEvent, gtin=gtin, lot=lot):
+        cited.organisations.update(party for party in (event["source"], event["destination"]) if party)
     for claim in state.find(RegBatchClaim, gtin=gtin, lot=lot):
-        cited.subject(f"right:{claim['right']}")
+        cited.subject(f"right:{claim['right']}", issuers=True)
         cited.subject(f"{claim['subject_type']}:{claim['subject_id']}")
         owner = state.get(RegGi, id=claim["subject_id"]) if claim["subject_type"] == "gi" else \
             state.get(RegMark, id=claim["subject_id"])
         if owner is not None:
             cited.organisations.add(owner["manager"] if claim["subject_type"] == "gi" else owner["owner"])
-            cited.organisations.update(r["issuer"] for r in state.find(RegEntry, subject=f"right:{claim['right']}"))
     find = state.find
     for cert in (*find(RegCertification, subject_type="batch", subject_gtin=gtin, subject_lot=lot),
                  *find(RegCertification, subject_type="product", subject_gtin=gtin),
                  *find(RegCertification, subject_type="producer", subject_org=row["producer"])):
-        cited.subject(f"certification:{cert['id']}")
-        cited.organisations.update(r["issuer"] for r in state.find(RegEntry, subject=f"certification:{cert['id']}"))
+        cited.subject(f"certification:{cert['id']}", issuers=True)
     for item in find(RegBatchInput, gtin=gtin, lot=lot):
         source = state.get(RegBatch, gtin=item["input_gtin"], lot=item["input_lot"])
         cited.subject(f"batch:{item['input_gtin']}/{item['input_lot']}", _BATCH_ITSELF)

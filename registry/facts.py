@@ -7,6 +7,7 @@ Each builder reads a `Cited` (no database) and every fact names the log index of
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from registry.cited import Cited, Logged
@@ -40,10 +41,15 @@ def equals(field: str, value: object) -> Callable[[Any], bool]:
     return lambda body: bool(getattr(body, field) == value)
 
 
+@cache
+def _names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
 def plain(value: Any) -> Any:
     """Facts as JSON values: dataclasses as objects, tuples as lists."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: plain(getattr(value, name)) for name in _names(type(value))}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value
@@ -205,12 +211,21 @@ def rights(cited: Cited, holder: str, subject_type: str, subject_id: str) -> lis
     return found
 
 
+def in_window(right: Right, day: str) -> bool:
+    """Whether `day` lies within the right's validity."""
+    return right.valid_from <= day and (right.valid_until is None or day <= right.valid_until)
+
+
+def change_on(right: Right, day: str) -> RightChangeFacts | None:
+    """The change that governs the right on `day`: the last to take effect on or before it, if any."""
+    changes = sorted((c for c in right.changes if c.effective_on <= day), key=lambda c: (c.effective_on, c.entry))
+    return changes[-1] if changes else None
+
+
 def right_in_force(right: Right, day: str) -> bool:
     """The rule of registry.handlers.indications.right_active_on, on a right's facts."""
-    if day < right.valid_from or (right.valid_until is not None and day > right.valid_until):
-        return False
-    changes = sorted((c for c in right.changes if c.effective_on <= day), key=lambda c: (c.effective_on, c.entry))
-    return not changes or changes[-1].action == "reinstated"
+    change = change_on(right, day)
+    return in_window(right, day) and (change is None or change.action == "reinstated")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ from registry.facts import (
     Right,
     batch_registration,
     certifications,
+    change_on,
     history,
+    in_window,
     indication,
     organisation,
     product,
@@ -115,13 +117,12 @@ def claim_status(claim: Indication, right: Right | None, day: str, what_en: str,
     if right is None:
         return ("no-right", f"no right to use it is recorded for the producer{need_en}",
                 f"không có quyền sử dụng nào được ghi nhận cho nhà sản xuất{need_vi}")
-    if day < right.valid_from or (right.valid_until is not None and day > right.valid_until):
+    if not in_window(right, day):
         en, vi = _window(right.valid_from, right.valid_until)
         return ("not-in-force", f"right of use {right.id} is valid {en}, which does not cover {what_en} {day}"
                 f"{need_en}", f"quyền sử dụng {right.id} có hiệu lực {vi}, không bao gồm {what_vi} {day}{need_vi}")
-    changes = sorted((c for c in right.changes if c.effective_on <= day), key=lambda c: (c.effective_on, c.entry))
-    if changes and changes[-1].action != "reinstated":
-        last = changes[-1]
+    last = change_on(right, day)
+    if last is not None and last.action != "reinstated":
         action_en, action_vi = _ACTION[last.action]
         return (last.action, f"right of use {right.id} was {action_en} from {last.effective_on} by a decision "
                 f"recorded on {last.decided_on} (entry {last.entry}: {last.reason}), on or before {what_en} {day}"
@@ -324,9 +325,7 @@ def judge(cited: Cited, gtin: str, lot: str, *, today: str, serial: str | None =
                        organisations=_parties(cited))
     entry, body = registered
     retractions = history(cited)
-    item, issued = (None, 0) if serial is None else serial_of(cited, gtin, lot, serial)
-    if serial is None:
-        issued = serial_of(cited, gtin, lot, "")[1]
+    item, issued = serial_of(cited, gtin, lot, serial)
     recalled = recall(cited, gtin, lot)
     batch = Batch(gtin, lot, body.quantity, body.unit, body.produced_on, entry.day, issued, recalled is not None,
                   recalled, entry.index in cited.retracted, entry.index, serial)

@@ -218,15 +218,16 @@ def origin_of(cited: Cited, body: BatchRegistered, index: int, claims: list[Indi
                   None if known is None else known.province, tuple(checks))
 
 
-def serial_of(cited: Cited, gtin: str, lot: str, serial: str) -> tuple[Serial, int]:
-    """Whether `serial` was issued (by a statement in effect) and how many serials the batch has had."""
+def serial_of(cited: Cited, gtin: str, lot: str, serial: str | None) -> tuple[Serial | None, int]:
+    """Whether `serial` (when one is asked about) was issued by a statement in effect, and how many serials the
+    batch has had (retracted ones too: they stay counted)."""
     count, issued_by = 0, None
     for entry, body in cited.all("serials.issued.v1", SerialsIssued, lambda b: (b.gtin, b.lot) == (gtin, lot)):
         serials = body.expand(count)
         count += len(serials)
         if serial in serials and entry.index not in cited.retracted:
             issued_by = entry.index
-    return Serial(serial, issued_by is not None, issued_by), count
+    return (None if serial is None else Serial(serial, issued_by is not None, issued_by)), count
 
 
 def inputs_of(cited: Cited, body: BatchRegistered) -> list[Input]:

@@ -10,7 +10,6 @@ from ledger.encoding import canonical
 from ledger.hashing import hash_from_hex
 from ledger.tlogproof import TlogProof
 from registry.kinds import vietnam_today
-from registry.verdict import verify_batch
 
 router = APIRouter(prefix="/api/v1/bundles", tags=["verification"])
 
@@ -36,16 +35,8 @@ def bundle(view: ViewDep, services: ServicesDep, gtin: str, lot: str) -> dict[st
     """The batch's verdict and facts, and the entries it cites, each a C2SP tlog-proof (entry bytes in `extra`)
     against the same signed checkpoint: `nguon verify-bundle` checks every proof and judges the entries again,
     with no network."""
-    today = vietnam_today()
-    published = services.published(view)
-    # The resolver's key: a bundle is the evidence of the very verdict a scan of the code shows, and computing
-    # it costs milliseconds of CPU on a public path.
-    key = (gtin, lot, view.head().size, None if published is None else published.size, today.isoformat())
-    cached = services.verdicts.get(key)
-    if cached is None:
-        cached = services.verdicts.put(key, verify_batch(view, services.log, view.connection, gtin, lot, today=today,
-                                                         checkpoint=published))
-    document = cached.document
+    # A bundle is the evidence of the very verdict a scan of the code shows: one cached verdict serves both.
+    document = services.batch_verdict(view, gtin, lot, vietnam_today(), services.published(view)).document
     if document["batch"] is None:
         raise ApiProblem(404, "unknown-batch", f"batch {gtin}/{lot} is not registered",
                          f"lô {gtin}/{lot} chưa được đăng ký")

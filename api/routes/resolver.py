@@ -105,12 +105,7 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
     published = services.published(view)
     cached = None
     if link.serial is None:
-        key = (link.gtin14, link.lot, view.head().size, None if published is None else published.size,
-               today.isoformat())
-        cached = services.verdicts.get(key)
-        if cached is None:
-            cached = services.verdicts.put(key, verify_batch(view, services.log, view.connection, link.gtin14,
-                                                             link.lot, today=today, checkpoint=published))
+        cached = services.batch_verdict(view, link.gtin14, link.lot, today, published)
         document = cached.document
     else:
         scans = None
