@@ -13,13 +13,13 @@ from api.limits import BodyLimit, BodyTimeout, NoNulInUrl
 from api.ratelimit import RateLimit
 from api.routes import bundles, codes, imports, log, reads, resolver, tokens, writes
 from api.scans import ScanCounter
-from api.witnessing import Witnessing
-from ledger.config import Settings, get_settings
-from ledger.db import make_engine
-from ledger.keys import load_or_create_log_key
-from ledger.log import Log
-from ledger.sql import SqlStore
-from registry.custody import Custody, load_secret
+from api.settings import Settings, get_settings, load_secret
+from ledger.files.keys import load_or_create_log_key
+from ledger.store.engines import make_engine
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
+from ledger.witness.submitter import Witnessing
+from registry.custody import Custody
 from registry.service import Registry
 
 DESCRIPTION = """Nguồn: a traceability and geographical-indication registry on an append-only, Merkle-verifiable log.

@@ -8,19 +8,19 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from api.labels import LabelSheets
 from api.lru import Lru
+from api.pages.labels import LabelSheets
 from api.problems import ApiProblem
 from api.scans import ScanCounter
+from api.settings import Settings
 from api.tokens import organisation_of
 from api.verdict_cache import CachedVerdict, VerdictCache
-from api.witnessing import Witnessing
-from ledger.config import Settings
-from ledger.log import Log
-from ledger.sql import SqlView
-from ledger.store import StoredCheckpoint
+from ledger.store.log import Log
+from ledger.store.protocol import StoredCheckpoint
+from ledger.store.sql import SqlView
+from ledger.witness.submitter import Witnessing
 from registry.service import Registry
-from registry.verdict import verify_batch
+from registry.verdict.batch import verify_batch
 
 
 @dataclass(frozen=True)

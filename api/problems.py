@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.errors import (
+from ledger.core.errors import (
     EncodingError,
     InvalidValueError,
     LedgerError,

@@ -14,9 +14,9 @@ it); a background thread writes the queue in one transaction per second (`flush`
 processes can count at once: window rows are upserted in key order, and each window's row is locked before
 its readers are counted, so the cap holds on PostgreSQL as on SQLite (BEGIN IMMEDIATE).
 
-The evidence a verdict may rely on (`registry.record.ScanStats`) is independent readers over time: how many distinct
-readers scanned the item in the last LOOKBACK_DAYS days, and on how many distinct days. One reader is one
-reader however many times it scans; readers seen on one day only are a crowd, not a copied code.
+The evidence a verdict may rely on (`registry.verdict.record.ScanStats`) is independent readers over time: how
+many distinct readers scanned the item in the last LOOKBACK_DAYS days, and on how many distinct days. One reader
+is one reader however many times it scans; readers seen on one day only are a crowd, not a copied code.
 """
 
 import hashlib
@@ -36,9 +36,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from api.tables import ScanClient, ScanWindow
-from ledger.db import write_transaction
+from ledger.store.engines import write_transaction
 from registry.tables import RegSerial
-from registry.verdict import ScanStats
+from registry.verdict.batch import ScanStats
 
 logger = logging.getLogger("nguon.scans")
 

@@ -19,7 +19,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.problems import PROBLEM_BASE, PROBLEM_JSON
-from ledger.config import Settings, get_settings
+from api.settings import Settings, get_settings
 
 MAX_HEADER_BYTES = 64 * 1024
 """Request line and headers; a request of this API needs a few hundred bytes (a token is under 100)."""

@@ -2,7 +2,7 @@
 verdict recomputed from the proved entries.
 
 A bundle (GET /api/v1/bundles/01/{gtin}/10/{lot}) states a verdict (`verdict`) and the facts behind it (`facts`,
-the judged document of `registry.judge`, as of the day `as_of`), and carries one C2SP tlog-proof per entry the
+the judged document of `registry.verdict.judge`, as of the day `as_of`), and carries one C2SP tlog-proof per entry the
 verdict cites, the entry's RFC 8785 bytes in the proof's extra line. Verifying it means: every proof holds under
 the same checkpoint, signed by the log key and cosigned by every witness required; then the verdict is judged
 again from the proved entries alone, with the same pure function the server uses, and must equal what the
@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger.checkpoint import Checkpoint
-from ledger.cosignature import CosignatureVerifier, open_cosigned_checkpoint
-from ledger.encoding import parse
-from ledger.errors import EncodingError, LedgerError, NoteError, VerificationError
-from ledger.note import NoteVerifier
-from ledger.tlogproof import TlogProof
-from registry.cited import Cited, CitedError, Logged
-from registry.judge import judge
-from registry.record import Verdict
+from ledger.core.checkpoint import Checkpoint
+from ledger.core.cosignature import CosignatureVerifier, open_cosigned_checkpoint
+from ledger.core.encoding import parse
+from ledger.core.errors import EncodingError, LedgerError, NoteError, VerificationError
+from ledger.core.note import NoteVerifier
+from ledger.core.tlogproof import TlogProof
+from registry.verdict.cited import Cited, CitedError, Logged
+from registry.verdict.judge import judge
+from registry.verdict.record import Verdict
 
 
 class BundleError(VerificationError):

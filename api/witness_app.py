@@ -18,10 +18,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api import problems
 from api.limits import BodyLimit, BodyTimeout
-from ledger.db import make_engine
-from ledger.note import NoteVerifier
-from ledger.witness import Witness, load_or_create_witness_key
-from ledger.witness_protocol import (
+from ledger.core.note import NoteVerifier
+from ledger.store.engines import make_engine
+from ledger.witness.protocol import (
     ADD_CHECKPOINT,
     MAX_REQUEST_BYTES,
     SIZE_CONTENT_TYPE,
@@ -35,6 +34,7 @@ from ledger.witness_protocol import (
     WitnessError,
     size_response,
 )
+from ledger.witness.server import Witness, load_or_create_witness_key
 
 
 class WitnessSettings(BaseSettings):

@@ -8,8 +8,8 @@ Run from the repository root:
 It builds an SQLite log of N entries (default 1,000,000): entry 0 registers the root authority with its key,
 the next entries register a few producers with theirs, and the rest are batch registrations those producers
 signed (signed on all cores, appended with Log.append_verified in batches of 10,000). Then, each in a fresh
-process so that its peak memory is its own: the ledger audit alone (ledger.audit), and the full log audit
-of `nguon audit` (ledger.auditor.audit_log with the registry's key history, signatures on W worker
+process so that its peak memory is its own: the ledger audit alone (ledger.audit.store), and the full log audit
+of `nguon audit` (ledger.audit.auditor.audit_log with the registry's key history, signatures on W worker
 processes, W = every core by default). The registry's rule replay is not part of these figures.
 The target: audit_per_s >= 60% of ed25519_verify_per_s x cores. With --json the figures go to stdout as
 one JSON object and everything else to stderr.
@@ -38,15 +38,15 @@ from rich.table import Table
 from sqlalchemy import event
 from sqlmodel import SQLModel
 
-import ledger.tables
-from ledger.audit import audit
-from ledger.auditor import audit_log
-from ledger.db import make_engine
-from ledger.log import MAX_BATCH, Log
-from ledger.note import NoteSigner, NoteVerifier
-from ledger.signing import public_key_bytes, sign_statement
-from ledger.sql import SqlStore
-from ledger.types import Signature, Statement, format_timestamp
+import ledger.store.tables
+from ledger.audit.auditor import audit_log
+from ledger.audit.store import audit
+from ledger.core.note import NoteSigner, NoteVerifier
+from ledger.core.signing import public_key_bytes, sign_statement
+from ledger.core.types import Signature, Statement, format_timestamp
+from ledger.store.engines import make_engine
+from ledger.store.log import MAX_BATCH, Log
+from ledger.store.sql import SqlStore
 from registry.inspection import REGISTRY_KEYS
 
 ROOT = "ipvietnam"
@@ -126,7 +126,7 @@ def build(job: tuple[str, int, str]) -> tuple[float, float]:
     path, entries, key_text = job
     started = time.perf_counter()
     engine = make_engine(f"sqlite:///{path}")
-    assert ledger.tables.APPEND_ONLY_TABLES  # the import registers the tables with SQLModel.metadata
+    assert ledger.store.tables.APPEND_ONLY_TABLES  # the import registers the tables with SQLModel.metadata
     SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[name] for name in (
         "ledger_entries", "ledger_nodes", "ledger_checkpoints", "ledger_head")])
     log = Log(SqlStore(engine), NoteSigner.from_private_text(key_text))

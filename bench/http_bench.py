@@ -25,13 +25,13 @@ import httpx
 from common import AREA, GTIN, PRODUCER, batch_drafts, machine, print_figures, produced_on, set_up_registry
 from rich.console import Console
 
+from api.migrations import upgrade
 from api.tokens import create_token
-from ledger.db import make_engine
-from ledger.keys import load_or_create_log_key
-from ledger.log import Log
-from ledger.migrate import upgrade
-from ledger.sql import SqlStore
-from ledger.tiles import encode_index
+from ledger.core.tiles import encode_index
+from ledger.files.keys import load_or_create_log_key
+from ledger.store.engines import make_engine
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
 from registry.custody import Custody
 from registry.service import Registry
 

@@ -32,14 +32,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlmodel import SQLModel
 
-import ledger.tables
-from ledger.db import make_engine
-from ledger.errors import UnknownKeyError
-from ledger.log import Log
-from ledger.note import NoteSigner
-from ledger.signing import sign_statement, statement_key_id
-from ledger.sql import SqlStore
-from ledger.types import Signature, Statement, format_timestamp
+import ledger.store.tables
+from ledger.core.errors import UnknownKeyError
+from ledger.core.note import NoteSigner
+from ledger.core.signing import sign_statement, statement_key_id
+from ledger.core.types import Signature, Statement, format_timestamp
+from ledger.store.engines import make_engine
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
 
 BATCH = 1_000
 SINGLE_APPENDS = 3_000
@@ -131,10 +131,10 @@ def create_log(path: Path, signer: NoteSigner) -> Log:
     if path.exists():
         raise SystemExit(f"{path} already exists; the benchmark starts from empty logs")
     engine = make_engine(f"sqlite:///{path}")
-    assert ledger.tables.APPEND_ONLY_TABLES  # the import registers the tables with SQLModel.metadata
+    assert ledger.store.tables.APPEND_ONLY_TABLES  # the import registers the tables with SQLModel.metadata
     SQLModel.metadata.create_all(engine)
     with engine.begin() as conn:
-        for ddl in ledger.tables.append_only_ddl(engine.dialect.name):
+        for ddl in ledger.store.tables.append_only_ddl(engine.dialect.name):
             conn.exec_driver_sql(ddl)
     return Log(SqlStore(engine), signer)
 
@@ -252,9 +252,9 @@ def pymerkle_audit(path: Path, size: int, root: bytes) -> float:
 
 def run_audit(log: Log, figures: Figures) -> None:
     try:
-        from ledger.audit import audit
+        from ledger.audit.store import audit
     except ImportError as exc:
-        figures.notes.append(f"audit_per_s is null: ledger.audit.audit is not importable ({exc})")
+        figures.notes.append(f"audit_per_s is null: ledger.audit.store.audit is not importable ({exc})")
         return
     with log.store.read() as view:
         size = view.head().size
@@ -418,7 +418,7 @@ FOOTNOTES = [
     "[2] Log.append: Ed25519 verification of every statement through the key lookup, then the same append.",
     "[3] random indices in the tree at that size; pymerkle computes subtree roots from leaves and caches "
     "them, so its first proof at each size pays a cache fill (first_proof_s in the JSON).",
-    "[4] ledger: ledger.audit.audit(view, log key) without statement signatures (entry hashes, chain, every "
+    "[4] ledger: ledger.audit.store.audit(view, log key) without statement signatures (entry hashes, chain, every "
     "stored node, every checkpoint signature and root, head); pymerkle has no audit, so: rehash every stored "
     "entry and recompute the root from the stored leaf hashes, from a fresh tree object.",
 ]

@@ -15,11 +15,11 @@ from typing import Any
 
 from common import PRODUCER, batch_drafts, machine, print_figures, set_up_registry
 
-from ledger.db import make_engine
-from ledger.log import Log
-from ledger.migrate import upgrade
-from ledger.note import NoteSigner
-from ledger.sql import SqlStore
+from api.migrations import upgrade
+from ledger.core.note import NoteSigner
+from ledger.store.engines import make_engine
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
 from registry.custody import Custody
 from registry.service import Registry
 

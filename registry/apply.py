@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
 import registry.handlers  # noqa: F401  (registers the handlers)
-from ledger.errors import SignatureError
-from ledger.signing import verify_statement
-from ledger.types import Signature, Statement, format_timestamp, parse_timestamp
+from ledger.core.errors import SignatureError
+from ledger.core.signing import verify_statement
+from ledger.core.types import Signature, Statement, format_timestamp, parse_timestamp
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError
 from registry.handlers.common import roles_of
 from registry.handlers.parties import key_id_of

@@ -10,7 +10,6 @@ import base64
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -20,22 +19,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from ledger.config import Settings
-from ledger.keys import load_or_create_secret_file
-from ledger.signing import public_key_bytes, statement_key_id
+from ledger.core.signing import public_key_bytes, statement_key_id
 from registry.errors import NotAllowedError
 from registry.tables import RegCustodialKey, RegKey
 
-SECRET_FILE = "secret.key"  # noqa: S105  (a file name, not a secret)
 _INFO = b"nguon custodial keys v1"
-
-
-def load_secret(settings: Settings) -> bytes:
-    """NGUON_SECRET_KEY, or the secret in the data directory, created on first use."""
-    if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value().encode()
-    path = Path(settings.data_dir) / SECRET_FILE
-    return load_or_create_secret_file(path, lambda: secrets.token_hex(32)).encode()
 
 
 @dataclass(frozen=True, repr=False)

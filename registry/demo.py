@@ -28,7 +28,7 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
-from ledger.types import parse_timestamp
+from ledger.core.types import parse_timestamp
 from registry.errors import ConflictError, DomainError
 from registry.service import Draft, Registry
 from registry.values import gtin_check_digit

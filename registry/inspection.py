@@ -1,10 +1,10 @@
 """The inspector's audit of a registry (`nguon audit`), from its log alone.
 
 In this order, stopping at the first check that fails:
-1. the log key is the one the inspector pinned (ledger.auditor.KeyChangedError);
-2. ledger.auditor.audit_log: every entry, the chain, the Merkle tree, the signed checkpoints, and every
+1. the log key is the one the inspector pinned (ledger.audit.auditor.KeyChangedError);
+2. ledger.audit.auditor.audit_log: every entry, the chain, the Merkle tree, the signed checkpoints, and every
    statement signature against the keys the registry's own entries register and revoke (AuditError);
-3. the log extends the checkpoint the inspector saw last (ledger.auditor.ForkError, with both notes);
+3. the log extends the checkpoint the inspector saw last (ledger.audit.auditor.ForkError, with both notes);
 4. every registry rule, replayed into a fresh SQLite database (AuditError naming the entry refused).
 """
 
@@ -13,14 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.auditor import AuditState, ConsistencySource, LogAudit, audit_log, check_consistency, check_log_key
-from ledger.db import make_engine
-from ledger.errors import AuditError, LedgerError
-from ledger.migrate import upgrade
-from ledger.note import NoteVerifier
-from ledger.signature_audit import KeyChange, KeyRegistration, KeyRevocation, KeySource
-from ledger.store import ReadView
-from ledger.types import Entry
+from api.migrations import upgrade
+from ledger.audit.auditor import AuditState, ConsistencySource, LogAudit, audit_log, check_consistency, check_log_key
+from ledger.audit.signatures import KeyChange, KeyRegistration, KeyRevocation, KeySource
+from ledger.core.errors import AuditError, LedgerError
+from ledger.core.note import NoteVerifier
+from ledger.core.types import Entry
+from ledger.store.engines import make_engine
+from ledger.store.protocol import ReadView
 from registry.apply import parse_body
 from registry.errors import DomainError
 from registry.replay import CHUNK, ReplayError, replay
@@ -115,7 +115,7 @@ def inspect(source: Source, previous: AuditState | None, workdir: Path, *, worke
             progress: Progress | None = None) -> Inspection:
     """Run the checks of the module docstring; raise at the first that fails.
 
-    Raises KeyChangedError, AuditError or ForkError (ledger.auditor) for a log that does not hold; the
+    Raises KeyChangedError, AuditError or ForkError (ledger.audit.auditor) for a log that does not hold; the
     source's own errors (RemoteError, the database's) when it cannot be read.
     """
 

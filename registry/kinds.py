@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from ledger.types import Statement
+from ledger.core.types import Statement
 from registry.schemas import Body
 from registry.state import State
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection
 
-from ledger.encoding import canonical
-from ledger.store import ReadView
-from ledger.types import Entry, parse_timestamp
+from ledger.core.encoding import canonical
+from ledger.core.types import Entry, parse_timestamp
+from ledger.store.protocol import ReadView
 from registry.apply import apply_statement
 from registry.errors import DomainError
 from registry.state import State, table_of

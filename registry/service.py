@@ -5,7 +5,7 @@
         append entries, nodes, checkpoint
     # commit: entries, nodes, checkpoint and projections together, or nothing
 
-Submissions from concurrent threads are grouped into one such transaction (ledger.group): each
+Submissions from concurrent threads are grouped into one such transaction (ledger.store.group): each
 submission's statements are checked inside a savepoint, so a refused one is rolled back alone and the
 others append together under one signed checkpoint. A submission is still all or nothing.
 """
@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger.errors import StoreError
-from ledger.group import GroupCommit
-from ledger.log import MAX_BATCH, Log
-from ledger.signing import sign_statement
-from ledger.sql import SqlTxn
-from ledger.store import WriteTxn
-from ledger.types import Receipt, Signature, Statement, format_timestamp, parse_timestamp
+from ledger.core.errors import StoreError
+from ledger.core.signing import sign_statement
+from ledger.core.types import Receipt, Signature, Statement, format_timestamp, parse_timestamp
+from ledger.store.group import GroupCommit
+from ledger.store.log import MAX_BATCH, Log
+from ledger.store.protocol import WriteTxn
+from ledger.store.sql import SqlTxn
 from registry.apply import apply_statement
 from registry.custody import Custody
 from registry.errors import DomainError
@@ -42,7 +42,7 @@ def _utcnow() -> datetime:
 
 def _connection(txn: WriteTxn) -> Any:
     if not isinstance(txn, SqlTxn):
-        raise TypeError("the registry keeps its projections in SQL; use ledger.sql.SqlStore")
+        raise TypeError("the registry keeps its projections in SQL; use ledger.store.sql.SqlStore")
     return txn.connection
 
 

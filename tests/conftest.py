@@ -13,12 +13,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine
 
-from ledger.db import make_engine, normalise_url
-from ledger.errors import UnknownKeyError
-from ledger.migrate import upgrade
-from ledger.signing import sign_statement, statement_key_id
-from ledger.sql import SqlStore
-from ledger.types import Signature, Statement
+from api.migrations import upgrade
+from ledger.core.errors import UnknownKeyError
+from ledger.core.signing import sign_statement, statement_key_id
+from ledger.core.types import Signature, Statement
+from ledger.store.engines import make_engine, normalise_url
+from ledger.store.sql import SqlStore
 
 TEST_DATABASE_ENV = "NGUON_TEST_DATABASE_URL"
 

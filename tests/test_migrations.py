@@ -6,10 +6,10 @@ from sqlalchemy import inspect, select, table
 from sqlalchemy.sql import column
 from sqlmodel import SQLModel
 
-import ledger.tables  # noqa: F401  (registers the ledger tables)
+import ledger.store.tables  # noqa: F401  (registers the ledger tables)
+from api.migrations import downgrade, upgrade
 from api.tokens import organisation_of, token_hash
-from ledger.db import make_engine, write_transaction
-from ledger.migrate import downgrade, upgrade
+from ledger.store.engines import make_engine, write_transaction
 from registry.state import State
 from registry.tables import RegCorrection, RegNonce
 

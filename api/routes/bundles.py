@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 from api.deps import ServicesDep, ViewDep
 from api.problems import ApiProblem
-from ledger.encoding import canonical
-from ledger.hashing import hash_from_hex
-from ledger.tlogproof import TlogProof
+from ledger.core.encoding import canonical
+from ledger.core.hashing import hash_from_hex
+from ledger.core.tlogproof import TlogProof
 from registry.kinds import vietnam_today
 
 router = APIRouter(prefix="/api/v1/bundles", tags=["verification"])

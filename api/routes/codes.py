@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import ServicesDep, ViewDep
 from api.digital_link import DigitalLink, DigitalLinkError
-from api.labels import Label, SheetLayout, SheetsBusyError
+from api.pages.labels import Label, SheetLayout, SheetsBusyError
 from api.problems import ApiProblem
 from api.qr import qr_png, qr_svg
 from api.routes.reads import page
-from ledger.encoding import MAX_SAFE_INTEGER
+from ledger.core.encoding import MAX_SAFE_INTEGER
 from registry.state import State
 from registry.tables import RegBatch, RegProduct, RegSerial
 

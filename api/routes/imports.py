@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from api.deps import OrganisationDep, ServicesDep
 from api.problems import ApiProblem, domain_status
 from api.routes.writes import ReceiptsOut, draft_body, receipt_out
-from ledger.log import MAX_BATCH
+from ledger.store.log import MAX_BATCH
 from registry.errors import DomainError
 from registry.schemas import BatchRegistered
 

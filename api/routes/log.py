@@ -7,12 +7,13 @@ from fastapi.responses import PlainTextResponse
 
 from api.deps import ServicesDep, ViewDep
 from api.problems import ApiProblem
-from ledger.encoding import MAX_SAFE_INTEGER, parse
-from ledger.errors import InvalidValueError, ProofError
-from ledger.tiles import Tile, read_tile
+from ledger.core.encoding import MAX_SAFE_INTEGER, parse
+from ledger.core.errors import InvalidValueError, ProofError
+from ledger.core.tiles import Tile
+from ledger.store.tiles import read_tile
 
 MAX_PAGE = 1000
-# Indices and tree sizes are JSON integers (at most 2**53 - 1, see ledger.encoding); larger ones overflow SQL.
+# Indices and tree sizes are JSON integers (at most 2**53 - 1, see ledger.core.encoding); larger ones overflow SQL.
 Position = Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER)]
 Size = Annotated[int, Query(ge=1, le=MAX_SAFE_INTEGER)]
 

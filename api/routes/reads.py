@@ -13,8 +13,8 @@ from sqlmodel import SQLModel
 
 from api.deps import ServicesDep, ViewDep
 from api.problems import ApiProblem
-from ledger.encoding import MAX_SAFE_INTEGER
-from ledger.types import format_timestamp
+from ledger.core.encoding import MAX_SAFE_INTEGER
+from ledger.core.types import format_timestamp
 from registry.epcis import MEDIA_TYPE, events_document
 from registry.handlers.indications import current_area, right_active_on
 from registry.kinds import vietnam_today

@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from api.deps import Services, ServicesDep, ViewDep
 from api.digital_link import DigitalLink, DigitalLinkError, parse_path
-from api.pages import render_not_found, render_verdict, wants_language
+from api.pages.consumer import render_not_found, render_verdict, wants_language
 from api.problems import PROBLEM_JSON, ApiProblem, problem
 from api.scans import is_issued, scan_evidence
 from registry.kinds import vietnam_today
-from registry.verdict import verify_batch
+from registry.verdict.batch import verify_batch
 
 router = APIRouter(tags=["resolver"])
 

@@ -16,7 +16,7 @@ from api.deps import OrganisationDep, ServicesDep
 from api.problems import ApiProblem
 from api.routes.writes import ReceiptOut, receipt_out
 from api.tokens import LABEL_MAX, TokenInfo, create_token_info, find_token, list_tokens, revoke_token_id, root_authority
-from ledger.db import write_transaction
+from ledger.store.engines import write_transaction
 from registry.values import OrgId
 
 router = APIRouter(prefix="/api/v1", tags=["credentials"])

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from api.deps import OptionalOrganisationDep, OrganisationDep, ServicesDep
 from api.problems import ApiProblem
-from ledger.types import Receipt, Signature, Statement
+from ledger.core.types import Receipt, Signature, Statement
 from registry import schemas as s
 
 router = APIRouter(prefix="/api/v1", tags=["writes"])

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from ledger.types import parse_timestamp
+from ledger.core.types import parse_timestamp
 from registry import places
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError, UnknownReferenceError
 from registry.kinds import CLOCK_SKEW, Context

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ledger.types import parse_timestamp
+from ledger.core.types import parse_timestamp
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError
 from registry.handlers.common import (
     absent,

@@ -4,7 +4,7 @@ import base64
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ledger.signing import statement_key_id
+from ledger.core.signing import statement_key_id
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError
 from registry.handlers.common import absent, history, need, organisation, place, roles_of
 from registry.handlers.scope import ROOT_ONLY_ROLES, governs_organisation, out_of_scope, scope_of
@@ -15,7 +15,7 @@ from registry.tables import RegKey, RegOrganisation
 
 
 def key_id_of(public_key: str) -> str:
-    """The statement key id of a base64 Ed25519 public key (see ledger.signing.statement_key_id)."""
+    """The statement key id of a base64 Ed25519 public key (see ledger.core.signing.statement_key_id)."""
     raw = base64.b64decode(public_key, validate=True)
     return statement_key_id(Ed25519PublicKey.from_public_bytes(raw))
 

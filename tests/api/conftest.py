@@ -26,13 +26,13 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from api.deps import Services
+from api.settings import Settings
 from api.tokens import create_token
-from ledger.checkpoint import open_checkpoint
-from ledger.config import Settings
-from ledger.encoding import canonical
-from ledger.hashing import leaf_hash
-from ledger.note import NoteVerifier
-from ledger.proof import InclusionProof
+from ledger.core.checkpoint import open_checkpoint
+from ledger.core.encoding import canonical
+from ledger.core.hashing import leaf_hash
+from ledger.core.note import NoteVerifier
+from ledger.core.proof import InclusionProof
 from registry.demo import DemoSummary, load_demo
 from registry.replay import projection_digest
 from registry.state import State

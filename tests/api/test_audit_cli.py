@@ -18,15 +18,15 @@ import typer
 from sqlalchemy import Engine, delete, text
 from typer.testing import CliRunner
 
-from api.audit_cli import audit
-from ledger.auditor import AuditState
-from ledger.checkpoint import Checkpoint
-from ledger.db import make_engine
-from ledger.hashing import Hash, leaf_hash
-from ledger.log import Log
-from ledger.note import NoteSigner
-from ledger.sql import SqlStore
-from ledger.types import Entry, Signature
+from api.cli.audit import audit
+from ledger.audit.auditor import AuditState
+from ledger.core.checkpoint import Checkpoint
+from ledger.core.hashing import Hash, leaf_hash
+from ledger.core.note import NoteSigner
+from ledger.core.types import Entry, Signature
+from ledger.store.engines import make_engine
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
 from registry.custody import Custody
 from registry.demo import ROOT, load_demo
 from registry.replay import replay

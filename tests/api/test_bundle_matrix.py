@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.cli import app as nguon
-from ledger.config import Settings
-from ledger.cosignature import CosignatureSigner
-from ledger.note import NoteSigner
+from api.cli.main import app as nguon
+from api.settings import Settings
+from ledger.core.cosignature import CosignatureSigner
+from ledger.core.note import NoteSigner
 from registry.demo import load_demo, scenarios
 from tests.registry.conftest import fresh_engine
 

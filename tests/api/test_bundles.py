@@ -8,11 +8,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
+from api.settings import Settings
 from api.verify_bundle import verify_bundle
-from ledger.config import Settings
-from ledger.cosignature import CosignatureSigner
-from ledger.errors import LedgerError, NoteError
-from ledger.note import NoteSigner, NoteVerifier
+from ledger.core.cosignature import CosignatureSigner
+from ledger.core.errors import LedgerError, NoteError
+from ledger.core.note import NoteSigner, NoteVerifier
 from registry.demo import load_demo, scenarios
 
 

@@ -8,7 +8,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from api.labels import SheetLayout
+from api.pages.labels import SheetLayout
 from api.qr import qr_svg
 from api.routes.codes import MAX_LABELS
 from tests.api.conftest import GTIN, PRODUCER, PUBLIC_URL, Api, assert_problem, make_batch, make_serials

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from api.digital_link import DigitalLink, DigitalLinkError
-from api.labels import Label, SheetLayout, label_sheet_html
+from api.pages.labels import Label, SheetLayout, label_sheet_html
 from api.qr import SVG_NAMESPACE, qr_svg
 
 BASE = "https://nguon.example"

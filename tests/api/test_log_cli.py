@@ -5,14 +5,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from api.cli import app
-from ledger.checkpoint import open_checkpoint
-from ledger.hashing import leaf_hash
-from ledger.log import Log
-from ledger.migrate import upgrade
-from ledger.note import NoteSigner
-from ledger.sql import SqlStore
-from ledger.tiles import read_bundle, tiles_for
+from api.cli.main import app
+from api.migrations import upgrade
+from ledger.core.checkpoint import open_checkpoint
+from ledger.core.hashing import leaf_hash
+from ledger.core.note import NoteSigner
+from ledger.core.tiles import read_bundle, tiles_for
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
 from tests.conftest import Issuer
 from tests.ledger.test_tiles import mth
 

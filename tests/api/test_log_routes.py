@@ -7,16 +7,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
-from ledger.checkpoint import open_checkpoint
-from ledger.config import Settings
-from ledger.encoding import canonical
-from ledger.hashing import leaf_hash
-from ledger.keys import load_or_create_log_key
-from ledger.log import Log
-from ledger.note import NoteVerifier
-from ledger.proof import ConsistencyProof, InclusionProof
-from ledger.sql import SqlStore
-from ledger.tiles import read_bundle
+from api.settings import Settings
+from ledger.core.checkpoint import open_checkpoint
+from ledger.core.encoding import canonical
+from ledger.core.hashing import leaf_hash
+from ledger.core.note import NoteVerifier
+from ledger.core.proof import ConsistencyProof, InclusionProof
+from ledger.core.tiles import read_bundle
+from ledger.files.keys import load_or_create_log_key
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
 from tests.conftest import Issuer
 from tests.ledger.test_tiles import mth
 

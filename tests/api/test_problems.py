@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.config import Settings
+from api.settings import Settings
 from tests.api.conftest import (
     COMMUNE,
     GTIN,

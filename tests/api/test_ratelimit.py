@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
-from ledger.config import Settings
+from api.settings import Settings
 
 
 def _client(database_url: str, tmp_path: Path, limit: str) -> TestClient:

@@ -15,11 +15,10 @@ from sqlalchemy import select
 
 from api.digital_link import DigitalLink
 from api.scans import WARN_CLIENTS, WARN_DAYS, client_id, client_key
+from api.settings import Settings, load_secret
 from api.tables import ScanClient, ScanWindow
-from ledger.config import Settings
-from registry.custody import load_secret
 from registry.demo import BatchKey, DemoSummary, scenarios, serialised
-from registry.evidence import check_evidence
+from registry.verdict.evidence import check_evidence
 from tests.api.conftest import PUBLIC_URL, Api, assert_problem
 
 GS1 = "https://gs1.org/voc/"

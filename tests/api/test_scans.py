@@ -27,7 +27,7 @@ from api.scans import (
     scan_evidence,
 )
 from api.tables import ScanClient, ScanWindow
-from registry.record import ScanStats
+from registry.verdict.record import ScanStats
 from tests.api.conftest import GTIN, PRODUCER, Api, make_serials
 
 SECRET = b"the registry secret of this test"

@@ -5,7 +5,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.main import app
 from api.tokens import organisation_of
 from tests.api.conftest import PRODUCER, ROOT, Api
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.witness_cli import witness_app
-from ledger.cosignature import CosignatureVerifier
-from ledger.note import NoteSigner
+from api.cli.witness import witness_app
+from ledger.core.cosignature import CosignatureVerifier
+from ledger.core.note import NoteSigner
 
 runner = CliRunner()
 

@@ -14,7 +14,22 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from api.witnessing import (
+from ledger.core.cosignature import CosignatureSigner, open_cosigned_checkpoint
+from ledger.core.errors import InvalidValueError, StoreError
+from ledger.core.note import NoteSigner
+from ledger.store.engines import make_engine
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
+from ledger.store.tables import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
+from ledger.witness.protocol import (
+    SIZE_CONTENT_TYPE,
+    AddCheckpointRequest,
+    SizeConflictError,
+    WitnessError,
+    size_response,
+)
+from ledger.witness.server import Witness
+from ledger.witness.submitter import (
     WitnessEndpoint,
     Witnessing,
     cosigned_note,
@@ -22,22 +37,7 @@ from api.witnessing import (
     latest_published,
     stored_cosignatures,
 )
-from ledger.cosignature import CosignatureSigner, open_cosigned_checkpoint
-from ledger.db import make_engine
-from ledger.errors import InvalidValueError, StoreError
-from ledger.log import Log
-from ledger.note import NoteSigner
-from ledger.sql import SqlStore
-from ledger.tables import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
-from ledger.witness import Witness
-from ledger.witness_protocol import (
-    SIZE_CONTENT_TYPE,
-    AddCheckpointRequest,
-    SizeConflictError,
-    WitnessError,
-    size_response,
-)
-from ledger.witness_tables import LogCosignature, WitnessFork, WitnessLog
+from ledger.witness.tables import LogCosignature, WitnessFork, WitnessLog
 from tests.conftest import Issuer
 from tests.ledger.test_witness import ORIGIN, grow, request_for
 

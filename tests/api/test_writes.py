@@ -14,8 +14,8 @@ from sqlalchemy import select
 from api.routes.writes import WRITES
 from api.tables import ApiToken
 from api.tokens import revoke_token
-from ledger.signing import public_key_bytes, sign_statement, statement_key_id, verify_statement
-from ledger.types import Signature, Statement, format_timestamp
+from ledger.core.signing import public_key_bytes, sign_statement, statement_key_id, verify_statement
+from ledger.core.types import Signature, Statement, format_timestamp
 from tests.api.conftest import (
     ASSOCIATION,
     CERTIFIER,

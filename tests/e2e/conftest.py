@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ledger.migrate import upgrade
+from api.migrations import upgrade
 
 NUMBERING = "gs1-vietnam"
 """The numbering agency, which licenses GS1 company prefixes."""
@@ -36,7 +36,7 @@ class Server:
 
     def cli(self, *args: str) -> str:
         """Run `nguon` against the server's database and data directory; its standard output."""
-        done = subprocess.run([sys.executable, "-c", "from api.cli import app; app()", *args], env=self.env,
+        done = subprocess.run([sys.executable, "-c", "from api.cli.main import app; app()", *args], env=self.env,
                               capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stderr
         return done.stdout
@@ -114,7 +114,7 @@ def serve(database_url: str, tmp_path: Path) -> ServeFactory:
                "PYTHONPATH": str(Path(__file__).resolve().parents[2]), **extra}
         output = tmp_path / f"serve-{port}.log"
         with output.open("wb") as out:
-            process = subprocess.Popen([sys.executable, "-c", "from api.cli import app; app()", "serve", "--port",
+            process = subprocess.Popen([sys.executable, "-c", "from api.cli.main import app; app()", "serve", "--port",
                                         str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 30

@@ -7,11 +7,11 @@ import httpx
 import zxingcpp
 from PIL import Image
 
-from ledger.checkpoint import open_checkpoint
-from ledger.encoding import canonical
-from ledger.hashing import leaf_hash
-from ledger.note import NoteVerifier
-from ledger.proof import InclusionProof
+from ledger.core.checkpoint import open_checkpoint
+from ledger.core.encoding import canonical
+from ledger.core.hashing import leaf_hash
+from ledger.core.note import NoteVerifier
+from ledger.core.proof import InclusionProof
 from registry.values import gtin_check_digit
 from tests.e2e.conftest import Server, license_prefix
 

@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import select
 
 from api.tables import ScanClient, ScanWindow
-from ledger.db import make_engine
+from ledger.store.engines import make_engine
 from registry.values import gtin_check_digit
 from tests.e2e.conftest import Server, license_prefix
 

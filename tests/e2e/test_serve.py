@@ -123,7 +123,7 @@ class TestProxyHeaders:
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("NGUON_")},
                "NGUON_DATA_DIR": str(tmp_path / "data"), "NGUON_TRUSTED_PROXIES": trusted,
                "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-        done = subprocess.run([sys.executable, "-c", "from api.cli import app; app()", "serve", "--port", "9"],
+        done = subprocess.run([sys.executable, "-c", "from api.cli.main import app; app()", "serve", "--port", "9"],
                               env=env, capture_output=True, text=True, timeout=60, check=False)
         assert done.returncode != 0
         assert "is not an IP address or network" in done.stderr

@@ -19,18 +19,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.witnessing import WitnessEndpoint, Witnessing
-from ledger.checkpoint import Checkpoint
-from ledger.cosignature import CosignatureVerifier, open_cosigned_checkpoint
-from ledger.db import make_engine, normalise_url
-from ledger.hashing import Hash
-from ledger.log import Log
-from ledger.migrate import upgrade
-from ledger.note import NoteSigner
-from ledger.sql import SqlStore
-from ledger.store import MemoryStore, StoredCheckpoint
-from ledger.witness import load_or_create_witness_key
-from ledger.witness_protocol import MAX_REQUEST_BYTES, SIZE_CONTENT_TYPE, AddCheckpointRequest
+from api.migrations import upgrade
+from ledger.core.checkpoint import Checkpoint
+from ledger.core.cosignature import CosignatureVerifier, open_cosigned_checkpoint
+from ledger.core.hashing import Hash
+from ledger.core.note import NoteSigner
+from ledger.store.engines import make_engine, normalise_url
+from ledger.store.log import Log
+from ledger.store.protocol import MemoryStore, StoredCheckpoint
+from ledger.store.sql import SqlStore
+from ledger.witness.protocol import MAX_REQUEST_BYTES, SIZE_CONTENT_TYPE, AddCheckpointRequest
+from ledger.witness.server import load_or_create_witness_key
+from ledger.witness.submitter import WitnessEndpoint, Witnessing
 from tests.conftest import TEST_DATABASE_ENV, Issuer
 from tests.e2e.conftest import _free_port
 from tests.ledger.test_witness import grow, request_for
@@ -90,7 +90,7 @@ def server(witness_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    command = [sys.executable, "-c", "from api.witness_cli import witness_app; witness_app()", "serve",
+    command = [sys.executable, "-c", "from api.cli.witness import witness_app; witness_app()", "serve",
                "--host", "127.0.0.1", "--port", str(port), "--database", witness_database,
                "--data-dir", str(data_dir), "--name", WITNESS]
     for log_key in log_keys:

@@ -12,12 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.migrations import upgrade
 from api.verify_bundle import verify_bundle
-from ledger.cosignature import CosignatureVerifier, open_cosigned_checkpoint
-from ledger.keys import load_or_create_log_key
-from ledger.migrate import upgrade
-from ledger.note import NoteVerifier
-from ledger.witness import load_or_create_witness_key
+from ledger.core.cosignature import CosignatureVerifier, open_cosigned_checkpoint
+from ledger.core.note import NoteVerifier
+from ledger.files.keys import load_or_create_log_key
+from ledger.witness.server import load_or_create_witness_key
 from registry.values import gtin_check_digit
 from tests.e2e.conftest import _free_port, license_prefix
 
@@ -53,7 +53,7 @@ def registry_with_witness(database_url: str, tmp_path: Path) -> Iterator[tuple[s
     witness_key = load_or_create_witness_key(tmp_path / "witness", WITNESS).verifier.to_text()
     env = {**os.environ, "PYTHONPATH": ROOT}
     witness_port, registry_port = _free_port(), _free_port()
-    witness = _start(["-c", "from api.cli import app; app()", "witness", "serve", "--name", WITNESS, "--log-key",
+    witness = _start(["-c", "from api.cli.main import app; app()", "witness", "serve", "--name", WITNESS, "--log-key",
                       log_key, "--port", str(witness_port), "--database", f"sqlite:///{tmp_path / 'witness.db'}",
                       "--data-dir", str(tmp_path / "witness")], env, f"http://127.0.0.1:{witness_port}/")
     base = f"http://127.0.0.1:{registry_port}"
@@ -71,7 +71,7 @@ def registry_with_witness(database_url: str, tmp_path: Path) -> Iterator[tuple[s
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-c", "from api.cli import app; app()", *args], env=env,
+    done = subprocess.run([sys.executable, "-c", "from api.cli.main import app; app()", *args], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()

@@ -14,16 +14,16 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
-from ledger.audit import AuditReport, audit
-from ledger.checkpoint import Checkpoint, open_checkpoint
-from ledger.errors import AuditError
-from ledger.hashing import EMPTY_ROOT, Hash
-from ledger.log import Log
-from ledger.merkle import CompactRange, NodeId
-from ledger.note import NoteSigner
-from ledger.sql import SqlStore
-from ledger.tables import drop_append_only_ddl
-from ledger.types import Entry, Statement
+from ledger.audit.store import AuditReport, audit
+from ledger.core.checkpoint import Checkpoint, open_checkpoint
+from ledger.core.errors import AuditError
+from ledger.core.hashing import EMPTY_ROOT, Hash
+from ledger.core.merkle import CompactRange, NodeId
+from ledger.core.note import NoteSigner
+from ledger.core.types import Entry, Statement
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
+from ledger.store.tables import drop_append_only_ddl
 from tests.conftest import Issuer
 
 ORIGIN = "test.nguon/log"

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from ledger.auditor import (
+from ledger.audit.auditor import (
     AuditState,
     ForkError,
     KeyChangedError,
@@ -25,12 +25,7 @@ from ledger.auditor import (
     check_log_key,
     store_consistency,
 )
-from ledger.checkpoint import Checkpoint
-from ledger.errors import AuditError
-from ledger.hashing import ZERO_HASH, Hash
-from ledger.log import Log
-from ledger.note import NoteSigner
-from ledger.signature_audit import (
+from ledger.audit.signatures import (
     KeyChange,
     KeyRegistration,
     KeyRevocation,
@@ -39,10 +34,15 @@ from ledger.signature_audit import (
     SignatureCheck,
     check_entry,
 )
-from ledger.signing import public_key_bytes, sign_statement, statement_key_id
-from ledger.sql import SqlStore
-from ledger.store import StoredEntry
-from ledger.types import Entry, Signature, Statement
+from ledger.core.checkpoint import Checkpoint
+from ledger.core.errors import AuditError
+from ledger.core.hashing import ZERO_HASH, Hash
+from ledger.core.note import NoteSigner
+from ledger.core.signing import public_key_bytes, sign_statement, statement_key_id
+from ledger.core.types import Entry, Signature, Statement
+from ledger.store.log import Log
+from ledger.store.protocol import StoredEntry
+from ledger.store.sql import SqlStore
 from tests.ledger.test_audit import attacker
 
 ORIGIN = "test.nguon/log"

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.checkpoint import Checkpoint, open_checkpoint
-from ledger.errors import InvalidValueError, NoteError, UnknownKeyError, VerificationError
-from ledger.hashing import Hash, leaf_hash
-from ledger.note import NoteSigner, sign_note
+from ledger.core.checkpoint import Checkpoint, open_checkpoint
+from ledger.core.errors import InvalidValueError, NoteError, UnknownKeyError, VerificationError
+from ledger.core.hashing import Hash, leaf_hash
+from ledger.core.note import NoteSigner, sign_note
 
 ORIGIN = "nguon.example/log"
 ROOT = leaf_hash(b"root")

@@ -16,15 +16,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from ledger.audit import audit
-from ledger.checkpoint import open_checkpoint
-from ledger.db import make_engine
-from ledger.hashing import ZERO_HASH
-from ledger.log import Log
-from ledger.note import NoteSigner
-from ledger.proof import verify_inclusion
-from ledger.sql import SqlStore
-from ledger.types import Entry
+from ledger.audit.store import audit
+from ledger.core.checkpoint import open_checkpoint
+from ledger.core.hashing import ZERO_HASH
+from ledger.core.note import NoteSigner
+from ledger.core.proof import verify_inclusion
+from ledger.core.types import Entry
+from ledger.store.engines import make_engine
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
 from tests.conftest import Issuer
 
 PROCESSES = 4

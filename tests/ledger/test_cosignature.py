@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.checkpoint import Checkpoint
-from ledger.cosignature import (
+from ledger.core.checkpoint import Checkpoint
+from ledger.core.cosignature import (
     ALG_COSIGNATURE_V1,
     MAX_TIMESTAMP,
     Cosignature,
@@ -18,9 +18,9 @@ from ledger.cosignature import (
     cosigned_message,
     open_cosigned_checkpoint,
 )
-from ledger.errors import InvalidValueError, NoteError, SignatureError, UnknownKeyError
-from ledger.hashing import Hash
-from ledger.note import NoteSigner, key_id
+from ledger.core.errors import InvalidValueError, NoteError, SignatureError, UnknownKeyError
+from ledger.core.hashing import Hash
+from ledger.core.note import NoteSigner, key_id
 from tests.ledger.test_imports import HEAVY_PACKAGES, modules_loaded_by
 
 # Deterministic vectors: the keys are Ed25519 seeds derived from fixed strings, and Ed25519 signing is
@@ -246,5 +246,5 @@ class TestPurity:
     """Cosignatures and the witness protocol verify with no web framework and no ORM loaded."""
 
     def test_modules_load_no_web_framework_or_orm(self) -> None:
-        loaded = modules_loaded_by("ledger.cosignature", "ledger.witness_protocol")
+        loaded = modules_loaded_by("ledger.core.cosignature", "ledger.witness.protocol")
         assert sorted(name for name in loaded if name.split(".")[0] in HEAVY_PACKAGES) == []

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from ledger.db import make_engine, sqlite_writer_turn, write_transaction
-from ledger.migrate import upgrade
-from ledger.sql import SqlStore
+from api.migrations import upgrade
+from ledger.store.engines import make_engine, sqlite_writer_turn, write_transaction
+from ledger.store.sql import SqlStore
 
 
 def _held_elsewhere(path: Path) -> bool:

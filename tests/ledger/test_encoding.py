@@ -8,8 +8,8 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.encoding import MAX_DEPTH, MAX_SAFE_INTEGER, canonical, parse, parse_canonical
-from ledger.errors import EncodingError
+from ledger.core.encoding import MAX_DEPTH, MAX_SAFE_INTEGER, canonical, parse, parse_canonical
+from ledger.core.errors import EncodingError
 
 # Characters whose order differs between UTF-16 code units (RFC 8785 3.2.3) and code points: U+E000-U+FFFF
 # sort after the surrogate pairs of U+10000 and above in UTF-16, before them by code point.

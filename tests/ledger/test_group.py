@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from ledger.group import GroupCommit
+from ledger.store.group import GroupCommit
 
 
 class Recorder:

@@ -9,15 +9,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 PURE_MODULES = [
-    "ledger.errors",
-    "ledger.hashing",
-    "ledger.encoding",
-    "ledger.merkle",
-    "ledger.proof",
-    "ledger.note",
-    "ledger.checkpoint",
-    "ledger.types",
-    "ledger.signing",
+    "ledger.core.errors",
+    "ledger.core.hashing",
+    "ledger.core.encoding",
+    "ledger.core.merkle",
+    "ledger.core.proof",
+    "ledger.core.note",
+    "ledger.core.checkpoint",
+    "ledger.core.types",
+    "ledger.core.signing",
 ]
 HEAVY_PACKAGES = ["fastapi", "sqlmodel", "sqlalchemy"]
 
@@ -49,4 +49,4 @@ class TestPureImports:
 
     def test_the_probe_notices_a_heavy_import(self) -> None:
         # Guards the test above against passing vacuously: the same probe does see SQLAlchemy when it is imported.
-        assert "sqlalchemy" in modules_loaded_by("ledger.errors", "sqlalchemy")
+        assert "sqlalchemy" in modules_loaded_by("ledger.core.errors", "sqlalchemy")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.errors import NoteError
-from ledger.keys import LOG_KEY_FILE, load_or_create_log_key
-from ledger.note import NoteSigner
+from ledger.core.errors import NoteError
+from ledger.core.note import NoteSigner
+from ledger.files.keys import LOG_KEY_FILE, load_or_create_log_key
 
 ORIGIN = "nguon.example/log"
 REPO = Path(__file__).resolve().parents[2]
@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 RACER = """
 import sys, time
 from pathlib import Path
-from ledger.keys import load_or_create_log_key
+from ledger.files.keys import load_or_create_log_key
 
 data_dir, origin, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 print("ready", flush=True)

@@ -10,17 +10,17 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError
 
-from ledger.checkpoint import open_checkpoint
-from ledger.errors import HeadMismatchError, ProofError, SignatureError, StoreError, UnknownKeyError
-from ledger.hashing import EMPTY_ROOT, ZERO_HASH, Hash
-from ledger.log import MAX_BATCH, Log
-from ledger.merkle import CompactRange, NodeId, range_nodes
-from ledger.note import NoteSigner
-from ledger.proof import verify_consistency, verify_inclusion
-from ledger.sql import SqlStore
-from ledger.store import Head, LogStore, MemoryStore, ReadView, StoredCheckpoint
-from ledger.tables import drop_append_only_ddl
-from ledger.types import Entry, Receipt, Signature, Statement
+from ledger.core.checkpoint import open_checkpoint
+from ledger.core.errors import HeadMismatchError, ProofError, SignatureError, StoreError, UnknownKeyError
+from ledger.core.hashing import EMPTY_ROOT, ZERO_HASH, Hash
+from ledger.core.merkle import CompactRange, NodeId, range_nodes
+from ledger.core.note import NoteSigner
+from ledger.core.proof import verify_consistency, verify_inclusion
+from ledger.core.types import Entry, Receipt, Signature, Statement
+from ledger.store.log import MAX_BATCH, Log
+from ledger.store.protocol import Head, LogStore, MemoryStore, ReadView, StoredCheckpoint
+from ledger.store.sql import SqlStore
+from ledger.store.tables import drop_append_only_ddl
 from tests.conftest import Issuer, on_postgres
 
 ORIGIN = "test.nguon/log"

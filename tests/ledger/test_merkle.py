@@ -8,9 +8,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ledger.errors import ProofError, VerificationError
-from ledger.hashing import EMPTY_ROOT, Hash, leaf_hash
-from ledger.merkle import (
+from ledger.core.errors import ProofError, VerificationError
+from ledger.core.hashing import EMPTY_ROOT, Hash, leaf_hash
+from ledger.core.merkle import (
     MAX_TREE_SIZE,
     CompactRange,
     NodeId,
@@ -22,7 +22,7 @@ from ledger.merkle import (
     range_nodes,
     root_from_range,
 )
-from ledger.proof import verify_consistency, verify_inclusion
+from ledger.core.proof import verify_consistency, verify_inclusion
 
 MAX_SIZE = 3000
 """Every tree in this file is a prefix of one sequence of MAX_SIZE entries, so reference hashes are cached."""

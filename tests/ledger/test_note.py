@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.errors import InvalidValueError, NoteError, SignatureError, UnknownKeyError, VerificationError
-from ledger.note import MAX_SIGNATURES, NoteSigner, NoteVerifier, key_id, open_note, sign_note, split_note
+from ledger.core.errors import InvalidValueError, NoteError, SignatureError, UnknownKeyError, VerificationError
+from ledger.core.note import MAX_SIGNATURES, NoteSigner, NoteVerifier, key_id, open_note, sign_note, split_note
 
 VECTORS = json.loads((Path(__file__).parent.parent / "vectors" / "signed-note" / "vectors.json").read_text("utf-8"))
 CASES: list[dict[str, Any]] = VECTORS["cases"]

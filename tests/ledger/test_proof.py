@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from ledger.errors import InvalidValueError, ProofError, RootMismatchError, VerificationError
-from ledger.hashing import EMPTY_ROOT, Hash, leaf_hash
-from ledger.proof import ConsistencyProof, InclusionProof, verify_consistency, verify_inclusion
+from ledger.core.errors import InvalidValueError, ProofError, RootMismatchError, VerificationError
+from ledger.core.hashing import EMPTY_ROOT, Hash, leaf_hash
+from ledger.core.proof import ConsistencyProof, InclusionProof, verify_consistency, verify_inclusion
 
 RFC9162 = Path(__file__).parent.parent / "vectors" / "rfc9162"
 OVERRIDDEN = RFC9162 / "consistency" / "additional" / "sizes-are-equal-one-and-proof-is-empty.json"

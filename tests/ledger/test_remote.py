@@ -11,14 +11,14 @@ from typing import Any
 import httpx
 import pytest
 
-from ledger.auditor import AuditState, audit_log, check_consistency
-from ledger.encoding import canonical
-from ledger.errors import AuditError
-from ledger.hashing import leaf_hash
-from ledger.log import Log
-from ledger.note import NoteSigner
-from ledger.remote import RemoteError, RemoteLog, RemoteView
-from ledger.sql import SqlStore
+from ledger.audit.auditor import AuditState, audit_log, check_consistency
+from ledger.audit.remote import RemoteError, RemoteLog, RemoteView
+from ledger.core.encoding import canonical
+from ledger.core.errors import AuditError
+from ledger.core.hashing import leaf_hash
+from ledger.core.note import NoteSigner
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
 from tests.ledger.test_auditor import COOP, KEYS, ORIGIN, keyed_log
 
 Item = dict[str, Any]

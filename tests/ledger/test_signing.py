@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.errors import SignatureError, UnknownKeyError
-from ledger.signing import (
+from ledger.core.errors import SignatureError, UnknownKeyError
+from ledger.core.signing import (
     STATEMENT_DOMAIN,
     sign_statement,
     signed_message,
@@ -19,7 +19,7 @@ from ledger.signing import (
     verify_statement,
     verify_with_lookup,
 )
-from ledger.types import Signature, Statement
+from ledger.core.types import Signature, Statement
 
 
 def make_statement(**overrides: Any) -> Statement:

@@ -8,11 +8,11 @@ import threading
 
 import pytest
 
-from ledger.errors import StoreError
-from ledger.hashing import EMPTY_ROOT, ZERO_HASH, Hash, leaf_hash
-from ledger.merkle import CompactRange, NodeId
-from ledger.sql import SqlStore
-from ledger.store import EMPTY_HEAD, Head, LogStore, MemoryStore, StoredCheckpoint, StoredEntry
+from ledger.core.errors import StoreError
+from ledger.core.hashing import EMPTY_ROOT, ZERO_HASH, Hash, leaf_hash
+from ledger.core.merkle import CompactRange, NodeId
+from ledger.store.protocol import EMPTY_HEAD, Head, LogStore, MemoryStore, StoredCheckpoint, StoredEntry
+from ledger.store.sql import SqlStore
 from tests.conftest import on_postgres
 
 SQL_ID = "postgresql" if on_postgres() else "sqlite"

@@ -9,24 +9,23 @@ from pathlib import Path
 
 import pytest
 
-from ledger.checkpoint import open_checkpoint
-from ledger.errors import InvalidValueError, ProofError, UnsafePathError
-from ledger.hashing import leaf_hash
-from ledger.log import Log
-from ledger.note import NoteSigner
-from ledger.sql import SqlStore
-from ledger.tiles import (
+from ledger.core.checkpoint import open_checkpoint
+from ledger.core.errors import InvalidValueError, ProofError, UnsafePathError
+from ledger.core.hashing import leaf_hash
+from ledger.core.note import NoteSigner
+from ledger.core.tiles import (
     MAX_BUNDLED_ENTRY_BYTES,
     MAX_INDEX_ELEMENTS,
     WIDTH,
     Tile,
     encode_index,
-    export,
     read_bundle,
-    read_tile,
     tiles_for,
 )
-from ledger.types import MAX_STATEMENT_BYTES, Entry
+from ledger.core.types import MAX_STATEMENT_BYTES, Entry
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
+from ledger.store.tiles import export, read_tile
 from tests.conftest import Issuer
 
 SIZE = 600
@@ -34,7 +33,7 @@ SIZE = 600
 
 
 def mth(leaves: list[bytes]) -> bytes:
-    """RFC 9162 2.1.1 Merkle Tree Hash over leaf hashes, written out independently of ledger.merkle."""
+    """RFC 9162 2.1.1 Merkle Tree Hash over leaf hashes, written out independently of ledger.core.merkle."""
     if len(leaves) == 1:
         return leaves[0]
     split = 1 << ((len(leaves) - 1).bit_length() - 1)

@@ -4,12 +4,12 @@ import base64
 
 import pytest
 
-from ledger.checkpoint import Checkpoint
-from ledger.errors import NoteError, ProofError, RootMismatchError, UnknownKeyError
-from ledger.hashing import Hash, leaf_hash
-from ledger.merkle import CompactRange, NodeId, border_roots, inclusion_path
-from ledger.note import NoteSigner
-from ledger.tlogproof import HEADER, TlogProof
+from ledger.core.checkpoint import Checkpoint
+from ledger.core.errors import NoteError, ProofError, RootMismatchError, UnknownKeyError
+from ledger.core.hashing import Hash, leaf_hash
+from ledger.core.merkle import CompactRange, NodeId, border_roots, inclusion_path
+from ledger.core.note import NoteSigner
+from ledger.core.tlogproof import HEADER, TlogProof
 
 SIGNER = NoteSigner.generate("test.nguon/log")
 ENTRIES = [f'{{"index":{i}}}'.encode() for i in range(7)]

@@ -11,13 +11,13 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.checkpoint import Checkpoint, SignedCheckpoint
-from ledger.encoding import MAX_SAFE_INTEGER
-from ledger.errors import EncodingError, InvalidValueError
-from ledger.hashing import ZERO_HASH, Hash, leaf_hash
-from ledger.note import NoteSigner
-from ledger.proof import InclusionProof
-from ledger.types import (
+from ledger.core.checkpoint import Checkpoint, SignedCheckpoint
+from ledger.core.encoding import MAX_SAFE_INTEGER
+from ledger.core.errors import EncodingError, InvalidValueError
+from ledger.core.hashing import ZERO_HASH, Hash, leaf_hash
+from ledger.core.note import NoteSigner
+from ledger.core.proof import InclusionProof
+from ledger.core.types import (
     MAX_STATEMENT_BYTES,
     Entry,
     Receipt,

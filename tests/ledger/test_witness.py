@@ -9,15 +9,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from ledger.checkpoint import Checkpoint
-from ledger.cosignature import CosignatureSigner, open_cosigned_checkpoint
-from ledger.db import make_engine
-from ledger.errors import NoteError
-from ledger.log import Log
-from ledger.note import NoteSigner
-from ledger.store import MemoryStore, StoredCheckpoint
-from ledger.witness import Witness, load_or_create_witness_key
-from ledger.witness_protocol import (
+from ledger.core.checkpoint import Checkpoint
+from ledger.core.cosignature import CosignatureSigner, open_cosigned_checkpoint
+from ledger.core.errors import NoteError
+from ledger.core.note import NoteSigner
+from ledger.store.engines import make_engine
+from ledger.store.log import Log
+from ledger.store.protocol import MemoryStore, StoredCheckpoint
+from ledger.witness.protocol import (
     AddCheckpointRequest,
     ForkError,
     InconsistentError,
@@ -27,7 +26,8 @@ from ledger.witness_protocol import (
     UntrustedCheckpointError,
     WitnessError,
 )
-from ledger.witness_tables import WitnessFork, WitnessLog
+from ledger.witness.server import Witness, load_or_create_witness_key
+from ledger.witness.tables import WitnessFork, WitnessLog
 from tests.conftest import Issuer
 
 ORIGIN = "test.nguon/log"

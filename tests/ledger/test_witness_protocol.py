@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.hashing import Hash
-from ledger.witness_protocol import (
+from ledger.core.hashing import Hash
+from ledger.witness.protocol import (
     MAX_PROOF_LINES,
     MAX_REQUEST_BYTES,
     AddCheckpointRequest,

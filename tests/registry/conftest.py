@@ -21,13 +21,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from ledger.db import make_engine, normalise_url
-from ledger.log import Log
-from ledger.migrate import upgrade
-from ledger.note import NoteSigner
-from ledger.signing import public_key_bytes, sign_statement, statement_key_id
-from ledger.sql import SqlStore
-from ledger.types import Entry, Receipt, Signature, Statement, format_timestamp
+from api.migrations import upgrade
+from ledger.core.note import NoteSigner
+from ledger.core.signing import public_key_bytes, sign_statement, statement_key_id
+from ledger.core.types import Entry, Receipt, Signature, Statement, format_timestamp
+from ledger.store.engines import make_engine, normalise_url
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
 from registry.custody import Custody
 from registry.errors import DomainError
 from registry.replay import projection_digest, replay

@@ -17,15 +17,15 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from api.cli import app as nguon
-from ledger.keys import load_or_create_log_key
-from ledger.log import Log
-from ledger.sql import SqlStore, SqlView
+from api.cli.main import app as nguon
+from ledger.files.keys import load_or_create_log_key
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore, SqlView
 from registry.custody import Custody
 from registry.kinds import vietnam_day
 from registry.service import Registry
 from registry.tables import RegRight
-from registry.verdict import verify_batch
+from registry.verdict.batch import verify_batch
 from tests.registry.conftest import (
     AN_GIANG,
     FAR_COMMUNE,

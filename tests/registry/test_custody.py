@@ -9,8 +9,8 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from ledger.config import Settings
-from registry.custody import SECRET_FILE, Custody, load_secret
+from api.settings import SECRET_FILE, Settings, load_secret
+from registry.custody import Custody
 from registry.errors import DomainError
 from registry.service import Registry
 from registry.tables import RegKey

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
-from ledger.audit import audit
-from ledger.log import Log
-from ledger.note import NoteSigner
-from ledger.sql import SqlStore, SqlView
+from ledger.audit.store import audit
+from ledger.core.note import NoteSigner
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore, SqlView
 from registry.custody import Custody
 from registry.demo import DEMO_NOTE, DEMO_NOTE_VI, BatchKey, DemoSummary, load_demo
 from registry.errors import ConflictError
@@ -37,7 +37,7 @@ from registry.tables import (
     RegSerial,
 )
 from registry.values import check_vietnam_gtin
-from registry.verdict import verify_batch
+from registry.verdict.batch import verify_batch
 from tests.registry.conftest import engine_of, live_digest, log_size, one, replayed_digest, rows
 
 TODAY = date(2026, 12, 7)

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from ledger.sql import SqlView
+from ledger.store.sql import SqlView
 from registry.handlers.goods import licence_for
 from registry.service import Draft, Registry
 from registry.state import State
 from registry.tables import RegPrefixLicence, RegProduct
-from registry.verdict import verify_batch
+from registry.verdict.batch import verify_batch
 from tests.registry.conftest import (
     ASSOCIATION,
     CERTIFIER,

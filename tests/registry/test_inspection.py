@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger.auditor import audit_log
-from ledger.errors import AuditError
-from ledger.signature_audit import KeyRegistration, KeyRevocation
-from ledger.types import Entry
+from ledger.audit.auditor import audit_log
+from ledger.audit.signatures import KeyRegistration, KeyRevocation
+from ledger.core.errors import AuditError
+from ledger.core.types import Entry
 from registry.inspection import REGISTRY_KEYS, key_changes, replay_fresh
 from registry.service import Registry
 from registry.state import State

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.signing import sign_statement
-from ledger.types import Signature
+from ledger.core.signing import sign_statement
+from ledger.core.types import Signature
 from registry.service import Registry
 from registry.tables import RegKey, RegOrganisation
 from tests.registry.conftest import (

@@ -1,6 +1,6 @@
 """Corrections that retract earlier statements (registry.handlers.corrections): which statements, by whom, to
-any depth, and their effect on the projections and on the verdict (registry.verdict, registry.judge and the
-history of registry.facts).
+any depth, and their effect on the projections and on the verdict (registry.verdict.batch, registry.verdict.judge
+and the history of registry.verdict.facts).
 
 The world: the root delegates Hà Nội to HA_NOI and An Giang to AN_GIANG_DOST; PRODUCER (Hà Nội) holds the GI's
 right and ships to CUSTOMER, which makes candied peel (CANDIED) from PRODUCER's lots.
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.sql import SqlView
+from ledger.store.sql import SqlView
 from registry.service import Draft, Registry
 from registry.tables import (
     RegBatch,
@@ -33,7 +33,7 @@ from registry.tables import (
     RegRightChange,
     RegSerial,
 )
-from registry.verdict import verify_batch
+from registry.verdict.batch import verify_batch
 from tests.registry.conftest import (
     AN_GIANG,
     CERTIFIER,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ledger.errors import StoreError
-from ledger.log import MAX_BATCH
+from ledger.core.errors import StoreError
+from ledger.store.log import MAX_BATCH
 from registry.errors import ConflictError, NotAllowedError, UnknownReferenceError
 from registry.service import Registry
 from registry.tables import RegBatch, RegCustodialKey

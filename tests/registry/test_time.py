@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.types import format_timestamp, parse_timestamp
+from ledger.core.types import format_timestamp, parse_timestamp
 from registry.errors import DomainError
 from registry.kinds import CLOCK_SKEW, MAX_AGE, vietnam_day
 from tests.registry.conftest import (

@@ -11,21 +11,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from ledger.checkpoint import open_checkpoint
-from ledger.encoding import canonical
-from ledger.errors import ProofError, RootMismatchError, VerificationError
-from ledger.hashing import leaf_hash
-from ledger.log import Log
-from ledger.note import NoteSigner, NoteVerifier
-from ledger.proof import InclusionProof
-from ledger.sql import SqlStore, SqlView
+from ledger.core.checkpoint import open_checkpoint
+from ledger.core.encoding import canonical
+from ledger.core.errors import ProofError, RootMismatchError, VerificationError
+from ledger.core.hashing import leaf_hash
+from ledger.core.note import NoteSigner, NoteVerifier
+from ledger.core.proof import InclusionProof
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore, SqlView
 from registry.custody import Custody
-from registry.evidence import check_evidence, inclusion_proofs
-from registry.facts import Indication, Names, Right, RightChangeFacts
 from registry.handlers.indications import right_active_on
 from registry.service import Registry
 from registry.values import gtin_check_digit
-from registry.verdict import ScanStats, claim_status, verify_batch
+from registry.verdict.batch import ScanStats, claim_status, verify_batch
+from registry.verdict.evidence import check_evidence, inclusion_proofs
+from registry.verdict.facts import Indication, Names, Right, RightChangeFacts
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 TODAY = date(2026, 11, 26)

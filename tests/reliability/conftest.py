@@ -23,15 +23,15 @@ from typing import Any
 import httpx
 import pytest
 
-from ledger.checkpoint import Checkpoint, open_checkpoint
-from ledger.hashing import ZERO_HASH, Hash
-from ledger.log import Log
-from ledger.merkle import MAX_TREE_SIZE
-from ledger.migrate import upgrade
-from ledger.note import NoteVerifier
-from ledger.proof import InclusionProof, verify_consistency, verify_inclusion
-from ledger.store import Head, ReadView
-from ledger.types import Entry
+from api.migrations import upgrade
+from ledger.core.checkpoint import Checkpoint, open_checkpoint
+from ledger.core.hashing import ZERO_HASH, Hash
+from ledger.core.merkle import MAX_TREE_SIZE
+from ledger.core.note import NoteVerifier
+from ledger.core.proof import InclusionProof, verify_consistency, verify_inclusion
+from ledger.core.types import Entry
+from ledger.store.log import Log
+from ledger.store.protocol import Head, ReadView
 from registry.values import gtin_check_digit
 
 ROOT = "ipvietnam"
@@ -135,7 +135,7 @@ class Server:
 
     def cli_many(self, commands: Sequence[Sequence[str]]) -> list[str]:
         """Run several `nguon` commands at once (each pays the interpreter's start-up); their outputs in order."""
-        running = [subprocess.Popen([sys.executable, "-c", "from api.cli import app; app()", *args], env=self.env,
+        running = [subprocess.Popen([sys.executable, "-c", "from api.cli.main import app; app()", *args], env=self.env,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                    for args in commands]
         outputs = []

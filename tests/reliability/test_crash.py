@@ -17,12 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ledger.audit import audit
-from ledger.db import make_engine
-from ledger.keys import load_or_create_log_key
-from ledger.log import Log
-from ledger.migrate import upgrade
-from ledger.sql import SqlStore, SqlView
+from api.migrations import upgrade
+from ledger.audit.store import audit
+from ledger.files.keys import load_or_create_log_key
+from ledger.store.engines import make_engine
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore, SqlView
 from registry.replay import projection_digest, replay
 from tests.reliability.conftest import (
     ORIGIN,

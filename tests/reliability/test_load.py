@@ -17,11 +17,11 @@ from multiprocessing.synchronize import Barrier
 import httpx
 import pytest
 
-from ledger.audit import audit
-from ledger.db import make_engine
-from ledger.keys import load_or_create_log_key
-from ledger.log import Log
-from ledger.sql import SqlStore
+from ledger.audit.store import audit
+from ledger.files.keys import load_or_create_log_key
+from ledger.store.engines import make_engine
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
 from tests.reliability.conftest import (
     ORIGIN,
     Days,

@@ -23,13 +23,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from api.app import create_app
+from api.settings import Settings, load_secret
 from api.tokens import create_token
-from ledger.config import Settings
-from ledger.db import make_engine
-from ledger.keys import load_or_create_log_key
-from ledger.log import Log
-from ledger.sql import SqlStore
-from registry.custody import Custody, load_secret
+from ledger.files.keys import load_or_create_log_key
+from ledger.store.engines import make_engine
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
+from registry.custody import Custody
 from registry.replay import projection_digest
 from registry.service import Registry
 from registry.tables import RegCustodialKey

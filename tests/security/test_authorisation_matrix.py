@@ -68,7 +68,7 @@ import httpx
 import pytest
 
 from api.tokens import revoke_token
-from ledger.types import Signature, Statement
+from ledger.core.types import Signature, Statement
 from registry.handlers.goods import INSPECTING_ROLES
 from registry.kinds import KINDS
 from registry.schemas import Role

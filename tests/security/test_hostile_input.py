@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ledger.config import Settings
-from ledger.types import MAX_STATEMENT_BYTES
+from api.settings import Settings
+from ledger.core.types import MAX_STATEMENT_BYTES
 from tests.e2e.conftest import Server
 from tests.registry.conftest import gtin, make_batch, make_event, make_product
 from tests.security.conftest import GTIN, LOT, SeededApp, assert_problem, seed_server

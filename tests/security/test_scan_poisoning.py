@@ -19,8 +19,8 @@ from sqlalchemy.sql.schema import Table
 
 from api.app import create_app
 from api.scans import WARN_CLIENTS, WARN_DAYS, ScanCounter
+from api.settings import Settings
 from api.tables import ScanClient, ScanWindow
-from ledger.config import Settings
 from tests.security.conftest import GTIN, LOT, PRODUCER, seed
 
 _windows: Table = ScanWindow.__table__  # type: ignore[attr-defined]

@@ -30,17 +30,17 @@ from sqlalchemy import Engine, MetaData, select, update
 from sqlalchemy.engine import Connection
 
 from api.app import create_app
+from api.migrations import upgrade
 from api.scans import client_key
+from api.settings import Settings
 from api.tables import ApiToken
 from api.tokens import PREFIX, revoke_token, token_hash
-from ledger.config import Settings
-from ledger.db import make_engine
-from ledger.keys import LOG_KEY_FILE
-from ledger.log import Log
-from ledger.migrate import upgrade
-from ledger.note import NoteSigner
-from ledger.signing import public_key_bytes
-from ledger.sql import SqlStore
+from ledger.core.note import NoteSigner
+from ledger.core.signing import public_key_bytes
+from ledger.files.keys import LOG_KEY_FILE
+from ledger.store.engines import make_engine
+from ledger.store.log import Log
+from ledger.store.sql import SqlStore
 from registry.custody import Custody
 from registry.errors import NotAllowedError
 from registry.service import Registry

@@ -1,0 +1,53 @@
+"""The `nguon` command line."""
+
+import sqlite3
+
+import psycopg
+import typer
+from sqlalchemy.exc import DBAPIError
+
+from api import serving
+from api.cli.audit import audit as inspector_audit
+from api.cli.common import DatabaseOption, database_url, err
+from api.cli.log import log_app
+from api.cli.registry import app as registry_commands
+from api.cli.tokens import tokens_app
+from api.cli.witness import witness_app
+from api.migrations import upgrade
+from api.settings import get_settings
+
+app = typer.Typer(help="Nguồn: a traceability and geographical-indication registry.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(log_app, name="log")
+app.add_typer(witness_app, name="witness")
+app.add_typer(tokens_app, name="tokens")
+app.command("audit")(inspector_audit)
+for command in registry_commands.registered_commands:
+    app.registered_commands.append(command)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOption = None, revision: str = "head") -> None:
+    """Migrate the database to the latest schema."""
+    upgrade(database_url(database), revision)
+    err.print(f"database migrated to {revision}")
+
+
+@app.command("serve")
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the registry over HTTP (configured by NGUON_* variables; proxy headers are believed only from
+    NGUON_TRUSTED_PROXIES)."""
+    serving.run("api.app:app_from_environment", get_settings(), host=host, port=port, workers=workers, factory=True)
+
+
+def main() -> None:
+    """Entry point of the `nguon` script: database trouble becomes one clear line, not a traceback."""
+    try:
+        app(standalone_mode=True)
+    except (DBAPIError, sqlite3.Error, psycopg.Error) as exc:
+        cause = exc.orig if isinstance(exc, DBAPIError) else exc
+        err.print(f"[red]the database could not be used[/red]: {cause}. Is NGUON_DATABASE_URL right, and "
+                  "has `nguon db upgrade` been run?")
+        raise SystemExit(3) from exc

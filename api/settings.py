@@ -1,0 +1,80 @@
+"""Settings from the environment (prefix NGUON_). Nothing is read until `get_settings()` is called."""
+
+import ipaddress
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.files.keys import load_or_create_secret_file
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NGUON_", extra="ignore")
+
+    database_url: str = "sqlite:///./nguon.db"
+    """SQLAlchemy URL; sqlite:///path for the embedded default, postgresql://… in production."""
+    data_dir: Path = Path("./.nguon")
+    """Where the log key (and later the registry's secrets) live, created with mode 0700."""
+    log_origin: str = "nguon.localhost/log"
+    """The checkpoint origin line, which is also the log key's name."""
+    public_url: str = "http://127.0.0.1:8000"
+    """The base of the GS1 Digital Link URIs printed in QR codes."""
+    max_body_bytes: int = 1_048_576
+    """Requests with larger bodies get 413; CSV imports may use `max_import_bytes`."""
+    max_import_bytes: int = 16_777_216
+    rate_limit: str = "600/minute"
+    """Public GET requests allowed per client address (a `limits` expression); "" turns the limit off."""
+    trusted_proxies: list[str] = []
+    """Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto `nguon
+    serve` believes; none by default, so a client cannot choose the address it is rate limited and counted by."""
+    header_timeout: float = 10.0
+    """Seconds a connection has to deliver a request's headers before it is closed (slow-header attacks)."""
+    body_timeout: float = 30.0
+    """Seconds a request body may stall (no byte arriving) before the request is refused with 408."""
+    cors_origins: list[str] = []
+    """Origins allowed by CORS; none by default."""
+    witnesses: list[str] = []
+    """Witnesses that cosign checkpoints, each "<submission prefix URL> <cosigner verifier key>" (C2SP
+    tlog-witness: checkpoints are POSTed to <prefix>/add-checkpoint); NGUON_WITNESSES is a JSON list."""
+    witness_quorum: int = 0
+    """Cosignatures a checkpoint needs to count as published; 0 publishes every checkpoint."""
+    secret_key: SecretStr | None = None
+    """Seals custodial keys at rest; when unset, a random one is generated into data_dir on first run."""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        # uvicorn takes a value that is no address as a literal host name that never matches: a typo would
+        # silently leave the proxy untrusted, or trust what was not meant, so it is refused at start-up.
+        for item in value:
+            try:
+                ipaddress.ip_network(item)  # an address is a network of one; host bits set under a mask are not
+            except ValueError as exc:
+                raise ValueError(f"trusted proxy {item!r} is not an IP address or network like 10.0.0.0/8") from exc
+        return value
+
+    @field_validator("header_timeout", "body_timeout")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if not value > 0:
+            raise ValueError(f"timeout {value} must be a positive number of seconds")
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+SECRET_FILE = "secret.key"  # noqa: S105  (a file name, not a secret)
+
+
+def load_secret(settings: Settings) -> bytes:
+    """NGUON_SECRET_KEY, or the secret in the data directory, created on first use."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    path = Path(settings.data_dir) / SECRET_FILE
+    return load_or_create_secret_file(path, lambda: secrets.token_hex(32)).encode()

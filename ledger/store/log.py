@@ -1,0 +1,181 @@
+"""Appending to a log and proving what it holds.
+
+`Log.append` verifies each statement's signature through the caller's key lookup (before taking the
+write lock: it needs no log state), then in one write transaction: loads the compact range of the stored
+tree, re-checks it against the stored head, chains and hashes the new entries, computes the new nodes,
+signs one checkpoint, and stages entries, nodes, checkpoint and head to commit together.
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from ledger.core.checkpoint import Checkpoint, SignedCheckpoint
+from ledger.core.errors import HeadMismatchError, ProofError, StoreError
+from ledger.core.hashing import Hash
+from ledger.core.merkle import (
+    BORDER,
+    CompactRange,
+    NodeId,
+    border_roots,
+    consistency_nodes,
+    inclusion_path,
+    inclusion_plan,
+    range_nodes,
+)
+from ledger.core.note import NoteSigner, NoteVerifier
+from ledger.core.proof import ConsistencyProof, InclusionProof
+from ledger.core.signing import KeyLookup, verify_with_lookup
+from ledger.core.types import Entry, Receipt, Signature, Statement, format_timestamp
+from ledger.store.protocol import Head, LogStore, ReadView, StoredCheckpoint, StoredEntry, WriteTxn
+
+MAX_BATCH = 10_000
+
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def load_range(view: ReadView, head: Head) -> CompactRange:
+    """The compact range of the stored tree, re-checked against the stored head's root."""
+    ids = range_nodes(0, head.size)
+    compact = CompactRange(head.size, view.node_hashes([n.key for n in ids]))
+    if compact.root() != head.root:
+        raise HeadMismatchError(
+            f"stored nodes give root {compact.root().hex()} at size {head.size}; the head says {head.root.hex()}"
+        )
+    return compact
+
+
+def _fetch(view: ReadView, ids: Sequence[NodeId], known: dict[NodeId, Hash]) -> list[Hash]:
+    missing = [n for n in dict.fromkeys(ids) if n not in known]
+    if missing:
+        known.update(zip(missing, view.node_hashes([n.key for n in missing]), strict=True))
+    return [known[n] for n in ids]
+
+
+def _check_batch_size(items: Sequence[object]) -> None:
+    if not 0 < len(items) <= MAX_BATCH:
+        raise StoreError(f"a batch holds 1 to {MAX_BATCH} statements, got {len(items)}")
+
+
+class Log:
+    """One append-only log in a store, signing checkpoints with `signer` (whose name is the origin)."""
+
+    def __init__(self, store: LogStore, signer: NoteSigner, clock: Clock = _utcnow) -> None:
+        self.store = store
+        self._signer = signer
+        self._clock = clock
+        self._borders: dict[int, tuple[dict[int, Hash], Hash]] = {}
+
+    @property
+    def origin(self) -> str:
+        return self._signer.name
+
+    @property
+    def verifier(self) -> NoteVerifier:
+        return self._signer.verifier
+
+    def append(self, items: Sequence[tuple[Statement, Signature]], lookup: KeyLookup) -> list[Receipt]:
+        """Verify and append statements in one transaction; one receipt per statement, in order.
+
+        Raises UnknownKeyError or SignatureError (nothing appended) when a signature does not verify,
+        HeadMismatchError when the stored tree disagrees with the stored head.
+        """
+        _check_batch_size(items)
+        for statement, signature in items:
+            verify_with_lookup(statement, signature, lookup)
+        with self.store.write() as txn:
+            return self.append_verified(txn, items)
+
+    def append_verified(self, txn: WriteTxn, items: Sequence[tuple[Statement, Signature]],
+                        logged_at: str | None = None) -> list[Receipt]:
+        """Append statements whose signatures the caller has verified, inside the caller's transaction.
+
+        `logged_at` is the time every new entry records (default: the log's clock now); a caller whose rules
+        read the time passes the time they read, so that replay, which reads logged_at, sees the same.
+        """
+        _check_batch_size(items)
+        head = txn.head()
+        compact = load_range(txn, head)
+        known: dict[NodeId, Hash] = dict(zip(range_nodes(0, head.size), compact.hashes, strict=True))
+        logged_at = logged_at or format_timestamp(self._clock())
+        prev = head.last_hash
+        entries: list[Entry] = []
+        new_nodes: list[tuple[NodeId, Hash]] = []
+        for offset, (statement, signature) in enumerate(items):
+            entry = Entry(head.size + offset, prev, logged_at, statement, signature)
+            compact.append(entry.hash, new_nodes)
+            entries.append(entry)
+            prev = entry.hash
+        root = compact.root()
+        note = Checkpoint(self.origin, compact.size, root).sign(self._signer)
+        txn.write(
+            [StoredEntry(e.index, e.hash, e.canonical) for e in entries],
+            [(n.key, h) for n, h in new_nodes],
+            StoredCheckpoint(compact.size, note),
+            Head(compact.size, root, prev),
+        )
+        known.update(new_nodes)
+        signed = SignedCheckpoint(Checkpoint(self.origin, compact.size, root), note)
+        border = border_roots(compact)
+        receipts = []
+        for e in entries:
+            path = inclusion_path(e.index, compact.size, known, border)
+            proof = InclusionProof(e.index, compact.size, e.hash, root, tuple(path))
+            receipts.append(Receipt(e.index, e.hash, proof, signed))
+        return receipts
+
+    def checkpoint(self, view: ReadView) -> StoredCheckpoint:
+        """The latest signed checkpoint; StoreError for a log that has none yet."""
+        latest = view.latest_checkpoint()
+        if latest is None:
+            raise StoreError("the log is empty and has no checkpoint yet")
+        return latest
+
+    def root_at(self, view: ReadView, size: int) -> Hash:
+        """The root of the tree of `size` entries, from stored nodes."""
+        head = view.head()
+        if not 0 <= size <= head.size:
+            raise ProofError(f"tree size {size} is beyond the log's size {head.size}")
+        if size == head.size:
+            return head.root
+        ids = range_nodes(0, size)
+        return CompactRange(size, view.node_hashes([n.key for n in ids])).root()
+
+    def inclusion(self, view: ReadView, index: int, size: int | None = None) -> InclusionProof:
+        """Inclusion proof of entry `index` in the tree of `size` entries (default: the head's)."""
+        head = view.head()
+        size = head.size if size is None else size
+        if not 0 <= index < size <= head.size:
+            raise ProofError(f"index {index} must be below size {size}, and size at most the log's {head.size}")
+        plan = inclusion_plan(index, size)
+        keys = [index, *(key for _, key in plan if key != BORDER)]
+        found = dict(zip(keys, view.node_hashes(keys), strict=True))
+        border, root = self._border(view, size) if size != head.size or any(k == BORDER for _, k in plan) \
+            else ({}, head.root)
+        path = [border[level] if key == BORDER else found[key] for level, key in plan]
+        return InclusionProof(index, size, found[index], root, tuple(path))
+
+    def _border(self, view: ReadView, size: int) -> tuple[dict[int, Hash], Hash]:
+        """The incomplete right-border subtrees and the root of the tree of `size` entries, kept per size:
+        they never change and every proof in that tree shares them."""
+        cached = self._borders.get(size)
+        if cached is None:
+            ids = range_nodes(0, size)
+            compact = CompactRange(size, view.node_hashes([n.key for n in ids]))
+            if len(self._borders) >= 64:
+                self._borders.clear()
+            cached = self._borders[size] = (border_roots(compact), compact.root())
+        return cached
+
+    def consistency(self, view: ReadView, old: int, new: int | None = None) -> ConsistencyProof:
+        """Consistency proof from the tree of `old` entries to that of `new` (default: the head's)."""
+        head = view.head()
+        new = head.size if new is None else new
+        if not 0 < old <= new <= head.size:
+            raise ProofError(f"sizes must satisfy 0 < old {old} <= new {new} <= log size {head.size}")
+        nodes = consistency_nodes(old, new)
+        hashes = nodes.rehash(_fetch(view, nodes.ids, {}))
+        return ConsistencyProof(old, new, self.root_at(view, old), self.root_at(view, new), tuple(hashes))
