@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.migrations import upgrade
 from ledger.audit.auditor import AuditState, ConsistencySource, LogAudit, audit_log, check_consistency, check_log_key
 from ledger.audit.signatures import KeyChange, KeyRegistration, KeyRevocation, KeySource
 from ledger.core.errors import AuditError, LedgerError
@@ -64,13 +63,20 @@ def _first_unreadable(view: ReadView, start: int) -> int:
     return start
 
 
-def replay_fresh(view: ReadView, workdir: Path, progress: Callable[[int, int], None] | None = None) -> str:
-    """Replay every entry of `view` into a fresh SQLite database in `workdir`; the projections' digest.
+SchemaMaker = Callable[[str], None]
+"""Creates the registry's schema in the empty database at a URL (the application's migrations: the registry does
+not own the whole schema, so the caller hands over the one that does)."""
+
+
+def replay_fresh(view: ReadView, workdir: Path, create_schema: SchemaMaker,
+                 progress: Callable[[int, int], None] | None = None) -> str:
+    """Replay every entry of `view` into a fresh SQLite database in `workdir`, made by `create_schema`; the
+    projections' digest.
 
     Raises AuditError naming the first entry the registry's rules refuse, or that cannot be read as an entry.
     """
     url = f"sqlite:///{workdir / 'replay.db'}"
-    upgrade(url)
+    create_schema(url)
     engine = make_engine(url)
     done = 0
 
@@ -111,8 +117,8 @@ class Inspection:
     previous: AuditState | None
 
 
-def inspect(source: Source, previous: AuditState | None, workdir: Path, *, workers: int = 0,
-            progress: Progress | None = None) -> Inspection:
+def inspect(source: Source, previous: AuditState | None, workdir: Path, create_schema: SchemaMaker, *,
+            workers: int = 0, progress: Progress | None = None) -> Inspection:
     """Run the checks of the module docstring; raise at the first that fails.
 
     Raises KeyChangedError, AuditError or ForkError (ledger.audit.auditor) for a log that does not hold; the
@@ -126,5 +132,5 @@ def inspect(source: Source, previous: AuditState | None, workdir: Path, *, worke
     audited = audit_log(source.view, source.log_key, REGISTRY_KEYS, workers=workers, progress=phase("entries"))
     if previous is not None:
         check_consistency(previous, audited.state, source.consistency)
-    digest = replay_fresh(source.view, workdir, phase("replay"))
+    digest = replay_fresh(source.view, workdir, create_schema, phase("replay"))
     return Inspection(audited, digest, previous)

@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.migrations import upgrade
 from api.settings import Settings
 from ledger.audit.auditor import AuditState, ForkError, KeyChangedError, StateFileError, store_consistency
 from ledger.audit.remote import RemoteLog, RemoteView
@@ -149,7 +150,7 @@ def _run(target: str | None, database: str | None, state: Path, log_key: str | N
             count = workers
             if count is None:
                 count = (os.cpu_count() or 1) if source.view.head().size >= PARALLEL_FROM else 0
-            done = inspect(source, previous, Path(tmp), workers=count, progress=progress)
+            done = inspect(source, previous, Path(tmp), upgrade, workers=count, progress=progress)
         done.audit.state.save(state)
         _clean(result, done, state)
     except KeyChangedError as exc:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from api.migrations import upgrade
 from ledger.audit.auditor import audit_log
 from ledger.audit.signatures import KeyRegistration, KeyRevocation
 from ledger.core.errors import AuditError
@@ -90,7 +91,7 @@ class TestReplayFresh:
 
     def test_a_clean_log_replays_to_a_digest(self, registry: Registry, tmp_path: Path) -> None:
         with registry.log.store.read() as view:
-            assert len(replay_fresh(view, tmp_path)) == 64
+            assert len(replay_fresh(view, tmp_path, upgrade)) == 64
 
     def test_a_replayed_nonce_is_refused_at_its_entry(self, registry: Registry, tmp_path: Path) -> None:
         make_org(registry, PRODUCER)
@@ -98,6 +99,6 @@ class TestReplayFresh:
         with registry.log.store.write() as txn:  # the operator, around the rules
             registry.log.append_verified(txn, [(again.statement, again.signature)])
         with registry.log.store.read() as view, pytest.raises(AuditError) as caught:
-            replay_fresh(view, tmp_path)
+            replay_fresh(view, tmp_path, upgrade)
         assert caught.value.index == 2
         assert caught.value.reason.startswith("the registry's rules refuse it on replay: nonce ")
