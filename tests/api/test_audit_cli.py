@@ -46,7 +46,7 @@ app.command("audit")(audit)
 
 @app.callback()
 def _nguon() -> None:
-    """Mounts `audit` as a sub-command, as api/cli.py does."""
+    """Mounts `audit` as a sub-command, as api/cli/main.py does."""
 
 
 @pytest.fixture
