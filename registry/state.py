@@ -14,6 +14,8 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+from ledger.store.engines import placeholder
+
 Row = dict[str, Any]
 
 
@@ -49,7 +51,7 @@ class State:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self._driver: Any = connection.connection.driver_connection
-        self._mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        self._mark = placeholder(connection)
         self._cache: dict[tuple[str, tuple[Any, ...]], Row | None] = {}
         self._sql: dict[tuple[Any, ...], str] = {}
 

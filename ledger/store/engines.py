@@ -26,6 +26,11 @@ def normalise_url(url: str | URL) -> URL:
     return parsed
 
 
+def placeholder(connection: Connection) -> str:
+    """The DB-API parameter marker of `connection`'s driver: SQLite's `?`, psycopg's `%s`."""
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine for `url` (sqlite:///file or postgresql://…); nothing connects until first use."""
     parsed = normalise_url(url)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from ledger.core.errors import StoreError
 from ledger.core.hashing import Hash
-from ledger.store.engines import sqlite_writer_turn, write_transaction
+from ledger.store.engines import placeholder, sqlite_writer_turn, write_transaction
 from ledger.store.protocol import EMPTY_HEAD, Head, ReadView, StoredCheckpoint, StoredEntry, WriteTxn
 
 _ADVISORY_LOCK = 0x6E67756F6E  # "nguon"
@@ -26,7 +26,7 @@ class SqlView:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self._mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        self._mark = placeholder(connection)
         # The DB-API connection inside SQLAlchemy's transaction: SQLAlchemy's per-statement overhead is
         # several times the cost of these small indexed reads.
         self._driver: Any = connection.connection.driver_connection
