@@ -54,8 +54,7 @@ class Services:
         key = (gtin, lot, view.head().size, None if published is None else published.size, today.isoformat())
         cached = self.verdicts.get(key)
         if cached is None:
-            cached = self.verdicts.put(key, verify_batch(view, self.log, view.connection, gtin, lot, today=today,
-                                                         checkpoint=published))
+            cached = self.verdicts.put(key, verify_batch(view, self.log, gtin, lot, today=today, checkpoint=published))
         return cached
 
 

@@ -7,9 +7,9 @@ kept: each scan changes their scan counts.
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from api.lru import Lru
+from registry.verdict.document import VerdictDocument
 
 Key = tuple[str, str, int, int | None, str]
 """(GTIN-14, lot, log size, size of the checkpoint proved against, ISO day)."""
@@ -17,14 +17,14 @@ Key = tuple[str, str, int, int | None, str]
 
 @dataclass
 class CachedVerdict:
-    document: dict[str, Any]
+    document: VerdictDocument
     pages: dict[str, str] = field(default_factory=dict)
     """Rendered consumer pages by language."""
     _json: bytes | None = None
 
     def json_bytes(self) -> bytes:
         if self._json is None:
-            self._json = json.dumps(self.document, ensure_ascii=False, separators=(",", ":")).encode()
+            self._json = json.dumps(self.document.to_json(), ensure_ascii=False, separators=(",", ":")).encode()
         return self._json
 
 
@@ -38,5 +38,5 @@ class VerdictCache:
     def get(self, key: Key) -> CachedVerdict | None:
         return self.items.get(key)
 
-    def put(self, key: Key, document: dict[str, Any]) -> CachedVerdict:
+    def put(self, key: Key, document: VerdictDocument) -> CachedVerdict:
         return self.items.put(key, CachedVerdict(document))

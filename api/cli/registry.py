@@ -23,7 +23,7 @@ from api.verify_bundle import verify_bundle
 from ledger.core.cosignature import CosignatureVerifier
 from ledger.core.errors import LedgerError
 from ledger.store.engines import make_engine, write_transaction
-from ledger.store.sql import SqlStore
+from ledger.store.sql import SqlStore, SqlView
 from registry.demo import load_demo, scenarios, serialised
 from registry.errors import DomainError
 from registry.kinds import vietnam_today
@@ -101,17 +101,17 @@ def _demo_urls(registry: Registry, engine: Engine, base: str) -> list[tuple[str,
     # A code a counterfeiter might print: a real product, a lot never registered.
     links.append(DigitalLink(keys[0].gtin, "FAKE-0001"))
     with SqlStore(engine).read() as view:
-        connection = view.connection  # type: ignore[attr-defined]
+        assert isinstance(view, SqlView)  # noqa: S101  (an SqlStore reads through an SqlView)
         item = serialised()
         if item is not None:
-            first = State(connection).find(RegSerial, gtin=item.gtin, lot=item.lot)[:1]
+            first = State(view.connection).find(RegSerial, gtin=item.gtin, lot=item.lot)[:1]
             links += [DigitalLink(item.gtin, item.lot, row["serial"]) for row in first]
         rows = []
         for link in links:
-            document = verify_batch(view, registry.log, connection, link.gtin14, link.lot, serial=link.serial,
-                                    today=vietnam_today())
-            name = (document["product"] or {}).get("names", {}).get("vi", link.gtin14)
-            rows.append((document["verdict"], f"{name} — {link.element_string()}", link.uri(base)))
+            verdict = verify_batch(view, registry.log, link.gtin14, link.lot, serial=link.serial,
+                                   today=vietnam_today()).verdict
+            name = link.gtin14 if verdict.product is None else verdict.product.names.vi
+            rows.append((verdict.verdict, f"{name} — {link.element_string()}", link.uri(base)))
     order = {"authentic": 0, "warning": 1, "invalid": 2, "unknown": 3}
     return sorted(rows, key=lambda row: order[row[0]])
 

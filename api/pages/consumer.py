@@ -1,15 +1,20 @@
 """The consumer page: the verdict of a scanned code in Vietnamese (default) or English, as plain HTML.
 
 Mobile-first, no external assets, no JavaScript. Language: `?lang=vi|en`, else Accept-Language, else vi.
+The templates read the typed verdict document (`registry.verdict.document.VerdictDocument`) by attribute.
 """
 
+import dataclasses
 from functools import cache
 from typing import Any
 
 from fastapi import Request
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, TemplateRuntimeError, Undefined, UndefinedError, select_autoescape
+from jinja2.utils import missing
 
 from api.digital_link import DigitalLink
+from registry.verdict.document import VerdictDocument
+from registry.verdict.facts import Names
 
 LANGUAGES = ("vi", "en")
 
@@ -132,11 +137,24 @@ def wants_language(request: Request, lang: str | None) -> str:
     return "vi"
 
 
+class _NoSuchField(Undefined):
+    """What a template reads of a fact: an absent fact (None) reads as empty, as ever, but a field the fact's
+    type does not have (a renamed or mistyped one) is an error, so a page cannot silently lose a line."""
+
+    __slots__ = ()
+
+    def __init__(self, hint: str | None = None, obj: Any = missing, name: str | None = None,
+                 exc: type[TemplateRuntimeError] = UndefinedError) -> None:
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            raise UndefinedError(f"{type(obj).__name__} has no field {name!r}; it has "
+                                 f"{', '.join(f.name for f in dataclasses.fields(obj))}")
+        super().__init__(hint, obj, name, exc)
+
+
 @cache
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("api.pages", "templates"), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
-    return env
+    return Environment(loader=PackageLoader("api.pages", "templates"), autoescape=select_autoescape(["html"]),
+                       trim_blocks=True, lstrip_blocks=True, undefined=_NoSuchField)
 
 
 def _step(name: str, lang: str) -> str:
@@ -144,25 +162,30 @@ def _step(name: str, lang: str) -> str:
     return vi if lang == "vi" else en
 
 
-def _context(link: DigitalLink, document: dict[str, Any], lang: str) -> dict[str, Any]:
-    failing = [r for r in document["reasons"] if not r["ok"]]
-    claim_names = {c["id"]: c["names"][lang] for c in document.get("claims") or []}
-    organisations = document.get("organisations") or {}
-    return {"lang": lang, "t": TEXT[lang], "link": link, "doc": document, "failing": failing,
+def _context(link: DigitalLink, document: VerdictDocument, lang: str) -> dict[str, Any]:
+    verdict = document.verdict
+    claim_names = {c.indication.id: c.indication.names for c in verdict.claims}
+    organisations = {o.id: o.names for o in verdict.organisations if o.names is not None}
+
+    def in_language(names: Names | None, fallback: str) -> str:
+        return fallback if names is None else str(getattr(names, lang))
+
+    return {"lang": lang, "t": TEXT[lang], "link": link, "doc": document, "verdict": verdict,
+            "failing": [r for r in verdict.reasons if not r.ok],
             "other_lang": "en" if lang == "vi" else "vi", "step": lambda name: _step(name, lang),
-            "name": lambda org_id: organisations.get(org_id, {}).get(lang, org_id),
+            "name": lambda org_id: in_language(organisations.get(org_id), org_id),
             "kind": lambda kind: KINDS.get(kind, (kind, kind))[0 if lang == "vi" else 1],
             "unit": lambda code: UNITS.get(code, (code, code))[0 if lang == "vi" else 1],
-            "claim_name": lambda claim_id: claim_names.get(claim_id, claim_id),
-            "short": lambda h: f"{h[:12]}…" if isinstance(h, str) else h}
+            "claim_name": lambda claim_id: in_language(claim_names.get(claim_id), claim_id),
+            "short": lambda digest: f"{digest.hex()[:12]}…"}
 
 
-def render_verdict(link: DigitalLink, document: dict[str, Any], lang: str, base_url: str) -> str:
+def render_verdict(link: DigitalLink, document: VerdictDocument, lang: str, base_url: str) -> str:
     context = _context(link, document, lang)
     context["json_url"] = link.uri(base_url)
     context["base_url"] = base_url
     return _environment().get_template("verdict.html").render(**context)
 
 
-def render_not_found(link: DigitalLink, document: dict[str, Any], lang: str) -> str:
+def render_not_found(link: DigitalLink, document: VerdictDocument, lang: str) -> str:
     return _environment().get_template("not_found.html").render(**_context(link, document, lang))

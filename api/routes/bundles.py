@@ -7,27 +7,25 @@ from fastapi import APIRouter
 from api.deps import ServicesDep, ViewDep
 from api.problems import ApiProblem
 from ledger.core.encoding import canonical
-from ledger.core.hashing import hash_from_hex
 from ledger.core.tlogproof import TlogProof
 from registry.kinds import vietnam_today
+from registry.verdict.document import VerdictDocument
 
 router = APIRouter(prefix="/api/v1/bundles", tags=["verification"])
 
 BUNDLE_FORMAT = "c2sp.org/tlog-proof@v1"
 
 
-def bundle_of(document: dict[str, Any]) -> dict[str, Any]:
-    """The bundle of a verdict document: the verdict and its facts as judged on `as_of`, and one tlog-proof per
-    cited entry, the entry in its extra line (see api.verify_bundle)."""
-    checkpoint = document["evidence"]["checkpoint"]
-    proofs = []
-    for item in document["evidence"]["entries"]:
-        hashes = tuple(hash_from_hex(h, "proof hash") for h in item["proof"]["hashes"])
-        proofs.append(TlogProof(item["index"], hashes, checkpoint, canonical(item["entry"])).to_text())
-    facts = {k: v for k, v in document.items() if k not in ("evidence", "outputs_truncated")}
-    return {"format": BUNDLE_FORMAT, "gtin": document["batch"]["gtin"], "lot": document["batch"]["lot"],
-            "as_of": document["as_of"], "verdict": document["verdict"], "facts": facts, "checkpoint": checkpoint,
-            "proofs": proofs}
+def bundle_of(document: VerdictDocument) -> dict[str, Any]:
+    """The bundle of the verdict document of a registered batch: the verdict and its facts as judged on
+    `as_of`, and one tlog-proof per cited entry, the entry in its extra line (see api.verify_bundle)."""
+    verdict, checkpoint = document.verdict, document.evidence.checkpoint
+    if verdict.batch is None:
+        raise ValueError(f"a verdict {verdict.verdict!r} with no batch has no bundle; only a registered batch has one")
+    proofs = [TlogProof(item.index, item.proof.hashes, checkpoint, canonical(item.entry)).to_text()
+              for item in document.evidence.entries]
+    return {"format": BUNDLE_FORMAT, "gtin": verdict.batch.gtin, "lot": verdict.batch.lot, "as_of": verdict.as_of,
+            "verdict": verdict.verdict, "facts": verdict.to_json(), "checkpoint": checkpoint, "proofs": proofs}
 
 
 @router.get("/01/{gtin}/10/{lot:path}")
@@ -37,7 +35,7 @@ def bundle(view: ViewDep, services: ServicesDep, gtin: str, lot: str) -> dict[st
     with no network."""
     # A bundle is the evidence of the very verdict a scan of the code shows: one cached verdict serves both.
     document = services.batch_verdict(view, gtin, lot, vietnam_today(), services.published(view)).document
-    if document["batch"] is None:
+    if document.verdict.batch is None:
         raise ApiProblem(404, "unknown-batch", f"batch {gtin}/{lot} is not registered",
                          f"lô {gtin}/{lot} chưa được đăng ký")
     return bundle_of(document)

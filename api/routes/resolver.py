@@ -114,19 +114,19 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
         if is_issued(view.connection, link.gtin14, link.lot, link.serial):
             services.scans.record(link.gtin14, link.lot, link.serial, request.client.host if request.client else None)
             scans = scan_evidence(view.connection, link.gtin14, link.lot, link.serial, services.scans.today())
-        document = verify_batch(view, services.log, view.connection, link.gtin14, link.lot, serial=link.serial,
-                                scans=scans, today=today, checkpoint=published)
+        document = verify_batch(view, services.log, link.gtin14, link.lot, serial=link.serial, scans=scans,
+                                today=today, checkpoint=published)
     wants_json = link_type == "gs1:traceability" or _accepts(request, "application/json")
-    if document["verdict"] == "unknown" and document["batch"] is None:
+    if document.verdict.verdict == "unknown" and document.verdict.batch is None:
         if wants_json:
             return problem(404, "unknown-code", f"no batch {link.element_string()} is registered",
                            f"không có lô {link.element_string()} nào được đăng ký", verdict="unknown",
-                           reasons=document["reasons"])
+                           reasons=[r.to_json() for r in document.verdict.reasons])
         return HTMLResponse(render_not_found(link, document, wants_language(request, lang)), status_code=404)
     if wants_json:
         if cached is not None:
             return Response(cached.json_bytes(), media_type="application/json")
-        return JSONResponse(document)
+        return JSONResponse(document.to_json())
     language = wants_language(request, lang)
     if cached is None:
         return HTMLResponse(render_verdict(link, document, language, _base(services)))

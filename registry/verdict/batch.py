@@ -2,38 +2,37 @@
 
 `verify_batch` finds the entries the verdict cites (`registry.verdict.evidence.cite`), proves each against one signed
 checkpoint, and judges them with `registry.verdict.judge.judge`, the pure function that `nguon verify-bundle` runs on a
-bundle's entries too. The document is the judged verdict (`Verdict.to_json`: verdict, reasons, facts, history)
-with `evidence` (the checkpoint and an inclusion proof for every cited entry) and `outputs_truncated`.
+bundle's entries too. The result is a `registry.verdict.document.VerdictDocument`: the judged verdict with its
+evidence (the checkpoint and an inclusion proof for every cited entry) and `outputs_truncated`.
 """
 
 from datetime import date
-from typing import Any
-
-from sqlalchemy.engine import Connection
 
 from ledger.store.log import Log
-from ledger.store.protocol import ReadView, StoredCheckpoint
+from ledger.store.protocol import StoredCheckpoint
+from ledger.store.sql import SqlView
 from registry.state import State
 from registry.verdict.cited import Cited, Logged
+from registry.verdict.document import VerdictDocument
 from registry.verdict.evidence import cite, prove
 from registry.verdict.judge import VERDICTS, claim_status, judge
 from registry.verdict.record import ScanStats
 
-__all__ = ["VERDICTS", "ScanStats", "claim_status", "verify_batch"]
+__all__ = ["VERDICTS", "ScanStats", "VerdictDocument", "claim_status", "verify_batch"]
 
 
-def verify_batch(view: ReadView, log: Log, connection: Connection, gtin: str, lot: str, *,
-                 serial: str | None = None, scans: ScanStats | None = None, today: date,
-                 checkpoint: StoredCheckpoint | None = None) -> dict[str, Any]:
+def verify_batch(view: SqlView, log: Log, gtin: str, lot: str, *, serial: str | None = None,
+                 scans: ScanStats | None = None, today: date,
+                 checkpoint: StoredCheckpoint | None = None) -> VerdictDocument:
     """The verdict document for batch `lot` of `gtin` (and item `serial` of it, if given) on `today`.
 
-    `view` and `connection` must belong to the same read transaction, so that the projections read and the
-    checkpoint proved against describe the same log. Raises ledger StoreError (or RootMismatchError) only
-    when the stored log or projections are damaged. `checkpoint` (e.g. the latest witnessed one, its
-    cosignatures appended) is what the evidence proves against when it covers every entry cited.
+    The projections are read on `view`'s own connection, so they and the checkpoint proved against describe
+    the same log. Raises ledger StoreError (or RootMismatchError) only when the stored log or projections are
+    damaged. `checkpoint` (e.g. the latest witnessed one, its cosignatures appended) is what the evidence
+    proves against when it covers every entry cited.
     """
-    citations = cite(State(connection), gtin, lot)
+    citations = cite(State(view.connection), gtin, lot)
     evidence, entries = prove(view, log, citations.indices, checkpoint)
     cited = Cited(Logged.from_json(entry) for entry in entries.values())
     verdict = judge(cited, gtin, lot, today=today.isoformat(), serial=serial, scans=scans)
-    return {**verdict.to_json(), "outputs_truncated": citations.outputs_truncated, "evidence": evidence}
+    return VerdictDocument(verdict, citations.outputs_truncated, evidence)

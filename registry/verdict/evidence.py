@@ -2,11 +2,9 @@
 
 `cite` finds the entries through the subject index the registry keeps (`reg_entries`: every entry with what it
 is about), so that a verdict cites every entry about each subject it relies on, corrections included. `prove`
-proves each cited entry against one signed checkpoint:
+proves each cited entry against one signed checkpoint (`registry.verdict.document.Evidence`).
 
-    {"checkpoint": "<signed note>", "entries": [{"index", "hash", "entry", "proof"}, ...]}
-
-`check_evidence` is what a client does offline with that document and the log's public key. What the entries
+`check_evidence` is what a client does offline with that evidence as JSON and the log's public key. What the entries
 mean is `registry.verdict.judge`'s business, which reads them alone.
 """
 
@@ -35,8 +33,7 @@ from registry.tables import (
     RegMark,
     RegProduct,
 )
-
-Doc = dict[str, Any]
+from registry.verdict.document import Evidence, ProvedEntry
 
 MAX_OUTPUTS = 100
 """Outputs cited one step forward; a bulk batch may feed many more (`outputs_truncated` says so)."""
@@ -140,7 +137,7 @@ def inclusion_proofs(view: ReadView, log: Log, indices: Iterable[int], size: int
 
 
 def prove(view: ReadView, log: Log, indices: Iterable[int],
-          checkpoint: StoredCheckpoint | None = None) -> tuple[Doc, dict[int, Any]]:
+          checkpoint: StoredCheckpoint | None = None) -> tuple[Evidence, dict[int, Any]]:
     """Evidence for `indices` against `checkpoint` (default: the latest signed one; a witnessed one carries
     its cosignatures), and the parsed entries by index. A checkpoint too small for the indices is passed over
     for the latest.
@@ -154,7 +151,7 @@ def prove(view: ReadView, log: Log, indices: Iterable[int],
     if wanted and wanted[-1] >= latest.size:
         raise StoreError(f"entry {wanted[-1]} is beyond the latest checkpoint's tree of size {latest.size}")
     proofs = inclusion_proofs(view, log, wanted, latest.size)
-    items: list[Doc] = []
+    items: list[ProvedEntry] = []
     parsed: dict[int, Any] = {}
     for start, stop in _runs(wanted):
         stored = view.entries(start, stop)
@@ -166,9 +163,8 @@ def prove(view: ReadView, log: Log, indices: Iterable[int],
                 raise StoreError(f"entry {e.index} has hash {e.hash.hex()}; the tree holds {proof.leaf_hash.hex()}")
             proof.verify()
             parsed[e.index] = parse(e.canonical)
-            items.append({"index": e.index, "hash": e.hash.hex(), "entry": parsed[e.index],
-                          "proof": proof.to_json()})
-    return {"checkpoint": latest.note, "entries": items}, parsed
+            items.append(ProvedEntry(e.index, e.hash, parsed[e.index], proof))
+    return Evidence(latest.note, tuple(items)), parsed
 
 
 def check_evidence(evidence: Mapping[str, Any], log_key: NoteVerifier) -> Checkpoint:

@@ -1,6 +1,7 @@
 """The GS1 Digital Link resolver on the demo registry: the consumer page, the verdict document with evidence a
 client checks offline, RFC 9264 linksets, canonical URIs, and serial scan counting."""
 
+import dataclasses
 import hashlib
 import hmac
 from collections.abc import Iterator
@@ -11,13 +12,17 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from jinja2 import UndefinedError
 from sqlalchemy import select
 
 from api.digital_link import DigitalLink
+from api.pages.consumer import render_verdict
 from api.scans import WARN_CLIENTS, WARN_DAYS, client_id, client_key
 from api.settings import Settings, load_secret
 from api.tables import ScanClient, ScanWindow
+from ledger.store.sql import SqlView
 from registry.demo import BatchKey, DemoSummary, scenarios, serialised
+from registry.kinds import vietnam_today
 from registry.verdict.evidence import check_evidence
 from tests.api.conftest import PUBLIC_URL, Api, assert_problem
 
@@ -91,6 +96,25 @@ class TestConsumerPage:
         text = resolver.client.get(path(scenarios()[scenario][0])).text
         assert f'class="badge {badge}"' in text
         assert word in text
+
+
+    def test_the_page_reads_the_typed_document_and_a_renamed_field_breaks_it(self, app: FastAPI,
+                                                                            resolver: Api) -> None:
+        key, services = genuine(), app.state.services
+        with services.log.store.read() as view:
+            assert isinstance(view, SqlView)
+            document = services.batch_verdict(view, key.gtin, key.lot, vietnam_today(),
+                                              services.published(view)).document
+        link, batch = DigitalLink(key.gtin, key.lot), document.verdict.batch
+        assert batch is not None
+        assert f"{batch.produced_on}</dd>" in render_verdict(link, document, "en", PUBLIC_URL)
+        renamed_type = dataclasses.make_dataclass(
+            "Batch", [("made_on" if f.name == "produced_on" else f.name, f.type) for f in dataclasses.fields(batch)],
+            frozen=True)
+        renamed = renamed_type(*(getattr(batch, f.name) for f in dataclasses.fields(batch)))
+        edited = dataclasses.replace(document, verdict=dataclasses.replace(document.verdict, batch=renamed))
+        with pytest.raises(UndefinedError, match="Batch has no field 'produced_on'"):
+            render_verdict(link, edited, "en", PUBLIC_URL)
 
 
 class TestVerdictDocument:

@@ -92,7 +92,7 @@ class World:
         log = self.registry.log
         with log.store.read() as view:
             assert isinstance(view, SqlView)
-            document = verify_batch(view, log, view.connection, gtin_, lot, today=today or self.clock.now.date())
+            document = verify_batch(view, log, gtin_, lot, today=today or self.clock.now.date()).to_json()
         return json.loads(json.dumps(document, ensure_ascii=False))
 
 

@@ -46,7 +46,7 @@ TODAY = date(2026, 12, 7)
 def verdict(registry: Registry, key: BatchKey) -> dict[str, Any]:
     with registry.log.store.read() as view:
         assert isinstance(view, SqlView)
-        return verify_batch(view, registry.log, view.connection, key.gtin, key.lot, today=TODAY)
+        return verify_batch(view, registry.log, key.gtin, key.lot, today=TODAY).to_json()
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def verdict(registry: Registry, gtin_: str, lot: str) -> dict[str, Any]:
     log = registry.log
     with log.store.read() as view:
         assert isinstance(view, SqlView)
-        document = verify_batch(view, log, view.connection, gtin_, lot, today=date(2026, 11, 26))
+        document = verify_batch(view, log, gtin_, lot, today=date(2026, 11, 26)).to_json()
     return json.loads(json.dumps(document, ensure_ascii=False))
 
 

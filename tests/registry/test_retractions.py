@@ -91,7 +91,7 @@ def verdict(registry: Registry, gtin_: str = GTIN, lot: str = "L1", serial: str 
     log = registry.log
     with log.store.read() as view:
         assert isinstance(view, SqlView)
-        document = verify_batch(view, log, view.connection, gtin_, lot, serial=serial, today=TODAY)
+        document = verify_batch(view, log, gtin_, lot, serial=serial, today=TODAY).to_json()
     return json.loads(json.dumps(document, ensure_ascii=False))
 
 

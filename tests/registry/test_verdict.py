@@ -1,6 +1,7 @@
 """Verdicts on batches and items: every outcome, and evidence a client checks offline with ledger functions."""
 
 import copy
+import dataclasses
 import hashlib
 import json
 from datetime import UTC, date, datetime
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 
 from ledger.core.checkpoint import open_checkpoint
 from ledger.core.encoding import canonical
-from ledger.core.errors import ProofError, RootMismatchError, VerificationError
+from ledger.core.errors import InvalidValueError, ProofError, RootMismatchError, VerificationError
 from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteSigner, NoteVerifier
 from ledger.core.proof import InclusionProof
@@ -24,6 +25,7 @@ from registry.handlers.indications import right_active_on
 from registry.service import Registry
 from registry.values import gtin_check_digit
 from registry.verdict.batch import ScanStats, claim_status, verify_batch
+from registry.verdict.document import ProvedEntry, VerdictDocument
 from registry.verdict.evidence import check_evidence, inclusion_proofs
 from registry.verdict.facts import Indication, Names, Right, RightChangeFacts
 
@@ -126,13 +128,15 @@ class World:
             "event_time": "2026-11-20T08:00:00Z", "place": {"commune": COMMUNE}, "source": PRODUCER,
             "destination": to}))
 
-    def verify(self, lot: str = "L1", gtin: str = GTIN, **options: Any) -> dict[str, Any]:
-        """The verdict, as a client receives it: through JSON."""
+    def document(self, lot: str = "L1", gtin: str = GTIN, **options: Any) -> VerdictDocument:
         options.setdefault("today", TODAY)
         with self.log.store.read() as view:
             assert isinstance(view, SqlView)
-            document = verify_batch(view, self.log, view.connection, gtin, lot, **options)
-        return json.loads(json.dumps(document, ensure_ascii=False))
+            return verify_batch(view, self.log, gtin, lot, **options)
+
+    def verify(self, lot: str = "L1", gtin: str = GTIN, **options: Any) -> dict[str, Any]:
+        """The verdict, as a client receives it: through JSON."""
+        return json.loads(json.dumps(self.document(lot, gtin, **options).to_json(), ensure_ascii=False))
 
 
 @pytest.fixture
@@ -524,6 +528,38 @@ class TestEvidence:
         del tampered["evidence"]["entries"][0]["proof"]["hashes"]
         with pytest.raises(ProofError):
             check_evidence(tampered["evidence"], world.log.verifier)
+
+
+class TestVerdictDocument:
+    """The verdict document is one typed value, built once and never changed in place."""
+
+    def test_the_document_and_its_facts_are_frozen(self, world: World) -> None:
+        world.batch()
+        world.certify()
+        document = world.document()
+        assert document.verdict.batch is not None
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            document.outputs_truncated = True  # type: ignore[misc]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            document.verdict.batch.recalled = True  # type: ignore[misc]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            document.evidence.entries[0].index = 99  # type: ignore[misc]
+        assert isinstance(document.evidence.entries, tuple)
+
+    def test_attributes_and_json_say_the_same(self, world: World) -> None:
+        world.batch()
+        document = world.document()
+        served = world.verify()
+        assert document.verdict.batch is not None
+        assert (served["verdict"], served["batch"]["entry"]) == (document.verdict.verdict, document.verdict.batch.entry)
+        assert [e["index"] for e in served["evidence"]["entries"]] == [e.index for e in document.evidence.entries]
+        assert {e.kind for e in document.evidence.entries} == evidence_kinds(served)
+
+    def test_an_entry_with_the_proof_of_another_is_refused(self, world: World) -> None:
+        world.batch()
+        first, second = world.document().evidence.entries[:2]
+        with pytest.raises(InvalidValueError, match="must agree"):
+            ProvedEntry(first.index, first.hash, first.entry, second.proof)
 
 
 class TestInclusionProofs:
