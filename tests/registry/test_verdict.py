@@ -24,7 +24,7 @@ from registry.handlers.indications import right_active_on
 from registry.service import Registry
 from registry.values import gtin_check_digit
 from registry.verdict.batch import ScanStats, claim_status, verify_batch
-from registry.verdict.evidence import check_evidence, inclusion_proofs
+from registry.verdict.evidence import check_evidence
 from registry.verdict.facts import Indication, Names, Right, RightChangeFacts
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -524,19 +524,6 @@ class TestEvidence:
         del tampered["evidence"]["entries"][0]["proof"]["hashes"]
         with pytest.raises(ProofError):
             check_evidence(tampered["evidence"], world.log.verifier)
-
-
-class TestInclusionProofs:
-    """Proofs built together are the proofs Log.inclusion builds one by one."""
-
-    def test_equal_log_inclusion_at_the_head_and_at_an_older_size(self, world: World) -> None:
-        world.batch()
-        world.ship()
-        with world.log.store.read() as view:
-            size = view.head().size
-            for at in (size, size - 3):
-                proofs = inclusion_proofs(view, world.log, range(at), at)
-                assert [proofs[i] for i in range(at)] == [world.log.inclusion(view, i, at) for i in range(at)]
 
 
 class TestScanStats:
