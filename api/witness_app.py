@@ -25,13 +25,13 @@ from ledger.witness.protocol import (
     MAX_REQUEST_BYTES,
     SIZE_CONTENT_TYPE,
     AddCheckpointRequest,
-    ForkError,
     InconsistentError,
     MalformedRequestError,
     SizeConflictError,
     UnknownLogError,
     UntrustedCheckpointError,
     WitnessError,
+    WitnessForkError,
     size_response,
 )
 from ledger.witness.server import Witness, load_or_create_witness_key
@@ -65,7 +65,7 @@ def _refusal(exc: WitnessError) -> Response:
     if isinstance(exc, SizeConflictError):
         # Exactly text/x.tlog.size, as tlog-witness requires: a media_type would get "; charset=utf-8" added.
         return Response(size_response(exc.size).encode(), status_code=409, headers={"Content-Type": SIZE_CONTENT_TYPE})
-    if isinstance(exc, ForkError):
+    if isinstance(exc, WitnessForkError):
         return problems.problem(409, "fork", str(exc), f"sổ cái {exc.origin} đã ký hai điểm kiểm tra khác nhau "
                                 f"cùng kích thước {exc.size}: sổ cái đã bị rẽ nhánh", None,
                                 origin=exc.origin, size=exc.size, cosigned_checkpoint=exc.stored,

@@ -4,7 +4,7 @@ In this order, stopping at the first check that fails:
 1. the log key is the one the inspector pinned (ledger.audit.auditor.KeyChangedError);
 2. ledger.audit.auditor.audit_log: every entry, the chain, the Merkle tree, the signed checkpoints, and every
    statement signature against the keys the registry's own entries register and revoke (AuditError);
-3. the log extends the checkpoint the inspector saw last (ledger.audit.auditor.ForkError, with both notes);
+3. the log extends the checkpoint the inspector saw last (ledger.audit.auditor.AuditForkError, with both notes);
 4. every registry rule, replayed into a fresh SQLite database (AuditError naming the entry refused).
 """
 
@@ -121,7 +121,7 @@ def inspect(source: Source, previous: AuditState | None, workdir: Path, create_s
             workers: int = 0, progress: Progress | None = None) -> Inspection:
     """Run the checks of the module docstring; raise at the first that fails.
 
-    Raises KeyChangedError, AuditError or ForkError (ledger.audit.auditor) for a log that does not hold; the
+    Raises KeyChangedError, AuditError or AuditForkError (ledger.audit.auditor) for a log that does not hold; the
     source's own errors (RemoteError, the database's) when it cannot be read.
     """
 

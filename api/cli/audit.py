@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.migrations import upgrade
 from api.settings import Settings
-from ledger.audit.auditor import AuditState, ForkError, KeyChangedError, StateFileError, store_consistency
+from ledger.audit.auditor import AuditForkError, AuditState, KeyChangedError, StateFileError, store_consistency
 from ledger.audit.remote import RemoteLog, RemoteView
 from ledger.core.errors import AuditError, LedgerError, StoreError
 from ledger.core.note import NoteSigner, NoteVerifier
@@ -156,7 +156,7 @@ def _run(target: str | None, database: str | None, state: Path, log_key: str | N
     except KeyChangedError as exc:
         result.update(result="key-changed", exit_code=INCONSISTENT, key={"pinned": exc.pinned,
                       "presented": exc.presented}, message=f"ALARM: {exc}")
-    except ForkError as exc:
+    except AuditForkError as exc:
         result.update(result="fork", exit_code=INCONSISTENT, reason=exc.reason,
                       fork={"seen": exc.seen, "now": exc.now}, message=f"FORK: {exc.reason}")
     except AuditError as exc:

@@ -4,7 +4,7 @@
   checkpoint seen. A later run raises KeyChangedError when the log presents another key.
 - `audit_log` runs ledger.audit.store over a read view and, with a KeySource, checks every statement signature
   on worker processes as the entries stream past (ledger.audit.signatures); the first bad index of either wins.
-- `check_consistency` proves that the log now extends the checkpoint seen last; ForkError carries both
+- `check_consistency` proves that the log now extends the checkpoint seen last; AuditForkError carries both
   signed notes when it does not (a split view: two histories signed by one log key).
 
 Raises, beyond ledger.audit.store's AuditError:
@@ -12,7 +12,7 @@ Raises, beyond ledger.audit.store's AuditError:
     LedgerError
     ├── VerificationError
     │   ├── KeyChangedError   the log presents another key than the one pinned
-    │   └── ForkError         two signed checkpoints of this log that no single history explains
+    │   └── AuditForkError    two signed checkpoints of this log that no single history explains
     └── StateFileError        the state file cannot be read or does not hold what it should
 """
 
@@ -50,7 +50,7 @@ class KeyChangedError(VerificationError):
         super().__init__(f"the log key is {presented}, not {pinned} as pinned: the log key changed")
 
 
-class ForkError(VerificationError):
+class AuditForkError(VerificationError):
     """Two checkpoints, both signed by the log key, that no single append-only history explains."""
 
     def __init__(self, seen: str, now: str, reason: str) -> None:
@@ -145,25 +145,25 @@ def check_log_key(pinned: AuditState | None, presented: NoteVerifier) -> None:
 
 
 def check_consistency(seen: AuditState, now: AuditState, proof: ConsistencySource) -> None:
-    """Raise ForkError unless the log at `now` extends the log at `seen` (both already verified as signed)."""
+    """Raise AuditForkError unless the log at `now` extends the log at `seen` (both already verified as signed)."""
     if seen.checkpoint is None or now.checkpoint is None:
         if seen.size > now.size:
-            raise ForkError(seen.checkpoint or "", now.checkpoint or "",
+            raise AuditForkError(seen.checkpoint or "", now.checkpoint or "",
                             f"the log is empty now; it had {seen.size} entries")
         return  # every log extends the empty one
     if now.size < seen.size:
-        raise ForkError(seen.checkpoint, now.checkpoint,
+        raise AuditForkError(seen.checkpoint, now.checkpoint,
                         f"the log has {now.size} entries; it had {seen.size} when last audited")
     if now.size == seen.size:
         if now.root != seen.root:
-            raise ForkError(seen.checkpoint, now.checkpoint, f"two checkpoints of size {now.size} with different "
+            raise AuditForkError(seen.checkpoint, now.checkpoint, f"two checkpoints of size {now.size} with different "
                             f"roots: {seen.root.hex()} seen before, {now.root.hex()} now")
         return
     hashes = proof(seen.size, now.size)
     try:
         verify_consistency(seen.size, now.size, hashes, seen.root, now.root)
     except (ProofError, RootMismatchError) as exc:
-        raise ForkError(seen.checkpoint, now.checkpoint, f"the log at size {now.size} does not extend the one "
+        raise AuditForkError(seen.checkpoint, now.checkpoint, f"the log at size {now.size} does not extend the one "
                         f"seen at size {seen.size}: the consistency proof fails ({exc})") from exc
 
 

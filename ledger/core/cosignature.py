@@ -11,7 +11,6 @@ Cosigner verifier keys are vkeys, `name+hexid+base64(0x04 || key)`. Signer keys 
 spec leaves the private form open, this is the project's choice.
 """
 
-import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,13 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ledger.core.checkpoint import Checkpoint, open_checkpoint
 from ledger.core.errors import InvalidValueError, NoteError, SignatureError, UnknownKeyError
 from ledger.core.note import (
-    SIG_PREFIX,
     NamedKey,
     NamedSigner,
     NoteSignature,
     NoteVerifier,
     check_key_name,
-    decode_base64,
     raw_public,
 )
 
@@ -67,15 +64,14 @@ class Cosignature:
                                     f"{len(self.signature)}-byte signature; expected 4 and 64")
 
     def to_line(self) -> str:
-        raw = self.key_id + self.timestamp.to_bytes(8, "big") + self.signature
-        return f"{SIG_PREFIX}{self.name} {base64.b64encode(raw).decode()}\n"
+        return NoteSignature(self.name, self.key_id, self.timestamp.to_bytes(8, "big") + self.signature).to_line()
 
     @classmethod
     def from_note_signature(cls, sig: NoteSignature) -> "Cosignature":
         """Read the timestamped signature of a parsed note signature line; NoteError if it is not one."""
         if len(sig.signature) != _SIGNATURE_BYTES:
-            raise NoteError(f"cosignature by {sig.name} has {len(sig.signature)} bytes after its key id; "
-                            f"a timestamped Ed25519 signature has {_SIGNATURE_BYTES}")
+            raise NoteError(f"cosignature by {sig.name} has {4 + len(sig.signature)} bytes; key id, timestamp and "
+                            f"Ed25519 signature make {4 + _SIGNATURE_BYTES}")
         timestamp = int.from_bytes(sig.signature[:8], "big")
         if timestamp > MAX_TIMESTAMP:
             raise NoteError(f"cosignature by {sig.name} has timestamp {timestamp}; at most 2^63 - 1 is allowed")
@@ -84,22 +80,7 @@ class Cosignature:
     @classmethod
     def from_line(cls, line: str) -> "Cosignature":
         """Parse `— name base64(...)` with or without its final newline; NoteError for anything else."""
-        body = line[:-1] if line.endswith("\n") else line
-        if not body.startswith(SIG_PREFIX) or "\n" in body:
-            raise NoteError(f"cosignature line {line!r} is not one line starting with '— '")
-        fields = body[len(SIG_PREFIX):].split(" ")
-        if len(fields) != 2:
-            raise NoteError(f"cosignature line {line!r} is not '— name signature'")
-        name, encoded = fields
-        try:
-            check_key_name(name)
-        except InvalidValueError as exc:
-            raise NoteError(str(exc)) from exc
-        raw = decode_base64(encoded, "cosignature")
-        if len(raw) != 4 + _SIGNATURE_BYTES:
-            raise NoteError(f"cosignature by {name} has {len(raw)} bytes; key id, timestamp and Ed25519 "
-                            f"signature make {4 + _SIGNATURE_BYTES}")
-        return cls.from_note_signature(NoteSignature(name, raw[:4], raw[4:]))
+        return cls.from_note_signature(NoteSignature.from_line(line))
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 A node is identified by (level, index): the perfect subtree of 2**level leaves starting at leaf
 index * 2**level. Proof building is split in two, so that storage stays with the caller:
-`inclusion_nodes` / `consistency_nodes` say which nodes are needed, the caller fetches their hashes, and
-`ProofNodes.rehash` folds the hashes of the one incomplete ("ephemeral") subtree a proof may need.
+`inclusion_plan` / `consistency_nodes` say which nodes are needed and the caller fetches their hashes;
+`inclusion_path` takes the one incomplete subtree an inclusion proof may need from `border_roots`, and
+`ProofNodes.rehash` folds it for a consistency proof.
 `CompactRange` appends leaves and reports every complete node it creates.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -102,13 +103,6 @@ def _path_nodes(index: int, level: int, size: int) -> ProofNodes:
     return ProofNodes(tuple(ids), first, last)
 
 
-def inclusion_nodes(index: int, size: int) -> ProofNodes:
-    """Nodes of the RFC 9162 2.1.3.1 inclusion proof for leaf `index` in a tree of `size` leaves."""
-    if not 0 <= index < size:
-        raise ProofError(f"index {index} out of range for tree size {size}")
-    return _path_nodes(index, 0, size).skip_first()
-
-
 def consistency_nodes(old: int, new: int) -> ProofNodes:
     """Nodes of the RFC 9162 2.1.4.1 consistency proof from tree size `old` to tree size `new`."""
     if not 0 <= old <= new:
@@ -189,8 +183,14 @@ BORDER = -1
 
 
 def inclusion_plan(index: int, size: int) -> list[tuple[int, int]]:
-    """(level, storage key of the complete sibling, or BORDER) for each hash of leaf `index`'s inclusion proof
-    in the tree of `size` leaves, leaf first; integers only, for the proofs served one request at a time."""
+    """Which hashes make leaf `index`'s RFC 9162 2.1.3.1 inclusion proof in the tree of `size` leaves, leaf
+    first: (level, storage key of the complete sibling at that level, or BORDER for the incomplete one).
+
+    The one inclusion-proof algorithm: integers only, so that it stays cheap for the thousands of receipts of
+    one append. Raises ProofError for an index outside the tree.
+    """
+    if not 0 <= index < size:
+        raise ProofError(f"index {index} out of range for tree size {size}")
     plan = []
     level = 0
     while (size - 1) >> level:
@@ -202,18 +202,7 @@ def inclusion_plan(index: int, size: int) -> list[tuple[int, int]]:
     return plan
 
 
-def inclusion_path(index: int, size: int, nodes: dict[NodeId, Hash], border: dict[int, Hash]) -> list[Hash]:
-    """The RFC 9162 inclusion proof of leaf `index` from complete nodes and `border_roots` of the tree.
-
-    Equal to `inclusion_nodes(index, size).rehash(...)`, without building node lists: the receipts of a
-    large append are built with it.
-    """
-    path = []
-    level = 0
-    while (size - 1) >> level:
-        sibling = (index >> level) ^ 1
-        start = sibling << level
-        if start < size:
-            path.append(nodes[NodeId(level, sibling)] if start + (1 << level) <= size else border[level])
-        level += 1
-    return path
+def inclusion_path(index: int, size: int, nodes: Mapping[int, Hash], border: Mapping[int, Hash]) -> list[Hash]:
+    """The inclusion proof's hashes for `inclusion_plan(index, size)`, from complete nodes by storage key and
+    the `border_roots` of the tree of `size` leaves."""
+    return [border[level] if key == BORDER else nodes[key] for level, key in inclusion_plan(index, size)]

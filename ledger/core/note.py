@@ -183,8 +183,7 @@ class NoteSigner(NamedSigner):
 
     def sign_line(self, text: str) -> str:
         """The signature line this key adds to a note with `text`."""
-        sig = self.private_key.sign(text.encode())
-        return f"{SIG_PREFIX}{self.name} {base64.b64encode(self.verifier.key_id + sig).decode()}\n"
+        return NoteSignature(self.name, self.verifier.key_id, self.private_key.sign(text.encode())).to_line()
 
 
 def _check_text(text: str) -> None:
@@ -209,12 +208,36 @@ def sign_note(text: str, signers: Iterable[NoteSigner]) -> str:
 
 @dataclass(frozen=True)
 class NoteSignature:
+    """One signature line `— <key name> base64(4-byte key id || signature)`, of any signature type."""
+
     name: str
     key_id: bytes
     signature: bytes
 
     def to_line(self) -> str:
+        """The line, ending in a newline."""
         return f"{SIG_PREFIX}{self.name} {base64.b64encode(self.key_id + self.signature).decode()}\n"
+
+    @classmethod
+    def from_line(cls, line: str) -> "NoteSignature":
+        """Parse one signature line, with or without its final newline; NoteError for anything else."""
+        body = line[:-1] if line.endswith("\n") else line
+        if "\n" in body:
+            raise NoteError(f"signature line {line!r} holds more than one line")
+        if not body.startswith(SIG_PREFIX):
+            raise NoteError(f"signature line {line!r} does not start with '— '")
+        fields = body[len(SIG_PREFIX) :].split(" ")
+        if len(fields) != 2:
+            raise NoteError(f"signature line {line!r} is not '— name signature'")
+        name, encoded = fields
+        try:
+            check_key_name(name)
+        except InvalidValueError as exc:
+            raise NoteError(str(exc)) from exc
+        raw = decode_base64(encoded, "signature")
+        if len(raw) < 5:
+            raise NoteError(f"signature by {name} has {len(raw)} bytes; at least 5 expected")
+        return cls(name, raw[:4], raw[4:])
 
 
 @dataclass(frozen=True)
@@ -240,22 +263,7 @@ def split_note(note: str) -> tuple[str, list[NoteSignature]]:
         raise NoteError("note has no signature block (text, a blank line, signature lines)")
     text, block = note[: cut + 1], note[cut + 2 :]
     _check_text(text)
-    signatures = []
-    for line in block.split("\n")[:-1]:
-        if not line.startswith(SIG_PREFIX):
-            raise NoteError(f"signature line {line!r} does not start with '— '")
-        fields = line[len(SIG_PREFIX) :].split(" ")
-        if len(fields) != 2:
-            raise NoteError(f"signature line {line!r} is not '— name signature'")
-        name, encoded = fields
-        try:
-            check_key_name(name)
-        except InvalidValueError as exc:
-            raise NoteError(str(exc)) from exc
-        raw = decode_base64(encoded, "signature")
-        if len(raw) < 5:
-            raise NoteError(f"signature by {name} has {len(raw)} bytes; at least 5 expected")
-        signatures.append(NoteSignature(name, raw[:4], raw[4:]))
+    signatures = [NoteSignature.from_line(line) for line in block.split("\n")[:-1]]
     if not signatures:
         raise NoteError("note has no signature lines")
     if len(signatures) > MAX_SIGNATURES:

@@ -1,4 +1,4 @@
-"""The log's signing key: generated on first use into the data directory (mode 0600), loaded afterwards.
+"""Key and secret files: generated on first use into the data directory (mode 0600), loaded afterwards.
 
 The private key is never logged or returned; only its verifier key text leaves this module's callers.
 """
@@ -7,11 +7,14 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from ledger.core.errors import NoteError
-from ledger.core.note import NoteSigner
+from ledger.core.note import NamedSigner, NoteSigner
 
 LOG_KEY_FILE = "log.key"
+
+Signer = TypeVar("Signer", bound=NamedSigner)
 
 
 def load_or_create_secret_file(path: Path, make: Callable[[], str]) -> str:
@@ -33,14 +36,22 @@ def load_or_create_secret_file(path: Path, make: Callable[[], str]) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def load_or_create_named_key(path: Path, kind: type[Signer], name: str, what: str) -> Signer:
+    """The `kind` key in the file at `path`, created for `name` when the file does not exist (as
+    `load_or_create_secret_file`).
+
+    Raises NoteError when the stored key is malformed (never quoting it) or is named otherwise; `what` says
+    which key the name is of, in that message.
+    """
+    signer = kind.from_private_text(load_or_create_secret_file(path, lambda: kind.generate(name).to_private_text()))
+    if signer.name != name:
+        raise NoteError(f"{path} holds the {what} {signer.name!r}, not {name!r}")
+    return signer
+
+
 def load_or_create_log_key(data_dir: Path, origin: str) -> NoteSigner:
     """Load `data_dir/log.key`, or create it for `origin` when it does not exist.
 
     Raises NoteError when the stored key is malformed or is named for another origin.
     """
-    path = data_dir / LOG_KEY_FILE
-    signer = NoteSigner.from_private_text(
-        load_or_create_secret_file(path, lambda: NoteSigner.generate(origin).to_private_text()))
-    if signer.name != origin:
-        raise NoteError(f"{path} holds the key of origin {signer.name!r}, not {origin!r}")
-    return signer
+    return load_or_create_named_key(data_dir / LOG_KEY_FILE, NoteSigner, origin, "key of origin")

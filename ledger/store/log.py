@@ -6,7 +6,7 @@ tree, re-checks it against the stored head, chains and hashes the new entries, c
 signs one checkpoint, and stages entries, nodes, checkpoint and head to commit together.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from ledger.core.checkpoint import Checkpoint, SignedCheckpoint
@@ -55,6 +55,17 @@ def _fetch(view: ReadView, ids: Sequence[NodeId], known: dict[NodeId, Hash]) -> 
     return [known[n] for n in ids]
 
 
+def _runs(indices: list[int]) -> list[tuple[int, int]]:
+    """Sorted indices as [start, stop) runs of consecutive indices."""
+    runs: list[tuple[int, int]] = []
+    for i in indices:
+        if runs and runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    return runs
+
+
 def _check_batch_size(items: Sequence[object]) -> None:
     if not 0 < len(items) <= MAX_BATCH:
         raise StoreError(f"a batch holds 1 to {MAX_BATCH} statements, got {len(items)}")
@@ -99,7 +110,8 @@ class Log:
         _check_batch_size(items)
         head = txn.head()
         compact = load_range(txn, head)
-        known: dict[NodeId, Hash] = dict(zip(range_nodes(0, head.size), compact.hashes, strict=True))
+        # A new entry's proof needs only the old tree's compact range and the complete nodes over new leaves.
+        known = {n.key: h for n, h in zip(range_nodes(0, head.size), compact.hashes, strict=True)}
         logged_at = logged_at or format_timestamp(self._clock())
         prev = head.last_hash
         entries: list[Entry] = []
@@ -111,13 +123,14 @@ class Log:
             prev = entry.hash
         root = compact.root()
         note = Checkpoint(self.origin, compact.size, root).sign(self._signer)
+        written = [(n.key, h) for n, h in new_nodes]
         txn.write(
             [StoredEntry(e.index, e.hash, e.canonical) for e in entries],
-            [(n.key, h) for n, h in new_nodes],
+            written,
             StoredCheckpoint(compact.size, note),
             Head(compact.size, root, prev),
         )
-        known.update(new_nodes)
+        known.update(written)
         signed = SignedCheckpoint(Checkpoint(self.origin, compact.size, root), note)
         border = border_roots(compact)
         receipts = []
@@ -146,17 +159,44 @@ class Log:
 
     def inclusion(self, view: ReadView, index: int, size: int | None = None) -> InclusionProof:
         """Inclusion proof of entry `index` in the tree of `size` entries (default: the head's)."""
+        return self.inclusion_proofs(view, (index,), size)[index]
+
+    def inclusion_proofs(self, view: ReadView, indices: Iterable[int],
+                         size: int | None = None) -> dict[int, InclusionProof]:
+        """Inclusion proofs of entries `indices` in the tree of `size` entries (default: the head's), by index.
+
+        Every node they need is read in one query (and the tree's right border once per size). Raises
+        ProofError unless every index is below `size` and `size` is at most the log's.
+        """
         head = view.head()
         size = head.size if size is None else size
-        if not 0 <= index < size <= head.size:
-            raise ProofError(f"index {index} must be below size {size}, and size at most the log's {head.size}")
-        plan = inclusion_plan(index, size)
-        keys = [index, *(key for _, key in plan if key != BORDER)]
+        wanted = sorted(set(indices))
+        for index in wanted[:1] + wanted[-1:]:
+            if not 0 <= index < size <= head.size:
+                raise ProofError(f"index {index} must be below size {size}, and size at most the log's {head.size}")
+        plans = {index: inclusion_plan(index, size) for index in wanted}
+        needed = [k for index, plan in plans.items() for k in (index, *(key for _, key in plan))]
+        if BORDER in needed or size != head.size:
+            border, root = self._border(view, size)
+        else:
+            border, root = {}, head.root
+        keys = [k for k in dict.fromkeys(needed) if k != BORDER]
         found = dict(zip(keys, view.node_hashes(keys), strict=True))
-        border, root = self._border(view, size) if size != head.size or any(k == BORDER for _, k in plan) \
-            else ({}, head.root)
-        path = [border[level] if key == BORDER else found[key] for level, key in plan]
-        return InclusionProof(index, size, found[index], root, tuple(path))
+        return {index: InclusionProof(index, size, found[index], root,
+                                      tuple(inclusion_path(index, size, found, border))) for index in wanted}
+
+    def entries_at(self, view: ReadView, indices: Iterable[int]) -> list[StoredEntry]:
+        """The stored entries at `indices`, ascending, read a run of consecutive indices at a time.
+
+        Raises StoreError when one is not stored.
+        """
+        entries: list[StoredEntry] = []
+        for start, stop in _runs(sorted(set(indices))):
+            stored = view.entries(start, stop)
+            if [e.index for e in stored] != list(range(start, stop)):
+                raise StoreError(f"entries {start} to {stop - 1} are not all stored")
+            entries.extend(stored)
+        return entries
 
     def _border(self, view: ReadView, size: int) -> tuple[dict[int, Hash], Hash]:
         """The incomplete right-border subtrees and the root of the tree of `size` entries, kept per size:

@@ -6,7 +6,7 @@ witness reports with 409 Conflict, and the errors a witness refuses a request wi
     ├── UnknownLogError            no log with the checkpoint's origin is configured               404
     ├── UntrustedCheckpointError   no signature on the checkpoint verifies with the log's key      403
     ├── SizeConflictError          `old` is not the size the witness last cosigned (`.size`)       409
-    ├── ForkError                  same size as the stored checkpoint, another root (`.stored`,
+    ├── WitnessForkError           same size as the stored checkpoint, another root (`.stored`,
     │                              `.submitted`: both signed notes, the evidence)                  409
     └── InconsistentError          the consistency proof does not verify                          422
 
@@ -52,7 +52,7 @@ class SizeConflictError(WitnessError):
                          "cosigned for the log; send a consistency proof from that size")
 
 
-class ForkError(WitnessError):
+class WitnessForkError(WitnessError):
     """The log signed two checkpoints of the same size with different roots; both notes are the evidence."""
 
     def __init__(self, origin: str, size: int, stored: str, submitted: str) -> None:

@@ -28,17 +28,17 @@ from ledger.core.errors import NoteError, ProofError, RootMismatchError, Signatu
 from ledger.core.hashing import Hash
 from ledger.core.note import Note, NoteVerifier, open_note
 from ledger.core.proof import verify_consistency
-from ledger.files.keys import load_or_create_secret_file
+from ledger.files.keys import load_or_create_named_key
 from ledger.store.engines import write_transaction
 from ledger.witness.protocol import (
     AddCheckpointRequest,
-    ForkError,
     InconsistentError,
     MalformedRequestError,
     SizeConflictError,
     UnknownLogError,
     UntrustedCheckpointError,
     WitnessError,
+    WitnessForkError,
 )
 from ledger.witness.tables import WitnessFork, WitnessLog
 
@@ -138,7 +138,7 @@ class Witness:
         """Check `request` against the stored checkpoint, store it, and return the cosignature line(s).
 
         Raises a WitnessError (see ledger.witness.protocol for the tree and HTTP statuses). A fork is recorded
-        before ForkError is raised; nothing is stored for any other refusal.
+        before WitnessForkError is raised; nothing is stored for any other refusal.
         """
         checkpoint, opened = self._open(request.note)
         if request.old > checkpoint.size:
@@ -169,7 +169,7 @@ class Witness:
                                                      submitted_note=note, detected_at=now))
             logger.error("fork of log %s at size %d: cosigned note %r, submitted note %r", origin,
                          checkpoint.size, stored.note, note)
-            return ForkError(origin, checkpoint.size, stored.note, note)
+            return WitnessForkError(origin, checkpoint.size, stored.note, note)
         known = 0 if stored is None else stored.size
         if request.old != known:
             return SizeConflictError(known, request.old)
@@ -219,9 +219,4 @@ def load_or_create_witness_key(data_dir: Path, name: str) -> CosignatureSigner:
 
     Raises NoteError when the stored key is malformed or is named otherwise.
     """
-    path = data_dir / WITNESS_KEY_FILE
-    signer = CosignatureSigner.from_private_text(
-        load_or_create_secret_file(path, lambda: CosignatureSigner.generate(name).to_private_text()))
-    if signer.name != name:
-        raise NoteError(f"{path} holds the witness key named {signer.name!r}, not {name!r}")
-    return signer
+    return load_or_create_named_key(data_dir / WITNESS_KEY_FILE, CosignatureSigner, name, "witness key named")

@@ -16,7 +16,6 @@ from ledger.core.checkpoint import Checkpoint, open_checkpoint
 from ledger.core.encoding import canonical, parse
 from ledger.core.errors import EncodingError, InvalidValueError, ProofError, RootMismatchError, StoreError
 from ledger.core.hashing import leaf_hash
-from ledger.core.merkle import NodeId, inclusion_nodes
 from ledger.core.note import NoteVerifier
 from ledger.core.proof import InclusionProof
 from ledger.store.log import Log
@@ -114,28 +113,6 @@ def cite(state: State, gtin: str, lot: str) -> Citations:
     return cited
 
 
-def _runs(indices: list[int]) -> list[tuple[int, int]]:
-    """Sorted indices as [start, stop) runs of consecutive indices, so entries are read a run at a time."""
-    runs: list[tuple[int, int]] = []
-    for i in indices:
-        if runs and runs[-1][1] == i:
-            runs[-1] = (runs[-1][0], i + 1)
-        else:
-            runs.append((i, i + 1))
-    return runs
-
-
-def inclusion_proofs(view: ReadView, log: Log, indices: Iterable[int], size: int) -> dict[int, InclusionProof]:
-    """`Log.inclusion` of many entries in the tree of `size` entries, reading all their nodes in one query."""
-    root = log.root_at(view, size)
-    plans = {i: inclusion_nodes(i, size) for i in sorted(set(indices))}
-    keys = [k for i, plan in plans.items() for k in (NodeId(0, i).key, *(n.key for n in plan.ids))]
-    stored = dict(zip(keys, view.node_hashes(keys), strict=True))
-    return {i: InclusionProof(i, size, stored[NodeId(0, i).key], root,
-                              tuple(plan.rehash([stored[n.key] for n in plan.ids])))
-            for i, plan in plans.items()}
-
-
 def prove(view: ReadView, log: Log, indices: Iterable[int],
           checkpoint: StoredCheckpoint | None = None) -> tuple[Evidence, dict[int, Any]]:
     """Evidence for `indices` against `checkpoint` (default: the latest signed one; a witnessed one carries
@@ -150,20 +127,16 @@ def prove(view: ReadView, log: Log, indices: Iterable[int],
         else log.checkpoint(view)
     if wanted and wanted[-1] >= latest.size:
         raise StoreError(f"entry {wanted[-1]} is beyond the latest checkpoint's tree of size {latest.size}")
-    proofs = inclusion_proofs(view, log, wanted, latest.size)
+    proofs = log.inclusion_proofs(view, wanted, latest.size)
     items: list[ProvedEntry] = []
     parsed: dict[int, Any] = {}
-    for start, stop in _runs(wanted):
-        stored = view.entries(start, stop)
-        if [e.index for e in stored] != list(range(start, stop)):
-            raise StoreError(f"entries {start} to {stop - 1} are not all stored")
-        for e in stored:
-            proof = proofs[e.index]
-            if proof.leaf_hash != e.hash:
-                raise StoreError(f"entry {e.index} has hash {e.hash.hex()}; the tree holds {proof.leaf_hash.hex()}")
-            proof.verify()
-            parsed[e.index] = parse(e.canonical)
-            items.append(ProvedEntry(e.index, e.hash, parsed[e.index], proof))
+    for e in log.entries_at(view, wanted):
+        proof = proofs[e.index]
+        if proof.leaf_hash != e.hash:
+            raise StoreError(f"entry {e.index} has hash {e.hash.hex()}; the tree holds {proof.leaf_hash.hex()}")
+        proof.verify()
+        parsed[e.index] = parse(e.canonical)
+        items.append(ProvedEntry(e.index, e.hash, parsed[e.index], proof))
     return Evidence(latest.note, tuple(items)), parsed
 
 

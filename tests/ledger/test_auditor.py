@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
 from ledger.audit.auditor import (
+    AuditForkError,
     AuditState,
-    ForkError,
     KeyChangedError,
     StateFileError,
     audit_log,
@@ -315,7 +315,7 @@ class TestConsistency:
         signer = NoteSigner.generate(ORIGIN)
         seen = signed_state(signer, 8, Hash(hashlib.sha256(b"one history").digest()))
         now = signed_state(signer, 8, Hash(hashlib.sha256(b"another").digest()))
-        with pytest.raises(ForkError, match="two checkpoints of size 8 with different roots") as caught:
+        with pytest.raises(AuditForkError, match="two checkpoints of size 8 with different roots") as caught:
             check_consistency(seen, now, lambda old, new: [])
         assert (caught.value.seen, caught.value.now) == (seen.checkpoint, now.checkpoint)
 
@@ -325,14 +325,14 @@ class TestConsistency:
         seen = signed_state(signer, 8, Hash(hashlib.sha256(b"not this log").digest()))
         with sql_store.read() as view:
             now = AuditState.of(signer.verifier, log.checkpoint(view).note)
-            with pytest.raises(ForkError, match="does not extend the one seen at size 8"):
+            with pytest.raises(AuditForkError, match="does not extend the one seen at size 8"):
                 check_consistency(seen, now, store_consistency(view))
 
     def test_a_shorter_log_is_a_fork(self) -> None:
         signer = NoteSigner.generate(ORIGIN)
         seen = signed_state(signer, 9, Hash(bytes(32)))
         now = signed_state(signer, 4, Hash(bytes(32)))
-        with pytest.raises(ForkError, match="the log has 4 entries; it had 9 when last audited"):
+        with pytest.raises(AuditForkError, match="the log has 4 entries; it had 9 when last audited"):
             check_consistency(seen, now, lambda old, new: [])
 
 

@@ -240,6 +240,30 @@ class TestProofs:
                 assert (proof.size, proof.root) == (self.SIZE, roots[-1])
                 proof.verify()
 
+    def test_proofs_of_many_entries_at_once_are_the_proofs_one_at_a_time(
+        self, grown: tuple[Log, list[Hash], list[Hash]]
+    ) -> None:
+        log, hashes, roots = grown
+        with log.store.read() as view:
+            for size in (1, 16, 20, 36, self.SIZE):
+                proofs = log.inclusion_proofs(view, [*range(size), 0, size - 1], size)
+                assert list(proofs) == list(range(size))
+                assert [proofs[i] for i in range(size)] == [log.inclusion(view, i, size) for i in range(size)]
+                for index, proof in proofs.items():
+                    verify_inclusion(hashes[index], index, size, proof.hashes, roots[size])
+            assert log.inclusion_proofs(view, []) == {}
+            with pytest.raises(ProofError, match=re.escape("index 20 must be below size 20")):
+                log.inclusion_proofs(view, [3, 20], 20)
+
+    def test_entries_are_read_at_any_indices(self, grown: tuple[Log, list[Hash], list[Hash]]) -> None:
+        log, hashes, _ = grown
+        with log.store.read() as view:
+            wanted = [30, 0, 1, 2, 7, 36, 1]
+            assert [(e.index, e.hash) for e in log.entries_at(view, wanted)] == \
+                [(i, hashes[i]) for i in sorted(set(wanted))]
+            with pytest.raises(StoreError, match=re.escape("entries 36 to 37 are not all stored")):
+                log.entries_at(view, [36, 37])
+
     def test_consistency_proofs_verify_between_every_pair_of_sizes(
         self, grown: tuple[Log, list[Hash], list[Hash]]
     ) -> None:

@@ -19,7 +19,7 @@ def make_proof(index: int = 3, **overrides: object) -> TlogProof:
     compact = CompactRange()
     nodes: list[tuple[NodeId, Hash]] = []
     compact.extend([leaf_hash(e) for e in ENTRIES], nodes)
-    path = inclusion_path(index, len(ENTRIES), dict(nodes), border_roots(compact))
+    path = inclusion_path(index, len(ENTRIES), {n.key: h for n, h in nodes}, border_roots(compact))
     note = Checkpoint(SIGNER.name, len(ENTRIES), compact.root()).sign(SIGNER)
     fields: dict[str, object] = {"index": index, "hashes": tuple(path), "checkpoint": note, "extra": ENTRIES[index]}
     fields.update(overrides)

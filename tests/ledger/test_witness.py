@@ -18,13 +18,13 @@ from ledger.store.log import Log
 from ledger.store.protocol import MemoryStore, StoredCheckpoint
 from ledger.witness.protocol import (
     AddCheckpointRequest,
-    ForkError,
     InconsistentError,
     MalformedRequestError,
     SizeConflictError,
     UnknownLogError,
     UntrustedCheckpointError,
     WitnessError,
+    WitnessForkError,
 )
 from ledger.witness.server import Witness, load_or_create_witness_key
 from ledger.witness.tables import WitnessFork, WitnessLog
@@ -199,7 +199,7 @@ class TestForks:
         forked = Log(MemoryStore(), log_signer)
         other = grow(forked, Issuer("coop-van-phuc"), 4)
         for old in (4, 0):
-            with pytest.raises(ForkError) as refused:
+            with pytest.raises(WitnessForkError) as refused:
                 witness.add_checkpoint(request_for(forked, old, other))
             assert (refused.value.stored, refused.value.submitted) == (honest.note, other.note)
         forks = witness.forks(ORIGIN)
@@ -252,7 +252,7 @@ class TestStoredNote:
         witness.add_checkpoint(request_for(log, 0, honest))
         other = grow(Log(MemoryStore(), log_signer), Issuer("coop-van-phuc"), 4)
         text = other.note[: other.note.rfind("\n\n") + 1]
-        with pytest.raises(ForkError) as refused:
+        with pytest.raises(WitnessForkError) as refused:
             witness.add_checkpoint(AddCheckpointRequest(4, (), other.note + "".join(self.extra_lines(text))))
         assert refused.value.submitted == other.note
         assert [f.submitted_note for f in witness.forks(ORIGIN)] == [other.note]

@@ -26,7 +26,7 @@ from registry.service import Registry
 from registry.values import gtin_check_digit
 from registry.verdict.batch import ScanStats, claim_status, verify_batch
 from registry.verdict.document import ProvedEntry, VerdictDocument
-from registry.verdict.evidence import check_evidence, inclusion_proofs
+from registry.verdict.evidence import check_evidence
 from registry.verdict.facts import Indication, Names, Right, RightChangeFacts
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -560,19 +560,6 @@ class TestVerdictDocument:
         first, second = world.document().evidence.entries[:2]
         with pytest.raises(InvalidValueError, match="must agree"):
             ProvedEntry(first.index, first.hash, first.entry, second.proof)
-
-
-class TestInclusionProofs:
-    """Proofs built together are the proofs Log.inclusion builds one by one."""
-
-    def test_equal_log_inclusion_at_the_head_and_at_an_older_size(self, world: World) -> None:
-        world.batch()
-        world.ship()
-        with world.log.store.read() as view:
-            size = view.head().size
-            for at in (size, size - 3):
-                proofs = inclusion_proofs(view, world.log, range(at), at)
-                assert [proofs[i] for i in range(at)] == [world.log.inclusion(view, i, at) for i in range(at)]
 
 
 class TestScanStats:
