@@ -55,6 +55,10 @@ class State:
         self._cache: dict[tuple[str, tuple[Any, ...]], Row | None] = {}
         self._sql: dict[tuple[Any, ...], str] = {}
 
+    def forget(self) -> None:
+        """Drop every cached read (after a rollback to a savepoint undid writes the cache holds)."""
+        self._cache.clear()
+
     def _run(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         cursor = self._driver.cursor()
         try:
