@@ -6,10 +6,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import problems
+from api import openapi, problems
 from api.authenticate import AuthenticateFirst
 from api.deps import Services
 from api.limits import BodyLimit, BodyTimeout, NoNulInUrl
+from api.outputs import HealthOut
 from api.ratelimit import RateLimit
 from api.routes import bundles, codes, imports, log, reads, resolver, tokens, writes
 from api.scans import ScanCounter
@@ -57,7 +58,9 @@ def create_app(settings: Settings) -> FastAPI:
                resolver.router)
     for router in routers:
         app.include_router(router)
-    @app.get("/api/v1/health", tags=["operations"])
+    routes = [route for router in routers for route in router.routes]
+    openapi.install(app, routes, rate_limited=bool(settings.rate_limit))
+    @app.get("/api/v1/health", tags=["operations"], response_model=HealthOut)
     def health() -> dict[str, str]:
         """Liveness: answers without touching the database."""
         return {"status": "ok"}
@@ -67,7 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_middleware(RateLimit, limit=settings.rate_limit)
     app.add_middleware(BodyTimeout, timeout=settings.body_timeout)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes)
-    app.add_middleware(AuthenticateFirst, routes=[route for router in routers for route in router.routes])
+    app.add_middleware(AuthenticateFirst, routes=routes)
     app.add_middleware(NoNulInUrl)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],

@@ -34,6 +34,13 @@ def _calls(dependant: Dependant) -> set[Callable[..., Any]]:
     return found
 
 
+def token_use(route: BaseRoute) -> bool | None:
+    """Whether `route` needs a token (True: it depends on OrganisationDep), takes an optional one (False:
+    OptionalOrganisationDep), or takes none (None). The OpenAPI document's security requirements say the same."""
+    calls = _calls(route.dependant) if isinstance(route, APIRoute) else set()
+    return True if needs_token in calls else False if takes_token in calls else None
+
+
 class AuthenticateFirst:
     """ASGI middleware: check the token of a request to a route that takes one before the route reads the body.
 
@@ -44,10 +51,7 @@ class AuthenticateFirst:
     def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute]) -> None:
         self.app = app
         # Each route with whether it needs a token (True), takes an optional one (False), or takes none (None).
-        self.routes: list[tuple[BaseRoute, bool | None]] = []
-        for route in routes:
-            calls = _calls(route.dependant) if isinstance(route, APIRoute) else set()
-            self.routes.append((route, True if needs_token in calls else False if takes_token in calls else None))
+        self.routes = [(route, token_use(route)) for route in routes]
 
     def _token(self, scope: Scope) -> bool | None:
         """Whether the route the router will pick for `scope` needs a token (None: takes none, or no route)."""

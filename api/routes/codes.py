@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import ServicesDep, ViewDep
 from api.digital_link import DigitalLink, DigitalLinkError
+from api.openapi import problem_responses
 from api.pages.labels import Label, SheetLayout, SheetsBusyError
 from api.problems import ApiProblem
 from api.qr import qr_png, qr_svg
@@ -26,7 +27,8 @@ and each label's code costs CPU when it is not cached (serials are all different
 request cheap; longer runs take several requests."""
 QR_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/svg+xml": {"schema": {"type": "string"}},
-                      "image/png": {"schema": {"type": "string", "format": "binary"}}}}}
+                      "image/png": {"schema": {"type": "string", "format": "binary"}}}},
+    **problem_responses(422)}  # a GTIN, lot or serial a Digital Link cannot hold
 
 
 def _link(view: ViewDep, gtin: str, lot: str, serial: str | None = None) -> DigitalLink:
@@ -69,7 +71,7 @@ def batch_qr(view: ViewDep, services: ServicesDep, gtin: str, lot: str, kind: st
     return _image(_link(view, gtin, lot), services.settings.public_url, kind)
 
 
-@router.get("/{gtin}/{lot:path}/labels.html", response_class=HTMLResponse)
+@router.get("/{gtin}/{lot:path}/labels.html", response_class=HTMLResponse, responses=problem_responses(503))
 def labels(view: ViewDep, services: ServicesDep, gtin: str, lot: str,
            serials: Annotated[bool, Query(description="one label per issued serial instead of batch labels")] = False,
            offset: Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER)] = 0,

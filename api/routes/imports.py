@@ -8,8 +8,9 @@ from fastapi import APIRouter, Body, status
 from pydantic import ValidationError
 
 from api.deps import OrganisationDep, ServicesDep
+from api.outputs import ReceiptsOut
 from api.problems import ApiProblem, domain_status
-from api.routes.writes import ReceiptsOut, draft_body, receipt_out
+from api.routes.writes import draft_body, receipt_out
 from ledger.store.log import MAX_BATCH
 from registry.errors import DomainError
 from registry.schemas import BatchRegistered

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import PlainTextResponse
 
 from api.deps import ServicesDep, ViewDep
+from api.openapi import problem_responses
+from api.outputs import ConsistencyProofOut, EntriesOut, EntryOut, ProofOut
 from api.problems import ApiProblem
 from ledger.core.encoding import MAX_SAFE_INTEGER, parse
 from ledger.core.errors import InvalidValueError, ProofError
@@ -20,7 +22,7 @@ Size = Annotated[int, Query(ge=1, le=MAX_SAFE_INTEGER)]
 router = APIRouter(prefix="/api/v1/log", tags=["log"])
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse)
+@router.get("/checkpoint", response_class=PlainTextResponse, responses=problem_responses(503))
 def checkpoint(view: ViewDep, services: ServicesDep) -> PlainTextResponse:
     """The latest published checkpoint (C2SP tlog-checkpoint in a signed note), with the witnesses'
     cosignatures when witnesses are configured."""
@@ -44,7 +46,7 @@ def _item(index: int, hash_: bytes, data: bytes) -> dict[str, Any]:
     return {"index": index, "hash": hash_.hex(), "entry": parse(data)}
 
 
-@router.get("/entries")
+@router.get("/entries", response_model=EntriesOut)
 def entries(view: ViewDep, start: Position = 0,
             limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> dict[str, Any]:
     """Entries from `start`, each `{"index", "hash", "entry"}`; `next` is where to continue, or null."""
@@ -55,7 +57,7 @@ def entries(view: ViewDep, start: Position = 0,
             "next": following if following < size else None}
 
 
-@router.get("/entries/{index}")
+@router.get("/entries/{index}", response_model=EntryOut)
 def entry(view: ViewDep, index: Annotated[int, Path(le=MAX_SAFE_INTEGER)]) -> dict[str, Any]:
     """One entry: `entry` is exactly the JSON whose RFC 8785 bytes were hashed."""
     rows = view.entries(index, index + 1) if index >= 0 else []
@@ -66,7 +68,7 @@ def entry(view: ViewDep, index: Annotated[int, Path(le=MAX_SAFE_INTEGER)]) -> di
     return _item(rows[0].index, rows[0].hash, rows[0].canonical)
 
 
-@router.get("/proof/inclusion")
+@router.get("/proof/inclusion", response_model=ProofOut, responses=problem_responses(400))
 def inclusion(view: ViewDep, services: ServicesDep, index: Position, size: Size | None = None) -> dict[str, Any]:
     """RFC 9162 inclusion proof of entry `index` in the tree of `size` entries (default: latest checkpoint)."""
     if size is None:
@@ -74,7 +76,8 @@ def inclusion(view: ViewDep, services: ServicesDep, index: Position, size: Size 
     return services.log.inclusion(view, index, size).to_json()
 
 
-@router.get("/proof/consistency")
+@router.get("/proof/consistency", response_model=ConsistencyProofOut,
+            responses=problem_responses(400))
 def consistency(view: ViewDep, services: ServicesDep, old: Size, new: Size | None = None) -> dict[str, Any]:
     """RFC 9162 consistency proof from tree size `old` to `new` (default: latest checkpoint)."""
     return services.log.consistency(view, old, new).to_json()
@@ -82,7 +85,8 @@ def consistency(view: ViewDep, services: ServicesDep, old: Size, new: Size | Non
 
 @router.get("/tile/{path:path}", response_class=Response, responses={
     200: {"description": "The tile's hashes, or the bundle's length-prefixed entries",
-          "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
+          "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+    **problem_responses(400)})
 def tile(view: ViewDep, path: str) -> Response:
     """C2SP tlog-tiles with `/api/v1/log` as the prefix: `tile/<L>/<N>[.p/<W>]` is a Merkle tree tile,
     `tile/entries/<N>[.p/<W>]` an entry bundle (big-endian uint16 length, then the entry's RFC 8785 bytes).

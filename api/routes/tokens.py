@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from api.deps import OrganisationDep, ServicesDep
+from api.outputs import ReceiptOut
 from api.problems import ApiProblem
-from api.routes.writes import ReceiptOut, receipt_out
+from api.routes.writes import receipt_out
 from api.tokens import LABEL_MAX, TokenInfo, create_token_info, find_token, list_tokens, revoke_token_id, root_authority
 from ledger.store.engines import write_transaction
 from registry.values import OrgId

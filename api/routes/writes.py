@@ -11,32 +11,12 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict
 
 from api.deps import OptionalOrganisationDep, OrganisationDep, ServicesDep
+from api.outputs import ReceiptOut
 from api.problems import ApiProblem
 from ledger.core.types import Receipt, Signature, Statement
 from registry import schemas as s
 
 router = APIRouter(prefix="/api/v1", tags=["writes"])
-
-
-class ProofOut(BaseModel):
-    index: int
-    size: int
-    leaf_hash: str
-    root: str
-    hashes: list[str]
-
-
-class ReceiptOut(BaseModel):
-    """Where the statement landed and the proof that it is there, against a signed checkpoint."""
-
-    index: int
-    hash: str
-    proof: ProofOut
-    checkpoint: str
-
-
-class ReceiptsOut(BaseModel):
-    receipts: list[ReceiptOut]
 
 
 class SignedStatementIn(BaseModel):
