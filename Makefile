@@ -1,32 +1,42 @@
 # `make run` and `make test` are all a new user needs: each creates .venv and installs what is missing.
+# `make run` installs only what serving needs; `make test` (and lint, bench) adds the dev and bench tools.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+SERVE_STAMP := $(VENV)/.serve-stamp
+DEV_STAMP := $(VENV)/.dev-stamp
 
-.PHONY: install run test lint bench clean
+.PHONY: install install-dev run test lint bench clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	touch $(STAMP)
 
-install: $(STAMP)
+$(SERVE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+install: $(SERVE_STAMP)
+
+install-dev: $(DEV_STAMP)
 
 run: install
 	$(BIN)/nguon db upgrade
 	$(BIN)/nguon demo --if-empty
 	$(BIN)/nguon serve
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 test: lint
 	$(BIN)/pytest
 
-bench: install
+bench: install-dev
 	$(BIN)/python bench/ledger_bench.py
 
 clean:

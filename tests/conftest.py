@@ -7,6 +7,7 @@ Without NGUON_TEST_DATABASE_URL every test gets its own SQLite file. With it (a 
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,13 +28,9 @@ def on_postgres() -> bool:
     return bool(os.environ.get(TEST_DATABASE_ENV))
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database of its own: an SQLite file, or a fresh PostgreSQL schema."""
-    base = os.environ.get(TEST_DATABASE_ENV)
-    if not base:
-        yield f"sqlite:///{tmp_path / 'nguon.db'}"
-        return
+@contextmanager
+def postgres_schema(base: str) -> Iterator[str]:
+    """A URL whose connections work in a fresh schema of the PostgreSQL database at `base`, dropped on exit."""
     schema = f"t_{secrets.token_hex(6)}"
     admin = make_engine(base)
     with admin.begin() as conn:
@@ -45,6 +42,17 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database of its own: an SQLite file, or a fresh PostgreSQL schema."""
+    base = os.environ.get(TEST_DATABASE_ENV)
+    if not base:
+        yield f"sqlite:///{tmp_path / 'nguon.db'}"
+        return
+    with postgres_schema(base) as url:
+        yield url
 
 
 @pytest.fixture
