@@ -16,6 +16,7 @@ from api.problems import PROBLEM_JSON, ApiProblem, problem
 from api.scans import is_issued, scan_evidence
 from registry.kinds import vietnam_today
 from registry.verdict.batch import verify_batch
+from registry.verdict.shapes import DOCUMENT
 
 router = APIRouter(tags=["resolver"])
 
@@ -74,8 +75,10 @@ def _accepts(request: Request, media: str) -> bool:
     return media in request.headers.get("accept", "")
 
 
-@router.get("/01/{rest:path}", response_class=HTMLResponse,
-            responses={200: {"content": {"application/json": {}, LINKSET_JSON: {}}},
+@router.get("/01/{rest:path}", response_model=DOCUMENT,
+            responses={200: {"description": "The consumer page (HTML), the verdict document (JSON), or the "
+                                            "code's linkset", "content": {"text/html": {"schema": {"type": "string"}},
+                                                                        LINKSET_JSON: {}}},
                        307: {"description": "The target of the one `linkType` asked for"},
                        308: {"description": "The same code at its canonical path"},
                        404: {"description": "No batch has this code, or the path is not a GS1 Digital Link",
