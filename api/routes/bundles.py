@@ -2,7 +2,9 @@
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from pydantic import ConfigDict, create_model
 
 from api.deps import ServicesDep, ViewDep
 from api.problems import ApiProblem
@@ -10,10 +12,17 @@ from ledger.core.encoding import canonical
 from ledger.core.tlogproof import TlogProof
 from registry.kinds import vietnam_today
 from registry.verdict.document import VerdictDocument
+from registry.verdict.shapes import FACTS, VERDICT, one_of
 
 router = APIRouter(prefix="/api/v1/bundles", tags=["verification"])
 
 BUNDLE_FORMAT = "c2sp.org/tlog-proof@v1"
+BUNDLE = create_model(
+    "Bundle", __config__=ConfigDict(extra="forbid", frozen=True),
+    __doc__="A batch's verdict and facts as judged on `as_of`, and one C2SP tlog-proof per entry they rest on "
+    "(the entry's RFC 8785 bytes in its extra line), all under one signed checkpoint.",
+    format=(one_of(BUNDLE_FORMAT), ...), gtin=(str, ...), lot=(str, ...), as_of=(str, ...),
+    verdict=(VERDICT, ...), facts=(FACTS, ...), checkpoint=(str, ...), proofs=(list[str], ...))
 
 
 def bundle_of(document: VerdictDocument) -> dict[str, Any]:
@@ -28,8 +37,8 @@ def bundle_of(document: VerdictDocument) -> dict[str, Any]:
             "verdict": verdict.verdict, "facts": verdict.to_json(), "checkpoint": checkpoint, "proofs": proofs}
 
 
-@router.get("/01/{gtin}/10/{lot:path}")
-def bundle(view: ViewDep, services: ServicesDep, gtin: str, lot: str) -> dict[str, Any]:
+@router.get("/01/{gtin}/10/{lot:path}", response_model=BUNDLE)
+def bundle(view: ViewDep, services: ServicesDep, gtin: str, lot: str) -> Response:
     """The batch's verdict and facts, and the entries it cites, each a C2SP tlog-proof (entry bytes in `extra`)
     against the same signed checkpoint: `nguon verify-bundle` checks every proof and judges the entries again,
     with no network."""
@@ -38,4 +47,5 @@ def bundle(view: ViewDep, services: ServicesDep, gtin: str, lot: str) -> dict[st
     if document.verdict.batch is None:
         raise ApiProblem(404, "unknown-batch", f"batch {gtin}/{lot} is not registered",
                          f"lô {gtin}/{lot} chưa được đăng ký")
-    return bundle_of(document)
+    # Served as built: the model documents the shape; re-encoding through it would only cost time.
+    return JSONResponse(bundle_of(document))

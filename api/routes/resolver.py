@@ -3,7 +3,8 @@ page, `Accept: application/json` with the verdict document, and `?linkType=all` 
 `Accept: application/linkset+json` with an RFC 9264 linkset (GS1-Conformant Resolver 1.2).
 """
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
@@ -14,8 +15,11 @@ from api.digital_link import DigitalLink, DigitalLinkError, parse_path
 from api.pages.consumer import render_not_found, render_verdict, wants_language
 from api.problems import PROBLEM_JSON, ApiProblem, problem
 from api.scans import is_issued, scan_evidence
+from api.verdict_cache import CachedVerdict
+from ledger.store.sql import SqlView
 from registry.kinds import vietnam_today
-from registry.verdict.batch import verify_batch
+from registry.verdict.batch import ScanStats, verify_batch
+from registry.verdict.shapes import DOCUMENT
 
 router = APIRouter(tags=["resolver"])
 
@@ -74,8 +78,85 @@ def _accepts(request: Request, media: str) -> bool:
     return media in request.headers.get("accept", "")
 
 
-@router.get("/01/{rest:path}", response_class=HTMLResponse,
-            responses={200: {"content": {"application/json": {}, LINKSET_JSON: {}}},
+@dataclass(frozen=True)
+class _Wanted:
+    """What a request for a code asks for: the linkset, one other link (`link_type`), the verdict document, or
+    the consumer page."""
+
+    form: Literal["linkset", "link", "document", "page"]
+    link_type: str = ""
+
+
+def _wanted(request: Request, link_type: str | None) -> _Wanted:
+    """The representation asked for by `?linkType=` or, without one, by the Accept header; ApiProblem 404 for a
+    link type not offered."""
+    if link_type == "all" or (link_type is None and _accepts(request, LINKSET_JSON)):
+        return _Wanted("linkset")
+    if link_type is not None:
+        name = link_type.removeprefix("gs1:").removeprefix(GS1)
+        if name not in LINK_TYPES:
+            known = ", ".join(f"gs1:{n}" for n in LINK_TYPES)
+            raise ApiProblem(404, "unknown-link-type", f"linkType {link_type!r} is not offered; known: {known}, all",
+                             f"không có linkType {link_type!r}; các loại có: {known}, all")
+        if name not in ("pip", "traceability"):
+            return _Wanted("link", name)
+    if link_type == "gs1:traceability" or _accepts(request, "application/json"):
+        return _Wanted("document")
+    return _Wanted("page")
+
+
+def _not_canonical(request: Request, link: DigitalLink) -> Response | None:
+    """A 308 to the code's canonical path, keeping the query, when the request used another spelling."""
+    canonical = link.path()
+    if canonical == (request.scope.get("raw_path") or b"").decode("ascii", "replace"):
+        return None
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(canonical + query, status_code=308)
+
+
+def _scanned(request: Request, view: SqlView, services: Services, link: DigitalLink) -> ScanStats | None:
+    """Record a scan of the item `link` names and give its scan statistics; None for a serial never issued."""
+    assert link.serial is not None  # noqa: S101  (only an item's code is scanned)
+    # Only an issued serial counts: scans of made-up codes would let anyone fill the tables, or poison a
+    # serial before it is issued.
+    if not is_issued(view.connection, link.gtin14, link.lot, link.serial):
+        return None
+    services.scans.record(link.gtin14, link.lot, link.serial, request.client.host if request.client else None)
+    return scan_evidence(view.connection, link.gtin14, link.lot, link.serial, services.scans.today())
+
+
+def _verdict(request: Request, view: SqlView, services: Services, link: DigitalLink) -> CachedVerdict:
+    """The verdict on the code as of today: a batch's from the shared cache, an item's judged afresh (its scans
+    count), proved against the published checkpoint."""
+    today, published = vietnam_today(), services.published(view)
+    if link.serial is None:
+        return services.batch_verdict(view, link.gtin14, link.lot, today, published)
+    scans = _scanned(request, view, services, link)
+    return CachedVerdict(verify_batch(view, services.log, link.gtin14, link.lot, serial=link.serial, scans=scans,
+                                      today=today, checkpoint=published))
+
+
+def _unknown(link: DigitalLink, verdict: CachedVerdict, wanted: _Wanted, language: str) -> Response:
+    """The 404 of a code no batch has: a problem with the reasons, or the not-found page."""
+    if wanted.form == "document":
+        return problem(404, "unknown-code", f"no batch {link.element_string()} is registered",
+                       f"không có lô {link.element_string()} nào được đăng ký", verdict="unknown",
+                       reasons=[r.to_json() for r in verdict.document.verdict.reasons])
+    return HTMLResponse(render_not_found(link, verdict.document, language), status_code=404)
+
+
+def _page(link: DigitalLink, verdict: CachedVerdict, language: str, base_url: str) -> HTMLResponse:
+    """The consumer page, rendered once per language while the verdict is kept."""
+    page = verdict.pages.get(language)
+    if page is None:
+        page = verdict.pages[language] = render_verdict(link, verdict.document, language, base_url)
+    return HTMLResponse(page)
+
+
+@router.get("/01/{rest:path}", response_model=DOCUMENT,
+            responses={200: {"description": "The consumer page (HTML), the verdict document (JSON), or the "
+                                            "code's linkset", "content": {"text/html": {"schema": {"type": "string"}},
+                                                                        LINKSET_JSON: {}}},
                        307: {"description": "The target of the one `linkType` asked for"},
                        308: {"description": "The same code at its canonical path"},
                        404: {"description": "No batch has this code, or the path is not a GS1 Digital Link",
@@ -86,54 +167,22 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
             lang: Annotated[str | None, Query(pattern="^(vi|en)$")] = None) -> Response:
     """Resolve a batch or item code: page, verdict JSON, linkset, or one link (307) by `linkType`."""
     link = _link_from(request)
-    canonical = link.path()
-    if canonical != (request.scope.get("raw_path") or b"").decode("ascii", "replace"):
-        query = f"?{request.url.query}" if request.url.query else ""
-        return RedirectResponse(canonical + query, status_code=308)
-    if link_type == "all" or (link_type is None and _accepts(request, LINKSET_JSON)):
+    moved = _not_canonical(request, link)
+    if moved is not None:
+        return moved
+    wanted = _wanted(request, link_type)
+    if wanted.form == "linkset":
         return JSONResponse(linkset(services, link), media_type=LINKSET_JSON,
                             headers={"Link": f'<{link.uri(_base(services))}>; rel="owl:sameAs"'})
-    if link_type is not None:
-        name = link_type.removeprefix("gs1:").removeprefix(GS1)
-        if name not in LINK_TYPES:
-            known = ", ".join(f"gs1:{n}" for n in LINK_TYPES)
-            raise ApiProblem(404, "unknown-link-type", f"linkType {link_type!r} is not offered; known: {known}, all",
-                             f"không có linkType {link_type!r}; các loại có: {known}, all")
-        if name not in ("pip", "traceability"):
-            return RedirectResponse(_targets(services, link)[name], status_code=307)
-    today = vietnam_today()
-    published = services.published(view)
-    cached = None
-    if link.serial is None:
-        cached = services.batch_verdict(view, link.gtin14, link.lot, today, published)
-        document = cached.document
-    else:
-        scans = None
-        # Only an issued serial counts: scans of made-up codes would let anyone fill the tables, or poison a
-        # serial before it is issued.
-        if is_issued(view.connection, link.gtin14, link.lot, link.serial):
-            services.scans.record(link.gtin14, link.lot, link.serial, request.client.host if request.client else None)
-            scans = scan_evidence(view.connection, link.gtin14, link.lot, link.serial, services.scans.today())
-        document = verify_batch(view, services.log, link.gtin14, link.lot, serial=link.serial, scans=scans,
-                                today=today, checkpoint=published)
-    wants_json = link_type == "gs1:traceability" or _accepts(request, "application/json")
-    if document.verdict.verdict == "unknown" and document.verdict.batch is None:
-        if wants_json:
-            return problem(404, "unknown-code", f"no batch {link.element_string()} is registered",
-                           f"không có lô {link.element_string()} nào được đăng ký", verdict="unknown",
-                           reasons=[r.to_json() for r in document.verdict.reasons])
-        return HTMLResponse(render_not_found(link, document, wants_language(request, lang)), status_code=404)
-    if wants_json:
-        if cached is not None:
-            return Response(cached.json_bytes(), media_type="application/json")
-        return JSONResponse(document.to_json())
-    language = wants_language(request, lang)
-    if cached is None:
-        return HTMLResponse(render_verdict(link, document, language, _base(services)))
-    page = cached.pages.get(language)
-    if page is None:
-        page = cached.pages[language] = render_verdict(link, document, language, _base(services))
-    return HTMLResponse(page)
+    if wanted.form == "link":
+        return RedirectResponse(_targets(services, link)[wanted.link_type], status_code=307)
+    verdict = _verdict(request, view, services, link)
+    judged = verdict.document.verdict
+    if judged.verdict == "unknown" and judged.batch is None:
+        return _unknown(link, verdict, wanted, wants_language(request, lang))
+    if wanted.form == "document":
+        return Response(verdict.json_bytes(), media_type="application/json")
+    return _page(link, verdict, wants_language(request, lang), _base(services))
 
 
 @router.get("/.well-known/gs1resolver")

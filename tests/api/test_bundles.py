@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
+from api.routes.bundles import BUNDLE
 from api.settings import Settings
 from api.verify_bundle import verify_bundle
 from ledger.core.cosignature import CosignatureSigner
@@ -43,6 +44,14 @@ class TestBundles:
         assert checked.checkpoint.size == len(demo.get("/api/v1/log/entries", params={"limit": 1000}).json()["entries"])
         assert "batch.registered.v1" in {e.kind for e in checked.entries}
         assert all(text.startswith("c2sp.org/tlog-proof@v1\n") for text in document["proofs"])  # type: ignore[attr-defined]
+        assert BUNDLE.model_validate(document).model_dump(mode="json") == document
+
+    def test_the_openapi_document_describes_the_bundle(self, demo: TestClient) -> None:
+        spec = demo.get("/openapi.json").json()
+        answer = spec["paths"]["/api/v1/bundles/01/{gtin}/10/{lot}"]["get"]["responses"]["200"]
+        assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Bundle"}
+        facts = spec["components"]["schemas"]["Bundle"]["properties"]["facts"]
+        assert facts == {"$ref": "#/components/schemas/VerdictFacts"}
 
     def test_an_edited_entry_fails_verification(self, demo: TestClient, tmp_path: Path) -> None:
         path, key, document = _fetch(demo, tmp_path)

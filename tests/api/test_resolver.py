@@ -24,6 +24,7 @@ from ledger.store.sql import SqlView
 from registry.demo import BatchKey, DemoSummary, scenarios, serialised
 from registry.kinds import vietnam_today
 from registry.verdict.evidence import check_evidence
+from registry.verdict.shapes import DOCUMENT
 from tests.api.conftest import PUBLIC_URL, Api, assert_problem
 
 GS1 = "https://gs1.org/voc/"
@@ -97,7 +98,6 @@ class TestConsumerPage:
         assert f'class="badge {badge}"' in text
         assert word in text
 
-
     def test_the_page_reads_the_typed_document_and_a_renamed_field_breaks_it(self, app: FastAPI,
                                                                             resolver: Api) -> None:
         key, services = genuine(), app.state.services
@@ -140,6 +140,15 @@ class TestVerdictDocument:
         assert (document["batch"]["gtin"], document["batch"]["lot"]) == (key.gtin, key.lot)
         for reason in document["reasons"]:
             assert reason["message"]["vi"] != reason["message"]["en"]
+        assert DOCUMENT.model_validate(document).model_dump(mode="json") == document
+
+    def test_the_openapi_document_describes_the_verdict_document(self, resolver: Api) -> None:
+        spec = resolver.client.get("/openapi.json").json()
+        content = spec["paths"]["/01/{rest}"]["get"]["responses"]["200"]["content"]
+        assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/VerdictDocument"}
+        assert {"text/html", "application/linkset+json"} <= set(content)
+        described = spec["components"]["schemas"]["VerdictDocument"]
+        assert set(described["required"]) == set(resolver.client.get(path(genuine()), headers=JSON).json())
 
     def test_evidence_proves_every_entry_against_the_signed_checkpoint(self, resolver: Api) -> None:
         document = resolver.client.get(path(genuine()), headers=JSON).json()

@@ -28,6 +28,7 @@ from registry.verdict.batch import ScanStats, claim_status, verify_batch
 from registry.verdict.document import ProvedEntry, VerdictDocument
 from registry.verdict.evidence import check_evidence
 from registry.verdict.facts import Indication, Names, Right, RightChangeFacts
+from registry.verdict.shapes import DOCUMENT
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 TODAY = date(2026, 11, 26)
@@ -135,8 +136,11 @@ class World:
             return verify_batch(view, self.log, gtin, lot, **options)
 
     def verify(self, lot: str = "L1", gtin: str = GTIN, **options: Any) -> dict[str, Any]:
-        """The verdict, as a client receives it: through JSON."""
-        return json.loads(json.dumps(self.document(lot, gtin, **options).to_json(), ensure_ascii=False))
+        """The verdict, as a client receives it: through JSON, in the shape the OpenAPI document gives it."""
+        served: dict[str, Any] = json.loads(json.dumps(self.document(lot, gtin, **options).to_json(),
+                                                       ensure_ascii=False))
+        assert DOCUMENT.model_validate(served).model_dump(mode="json") == served
+        return served
 
 
 @pytest.fixture
