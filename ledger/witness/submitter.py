@@ -21,7 +21,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ledger.core.cosignature import Cosignature, CosignatureVerifier
-from ledger.core.errors import InvalidValueError, LedgerError, NoteError, StoreError, VerificationError
+from ledger.core.errors import (
+    BrokenInvariantError,
+    InvalidValueError,
+    LedgerError,
+    NoteError,
+    StoreError,
+    VerificationError,
+)
 from ledger.core.hashing import Hash
 from ledger.core.note import MAX_SIGNATURES
 from ledger.store.engines import write_transaction
@@ -80,7 +87,7 @@ def _connection(source: Connection | ReadView) -> Connection:
         return source
     if isinstance(source, SqlView):
         return source.connection
-    raise StoreError(f"witnessing keeps cosignatures in SQL; got a {type(source).__name__}, not an SQL view")
+    raise BrokenInvariantError(f"witnessing keeps cosignatures in SQL; got a {type(source).__name__}, not an SQL view")
 
 
 def stored_cosignatures(source: Connection | ReadView, size: int,
