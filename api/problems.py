@@ -1,8 +1,12 @@
 """RFC 9457 problem documents: the one place where errors become HTTP statuses.
 
-Every problem carries `code` (stable, for programs) and `message` in Vietnamese and English.
+Every problem carries `code` (stable, for programs) and `message` in Vietnamese and English. The whole tree,
+error class to status to code, is drawn in docs/errors.md. A caller's mistake is a 4xx with its own code;
+corruption or a broken invariant (ledger CorruptionError) is 500 `internal-error`, logged with its traceback
+and told to the client without detail.
 """
 
+import logging
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -13,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.core.errors import (
+    CorruptionError,
     EncodingError,
     InvalidValueError,
     LedgerError,
@@ -23,6 +28,8 @@ from ledger.core.errors import (
     VerificationError,
 )
 from registry.errors import ConflictError, DomainError, NotAllowedError, RuleViolationError, UnknownReferenceError
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://nguon.example/problems/"
@@ -69,6 +76,9 @@ _LEDGER_STATUS: list[tuple[type[LedgerError], int, str, str]] = [
     (StoreError, 409, "log-state", "trạng thái sổ cái không phù hợp"),
     (LedgerError, 500, "ledger-error", "lỗi sổ cái"),
 ]
+
+_INTERNAL = (500, "internal-error", "the server failed to handle this request", "máy chủ không xử lý được yêu cầu này")
+"""What the client learns of a failure of the server: nothing of its cause."""
 
 _HTTP_VI = {
     400: "yêu cầu không hợp lệ",
@@ -130,6 +140,13 @@ def install(app: FastAPI) -> None:
         status, code, vi = next((s, c, v) for kind, s, c, v in _LEDGER_STATUS if isinstance(exc, kind))
         return problem(status, code, str(exc), f"{vi}: {exc}")
 
+    @app.exception_handler(CorruptionError)
+    async def _corruption(request: Request, exc: CorruptionError) -> JSONResponse:
+        # Not the caller's doing: the operator needs the traceback (and an audit), the client only the status.
+        logger.exception("stored data breaks an invariant of the log on %s %s", request.method, request.url.path,
+                         exc_info=exc)
+        return problem(*_INTERNAL)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"loc": [str(p) for p in e["loc"]], "msg": str(e["msg"])} for e in exc.errors()]
@@ -141,8 +158,7 @@ def install(app: FastAPI) -> None:
     async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
         # Starlette still raises the exception after this answer, so the server logs its traceback; the client
         # learns nothing of it.
-        return problem(500, "internal-error", "the server failed to handle this request",
-                       "máy chủ không xử lý được yêu cầu này")
+        return problem(*_INTERNAL)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -25,8 +25,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from api.migrations import upgrade
 from api.settings import Settings
 from ledger.audit.auditor import AuditForkError, AuditState, KeyChangedError, StateFileError, store_consistency
-from ledger.audit.remote import RemoteLog, RemoteView
-from ledger.core.errors import AuditError, LedgerError, StoreError
+from ledger.audit.remote import RemoteError, RemoteLog, RemoteView
+from ledger.core.errors import AuditError, CorruptionError, LedgerError, StoreError
 from ledger.core.note import NoteSigner, NoteVerifier
 from ledger.files.keys import LOG_KEY_FILE
 from ledger.store.engines import make_engine
@@ -38,7 +38,8 @@ PARALLEL_FROM = 16_384
 """Logs at least this long are verified on worker processes; shorter ones in this process (no start-up cost)."""
 DEFAULT_STATE = Path(".nguon-audit.json")
 _PHASES = {"entries": "auditing entries and signatures", "replay": "replaying the registry's rules"}
-_READ_ERRORS = (StoreError, StateFileError, SQLAlchemyError, sqlite3.Error, psycopg.Error, OSError)
+_READ_ERRORS = (StoreError, CorruptionError, RemoteError, StateFileError, SQLAlchemyError, sqlite3.Error,
+                psycopg.Error, OSError)
 
 err = Console(stderr=True)
 

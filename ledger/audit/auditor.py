@@ -228,7 +228,7 @@ def audit_log(view: ReadView, log_key: NoteVerifier, keys: KeySource | None = No
     """ledger.audit.store over `view` and, with `keys`, every statement signature on `workers` processes.
 
     Raises AuditError naming the first bad index found by either (ledger.audit.store's reasons, or why a signature
-    fails); a StoreError or the database's own errors when the view cannot be read.
+    fails); a StoreError, CorruptionError or the database's own errors when the view cannot be read.
     """
     if keys is None:
         report = audit(view, log_key, progress=progress, chunk=chunk)

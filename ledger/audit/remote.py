@@ -23,7 +23,7 @@ import httpx
 
 from ledger.core.checkpoint import Checkpoint
 from ledger.core.encoding import canonical
-from ledger.core.errors import AuditError, LedgerError, StoreError
+from ledger.core.errors import AuditError, LedgerError, MissingDataError
 from ledger.core.hashing import ZERO_HASH, Hash, hash_from_hex
 from ledger.core.merkle import CompactRange, NodeId
 from ledger.core.note import NoteVerifier, split_note
@@ -38,7 +38,7 @@ RETRIES = 5
 MAX_WAIT = 60.0
 
 
-class RemoteError(StoreError):
+class RemoteError(LedgerError):
     """The remote log could not be read: network trouble, an HTTP error, or an answer not in the API's shape."""
 
 
@@ -198,7 +198,7 @@ class RemoteView:
         try:
             return [self._nodes[k] for k in keys]
         except KeyError as exc:
-            raise StoreError(f"node {exc.args[0]} is not among the nodes of the last chunk read") from exc
+            raise MissingDataError(f"node {exc.args[0]} is not among the nodes of the last chunk read") from exc
 
     def checkpoints(self, after: int, limit: int) -> list[StoredCheckpoint]:
         return [StoredCheckpoint(self.size, self._note)] if self.size > after and limit > 0 else []

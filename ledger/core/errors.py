@@ -9,13 +9,21 @@
     │   ├── SignatureError       a signature does not verify
     │   ├── UnknownKeyError      no key is known for a signer
     │   └── NoteError            a signed note or checkpoint text is malformed
-    ├── StoreError               storage is not in the state the caller expected
-    │   └── HeadMismatchError    the stored head does not match the nodes it is built from
+    ├── StoreError               the caller asked for what the log's state does not allow (a checkpoint the
+    │   │                        log does not have, a batch out of bounds): the caller's to change
+    │   └── WriteConflictError   another writer moved the head during this write; retry
+    ├── CorruptionError          stored data or a write breaks an invariant of the log: a bug or damage,
+    │   │                        never the caller's doing (run `nguon log audit`)
+    │   ├── HeadMismatchError    the stored head does not match the nodes it is built from
+    │   ├── EntryMismatchError   a stored entry does not match the tree's leaf or proof for it
+    │   ├── MissingDataError     a node, entry or tile the store should hold is not stored
+    │   └── BrokenInvariantError a write that would break the log's shape (a gap, a replaced node)
     ├── UnsafePathError          a file or directory to be written is a symlink or not what it should be
     └── AuditError               an audit found the log inconsistent at `index`
 
 Foreign exceptions (cryptography's `InvalidSignature`, `binascii.Error`, `ValueError` from `bytes.fromhex`)
-are translated into these where they occur, so callers only ever branch on this tree.
+are translated into these where they occur, so callers only ever branch on this tree. docs/errors.md draws
+it whole, with the registry's and the API's errors and the HTTP status and problem code of each.
 """
 
 
@@ -61,11 +69,31 @@ class NoteError(VerificationError):
 
 
 class StoreError(LedgerError):
-    """Storage is not in the state the caller expected."""
+    """The caller asked for what the log's state does not allow; nothing is wrong with the log."""
 
 
-class HeadMismatchError(StoreError):
+class WriteConflictError(StoreError):
+    """Another writer moved the log head during this write transaction; nothing was written."""
+
+
+class CorruptionError(LedgerError):
+    """Stored data or a write breaks an invariant of the log: a bug or damage, not the caller's doing."""
+
+
+class HeadMismatchError(CorruptionError):
     """The stored log head disagrees with the data it summarises."""
+
+
+class EntryMismatchError(CorruptionError):
+    """A stored entry disagrees with the tree: its hash is not the tree's leaf, or its proof does not verify."""
+
+
+class MissingDataError(CorruptionError):
+    """A node, entry or tile that the store's head says it holds is not stored."""
+
+
+class BrokenInvariantError(CorruptionError):
+    """A write that would break the log's shape: a gap, a replaced node, a head not read first."""
 
 
 class UnsafePathError(LedgerError):

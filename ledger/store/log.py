@@ -10,7 +10,14 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from ledger.core.checkpoint import Checkpoint, SignedCheckpoint
-from ledger.core.errors import HeadMismatchError, ProofError, StoreError
+from ledger.core.errors import (
+    EntryMismatchError,
+    HeadMismatchError,
+    MissingDataError,
+    ProofError,
+    StoreError,
+    VerificationError,
+)
 from ledger.core.hashing import Hash
 from ledger.core.merkle import (
     BORDER,
@@ -185,18 +192,33 @@ class Log:
         return {index: InclusionProof(index, size, found[index], root,
                                       tuple(inclusion_path(index, size, found, border))) for index in wanted}
 
-    def entries_at(self, view: ReadView, indices: Iterable[int]) -> list[StoredEntry]:
-        """The stored entries at `indices`, ascending, read a run of consecutive indices at a time.
+    def proven_entries(self, view: ReadView, indices: Iterable[int],
+                       size: int) -> list[tuple[StoredEntry, InclusionProof]]:
+        """The stored entries at `indices`, ascending, each with its inclusion proof in the tree of `size`
+        entries, checked before it is handed out. Entries are read a run of consecutive indices at a time.
 
-        Raises StoreError when one is not stored.
+        Raises ProofError for an index outside that tree, MissingDataError when an entry is not stored and
+        EntryMismatchError when one disagrees with the tree (both mean: audit the store).
         """
-        entries: list[StoredEntry] = []
-        for start, stop in _runs(sorted(set(indices))):
+        wanted = sorted(set(indices))
+        proofs = self.inclusion_proofs(view, wanted, size)
+        proven = []
+        for start, stop in _runs(wanted):
             stored = view.entries(start, stop)
             if [e.index for e in stored] != list(range(start, stop)):
-                raise StoreError(f"entries {start} to {stop - 1} are not all stored")
-            entries.extend(stored)
-        return entries
+                raise MissingDataError(f"entries {start} to {stop - 1} are not all stored")
+            for e in stored:
+                proof = proofs[e.index]
+                if proof.leaf_hash != e.hash:
+                    raise EntryMismatchError(f"entry {e.index} has hash {e.hash.hex()}; the tree holds "
+                                             f"{proof.leaf_hash.hex()}")
+                try:
+                    proof.verify()
+                except VerificationError as exc:
+                    raise EntryMismatchError(f"entry {e.index}'s proof from stored nodes does not verify: {exc}") \
+                        from exc
+                proven.append((e, proof))
+        return proven
 
     def _border(self, view: ReadView, size: int) -> tuple[dict[int, Hash], Hash]:
         """The incomplete right-border subtrees and the root of the tree of `size` entries, kept per size:

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from ledger.core.errors import StoreError
+from ledger.core.errors import BrokenInvariantError, MissingDataError
 from ledger.core.hashing import EMPTY_ROOT, ZERO_HASH, Hash
 
 
@@ -43,7 +43,7 @@ class ReadView(Protocol):
         """The committed head (EMPTY_HEAD for a new log)."""
 
     def node_hashes(self, keys: Sequence[int]) -> list[Hash]:
-        """Hashes of the nodes with these storage keys, same order; StoreError if one is missing."""
+        """Hashes of the nodes with these storage keys, same order; MissingDataError if one is missing."""
 
     def entries(self, start: int, stop: int) -> list[StoredEntry]:
         """Stored entries with start <= index < stop, ascending by index."""
@@ -91,7 +91,7 @@ class _MemoryView:
         try:
             return [self._s._nodes[k] for k in keys]
         except KeyError as exc:
-            raise StoreError(f"node {exc.args[0]} is not stored") from exc
+            raise MissingDataError(f"node {exc.args[0]} is not stored") from exc
 
     def entries(self, start: int, stop: int) -> list[StoredEntry]:
         return [e for e in self._s._entries[start:stop] if e is not None]
@@ -153,9 +153,9 @@ class MemoryStore:
             yield txn
             for entries, nodes, checkpoint, head in txn.staged:
                 if any(e.index != len(self._entries) + i for i, e in enumerate(entries)):
-                    raise StoreError("entries must extend the log without gaps")
+                    raise BrokenInvariantError("entries must extend the log without gaps")
                 if any(k in self._nodes for k, _ in nodes) or checkpoint.size in self._checkpoints:
-                    raise StoreError("stored nodes and checkpoints are never replaced")
+                    raise BrokenInvariantError("stored nodes and checkpoints are never replaced")
                 self._entries.extend(entries)
                 self._nodes.update(nodes)
                 self._checkpoints[checkpoint.size] = checkpoint.note

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
-from ledger.core.errors import StoreError
+from ledger.core.errors import BrokenInvariantError, MissingDataError, WriteConflictError
 from ledger.core.hashing import Hash
 from ledger.store.engines import placeholder, sqlite_writer_turn, write_transaction
 from ledger.store.protocol import EMPTY_HEAD, Head, ReadView, StoredCheckpoint, StoredEntry, WriteTxn
@@ -57,7 +57,7 @@ class SqlView:
         try:
             return [found[k] for k in keys]
         except KeyError as exc:
-            raise StoreError(f"node {exc.args[0]} is not stored") from exc
+            raise MissingDataError(f"node {exc.args[0]} is not stored") from exc
 
     def entries(self, start: int, stop: int) -> list[StoredEntry]:
         rows = self._rows("SELECT idx, hash, canonical FROM ledger_entries WHERE idx >= ? AND idx < ? ORDER BY idx",
@@ -105,9 +105,9 @@ class SqlTxn(SqlView):
     ) -> None:
         old = self._read_head
         if old is None:
-            raise StoreError("read the head in this transaction before writing")
+            raise BrokenInvariantError("read the head in this transaction before writing")
         if any(e.index != old.size + i for i, e in enumerate(entries)):
-            raise StoreError(f"entries must extend the log at index {old.size} without gaps")
+            raise BrokenInvariantError(f"entries must extend the log at index {old.size} without gaps")
         m = self._mark
         cursor = self._driver.cursor()
         try:
@@ -125,7 +125,7 @@ class SqlTxn(SqlView):
                     (head.size, head.root, head.last_hash, old.size),
                 )
             if cursor.rowcount != 1:
-                raise StoreError(f"the log head moved from size {old.size} during this transaction")
+                raise WriteConflictError(f"the log head moved from size {old.size} during this transaction")
         finally:
             cursor.close()
         self._read_head = head

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from pathlib import Path
 
-from ledger.core.errors import InvalidValueError, ProofError, StoreError
+from ledger.core.errors import InvalidValueError, MissingDataError, ProofError
 from ledger.core.merkle import NodeId
 from ledger.core.tiles import HEIGHT, MAX_BUNDLED_ENTRY_BYTES, WIDTH, Tile, tiles_for
 from ledger.files.safe_dir import SafeDirectory
@@ -13,7 +13,7 @@ from ledger.store.protocol import ReadView, StoredCheckpoint
 def read_tile(view: ReadView, tile: Tile, size: int) -> bytes:
     """The bytes of `tile` in the tree of `size` entries (which `view` holds): a hash tile's hashes
     concatenated, or an entry bundle (each entry's big-endian uint16 length and RFC 8785 bytes). ProofError
-    when the tree is not that big; InvalidValueError for an entry too long for a bundle; StoreError when the
+    when the tree is not that big; InvalidValueError for an entry too long for a bundle; MissingDataError when the
     store lacks nodes it should hold."""
     if not tile.available_in(size):
         raise ProofError(f"{tile.path} is beyond the log's {size} entries")
@@ -22,7 +22,7 @@ def read_tile(view: ReadView, tile: Tile, size: int) -> bytes:
     low = NodeId(HEIGHT * tile.level, tile.first).key
     nodes = view.nodes_between(low, low + tile.width)
     if len(nodes) != tile.width:
-        raise StoreError(f"{tile.path}: {len(nodes)} of its {tile.width} nodes are stored")
+        raise MissingDataError(f"{tile.path}: {len(nodes)} of its {tile.width} nodes are stored")
     return b"".join(h for _, h in nodes)
 
 

@@ -24,7 +24,14 @@ from sqlalchemy.engine import Connection
 
 from ledger.core.checkpoint import Checkpoint
 from ledger.core.cosignature import CosignatureSigner, CosignatureVerifier
-from ledger.core.errors import NoteError, ProofError, RootMismatchError, SignatureError, StoreError, UnknownKeyError
+from ledger.core.errors import (
+    BrokenInvariantError,
+    NoteError,
+    ProofError,
+    RootMismatchError,
+    SignatureError,
+    UnknownKeyError,
+)
 from ledger.core.hashing import Hash
 from ledger.core.note import Note, NoteVerifier, open_note
 from ledger.core.proof import verify_consistency
@@ -196,7 +203,7 @@ class Witness:
             update(_logs).where(_logs.c.origin == origin, _logs.c.size == stored.size)
             .values(size=checkpoint.size, root=checkpoint.root, note=note, cosigned_at=now))
         if moved.rowcount != 1:
-            raise StoreError(f"the stored checkpoint of {origin} moved from size {stored.size} while locked")
+            raise BrokenInvariantError(f"the stored checkpoint of {origin} moved from size {stored.size} while locked")
         return None
 
     def latest(self, origin: str) -> WitnessedCheckpoint | None:

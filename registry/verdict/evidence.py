@@ -127,14 +127,9 @@ def prove(view: ReadView, log: Log, indices: Iterable[int],
         else log.checkpoint(view)
     if wanted and wanted[-1] >= latest.size:
         raise StoreError(f"entry {wanted[-1]} is beyond the latest checkpoint's tree of size {latest.size}")
-    proofs = log.inclusion_proofs(view, wanted, latest.size)
     items: list[ProvedEntry] = []
     parsed: dict[int, Any] = {}
-    for e in log.entries_at(view, wanted):
-        proof = proofs[e.index]
-        if proof.leaf_hash != e.hash:
-            raise StoreError(f"entry {e.index} has hash {e.hash.hex()}; the tree holds {proof.leaf_hash.hex()}")
-        proof.verify()
+    for e, proof in log.proven_entries(view, wanted, latest.size):
         parsed[e.index] = parse(e.canonical)
         items.append(ProvedEntry(e.index, e.hash, parsed[e.index], proof))
     return Evidence(latest.note, tuple(items)), parsed

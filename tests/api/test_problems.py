@@ -1,14 +1,18 @@
 """Every refusal is an RFC 9457 problem document with a stable code and messages in Vietnamese and English,
 and appends nothing."""
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from api.app import create_app
 from api.settings import Settings
+from ledger.core.errors import MissingDataError
+from ledger.store.tables import drop_append_only_ddl
 from tests.api.conftest import (
     COMMUNE,
     GTIN,
@@ -156,3 +160,31 @@ class TestHttpProblems:
     def test_a_method_not_allowed_is_a_405_problem(self, api: Api) -> None:
         response = api.client.delete(f"/api/v1/organisations/{ROOT}")
         assert_problem(response, 405, "http-405")
+
+
+class TestLedgerProblems:
+    """A caller's mistake keeps its 4xx code; corruption is a 500 that is logged and tells the client nothing."""
+
+    def test_a_proof_beyond_the_log_is_the_callers_400(self, api: Api) -> None:
+        response = api.client.get("/api/v1/log/proof/inclusion", params={"index": 99})
+        problem = assert_problem(response, 400, "invalid-proof-request")
+        assert "index 99" in problem["detail"]
+
+    def test_the_checkpoint_of_an_empty_log_is_a_409_log_state(self, client: TestClient) -> None:
+        problem = assert_problem(client.get("/api/v1/log/checkpoint"), 409, "log-state")
+        assert "no checkpoint yet" in problem["detail"]
+
+    def test_a_node_missing_from_the_store_is_a_logged_500(self, api: Api, caplog: pytest.LogCaptureFixture) -> None:
+        with api.engine.begin() as connection:
+            for statement in drop_append_only_ddl(api.engine.dialect.name):
+                connection.exec_driver_sql(statement)
+            connection.execute(text("DELETE FROM ledger_nodes WHERE id = 0"))
+        with caplog.at_level(logging.ERROR, logger="api.problems"):
+            response = api.client.get("/api/v1/log/proof/inclusion", params={"index": 0})
+        problem = assert_problem(response, 500, "internal-error")
+        assert problem["detail"] == "the server failed to handle this request"
+        assert "node" not in response.text
+        (record,) = [r for r in caplog.records if r.name == "api.problems"]
+        assert record.exc_info is not None
+        assert isinstance(record.exc_info[1], MissingDataError)
+        assert "node 0 is not stored" in caplog.text

@@ -21,6 +21,8 @@ from ledger.store.engines import make_engine
 from ledger.store.log import Log
 from ledger.store.sql import SqlStore
 from ledger.store.tables import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
+from ledger.witness.cosignatures import cosigned_note, is_published, latest_published, stored_cosignatures
+from ledger.witness.exchange import WitnessEndpoint
 from ledger.witness.protocol import (
     SIZE_CONTENT_TYPE,
     AddCheckpointRequest,
@@ -29,14 +31,7 @@ from ledger.witness.protocol import (
     size_response,
 )
 from ledger.witness.server import Witness
-from ledger.witness.submitter import (
-    WitnessEndpoint,
-    Witnessing,
-    cosigned_note,
-    is_published,
-    latest_published,
-    stored_cosignatures,
-)
+from ledger.witness.submitter import Witnessing
 from ledger.witness.tables import LogCosignature, WitnessFork, WitnessLog
 from tests.conftest import Issuer
 from tests.ledger.test_witness import ORIGIN, grow, request_for
@@ -239,7 +234,7 @@ class TestFailures:
     def test_a_witness_beyond_the_whole_log_is_reported(self, witnessing: Witnessing, log: Log,
                                                         fakes: FakeWitnesses, issuer: Issuer) -> None:
         grow(log, issuer, 1)
-        witnessing._known["http://w1.test"] = 99
+        witnessing.exchange.known["http://w1.test"] = 99
         result = witnessing.submit()
         assert result is not None
         assert "beyond this log's size 1" in result.failed["w1.test/w"]

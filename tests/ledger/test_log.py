@@ -11,7 +11,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError
 
 from ledger.core.checkpoint import open_checkpoint
-from ledger.core.errors import HeadMismatchError, ProofError, SignatureError, StoreError, UnknownKeyError
+from ledger.core.errors import (
+    EntryMismatchError,
+    HeadMismatchError,
+    MissingDataError,
+    ProofError,
+    SignatureError,
+    StoreError,
+    UnknownKeyError,
+)
 from ledger.core.hashing import EMPTY_ROOT, ZERO_HASH, Hash
 from ledger.core.merkle import CompactRange, NodeId, range_nodes
 from ledger.core.note import NoteSigner
@@ -255,14 +263,25 @@ class TestProofs:
             with pytest.raises(ProofError, match=re.escape("index 20 must be below size 20")):
                 log.inclusion_proofs(view, [3, 20], 20)
 
-    def test_entries_are_read_at_any_indices(self, grown: tuple[Log, list[Hash], list[Hash]]) -> None:
-        log, hashes, _ = grown
+    def test_entries_are_proven_at_any_indices(self, grown: tuple[Log, list[Hash], list[Hash]]) -> None:
+        log, hashes, roots = grown
         with log.store.read() as view:
             wanted = [30, 0, 1, 2, 7, 36, 1]
-            assert [(e.index, e.hash) for e in log.entries_at(view, wanted)] == \
-                [(i, hashes[i]) for i in sorted(set(wanted))]
-            with pytest.raises(StoreError, match=re.escape("entries 36 to 37 are not all stored")):
-                log.entries_at(view, [36, 37])
+            proven = log.proven_entries(view, wanted, self.SIZE)
+            assert [(e.index, e.hash) for e, _ in proven] == [(i, hashes[i]) for i in sorted(set(wanted))]
+            assert [proof for _, proof in proven] == [log.inclusion(view, e.index) for e, _ in proven]
+            assert all(proof.root == roots[-1] for _, proof in proven)
+
+    def test_a_missing_or_altered_entry_is_corruption(self, signer: NoteSigner, issuer: Issuer) -> None:
+        store = MemoryStore()
+        log = Log(store, signer)
+        log.append([issuer.statement() for _ in range(5)], issuer.lookup)
+        store._entries[3] = store._entries[3]._replace(hash=Hash(bytes(32)))
+        with store.read() as view, pytest.raises(EntryMismatchError, match=f"entry 3 has hash {'00' * 32}"):
+            log.proven_entries(view, [2, 3], 5)
+        store._entries[3] = None  # type: ignore[call-overload]  # the memory store's way to lose an entry
+        with store.read() as view, pytest.raises(MissingDataError, match="entries 2 to 3 are not all stored"):
+            log.proven_entries(view, [2, 3], 5)
 
     def test_consistency_proofs_verify_between_every_pair_of_sizes(
         self, grown: tuple[Log, list[Hash], list[Hash]]

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from ledger.core.errors import StoreError
+from ledger.core.errors import BrokenInvariantError, MissingDataError, WriteConflictError
 from ledger.core.hashing import EMPTY_ROOT, ZERO_HASH, Hash, leaf_hash
 from ledger.core.merkle import CompactRange, NodeId
 from ledger.store.protocol import EMPTY_HEAD, Head, LogStore, MemoryStore, StoredCheckpoint, StoredEntry
@@ -150,7 +150,7 @@ class TestLogStoreContract:
     def test_node_hashes_refuse_a_key_that_is_not_stored(self, store: LogStore) -> None:
         append(store, 4)
         missing = NodeId(0, 4).key
-        with store.read() as view, pytest.raises(StoreError, match=f"node {missing} is not stored"):
+        with store.read() as view, pytest.raises(MissingDataError, match=f"node {missing} is not stored"):
             view.node_hashes([NodeId(0, 0).key, missing, NodeId(2, 0).key])
 
     def test_checkpoints_page_ascending_after_a_size(self, store: LogStore) -> None:
@@ -201,7 +201,7 @@ class TestLogStoreContract:
         append(store, 4)
         before = snapshot(store)
         for start in (5, 3):  # a gap, then an overlap with stored entry 3
-            with pytest.raises(StoreError, match="extend the log"):
+            with pytest.raises(BrokenInvariantError, match="extend the log"):
                 write_from(store, start, 2)
             assert snapshot(store) == before
 
@@ -242,7 +242,7 @@ class TestSqlWriteTransaction:
 
     def test_refuses_to_write_before_reading_the_head(self, sql_store: SqlStore) -> None:
         entries, nodes, head = tree_rows(0, 1)
-        with pytest.raises(StoreError, match="read the head"), sql_store.write() as txn:
+        with pytest.raises(BrokenInvariantError, match="read the head"), sql_store.write() as txn:
             txn.write(entries, nodes, StoredCheckpoint(1, note(1)), head)
         assert snapshot(sql_store) == (EMPTY_HEAD, (0, 0), None)
 
@@ -258,6 +258,6 @@ class TestSqlWriteTransaction:
                 entries, nodes, head = tree_rows(2, 3)
                 txn.write(entries, nodes, StoredCheckpoint(3, note(3)), head)
 
-        with pytest.raises(StoreError, match="head moved from size 2"):
+        with pytest.raises(WriteConflictError, match="head moved from size 2"):
             write_after_the_head_moved()
         assert snapshot(sql_store) == before
