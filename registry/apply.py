@@ -15,9 +15,9 @@ from ledger.core.errors import SignatureError
 from ledger.core.signing import verify_statement
 from ledger.core.types import Signature, Statement, format_timestamp, parse_timestamp
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError
-from registry.handlers.common import roles_of
 from registry.handlers.parties import key_id_of
 from registry.kinds import CLOCK_SKEW, KINDS, MAX_AGE, Context
+from registry.queries import roles_of
 from registry.schemas import Body, OrganisationRegistered
 from registry.state import State
 from registry.tables import RegEntry, RegKey, RegNonce, RegOrganisation

@@ -17,8 +17,8 @@ from api.problems import ApiProblem
 from ledger.core.encoding import MAX_SAFE_INTEGER
 from ledger.core.types import format_timestamp
 from registry.epcis import MEDIA_TYPE, events_document
-from registry.handlers.indications import current_area, right_active_on
 from registry.kinds import vietnam_today
+from registry.queries import current_area, right_active_on
 from registry.state import State, table_of
 from registry.tables import (
     RegAccreditation,

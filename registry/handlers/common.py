@@ -6,6 +6,7 @@ from ledger.core.types import parse_timestamp
 from registry import places
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError, UnknownReferenceError
 from registry.kinds import CLOCK_SKEW, Context
+from registry.queries import roles_of
 from registry.schemas import Commune
 from registry.state import Row, State
 from registry.tables import RegBatch, RegHistory, RegOrganisation
@@ -37,10 +38,6 @@ def absent(state: State, model: Any, label_en: str, label_vi: str, **pk: Any) ->
 
 def organisation(state: State, org_id: str) -> Row:
     return need(state, RegOrganisation, "organisation", "tổ chức", id=org_id)
-
-
-def roles_of(row: Row) -> set[str]:
-    return set(row["roles"].split(",")) if row["roles"] else set()
 
 
 def require_role(state: State, org_id: str, role: str, what_en: str, what_vi: str) -> Row:

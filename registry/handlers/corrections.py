@@ -22,10 +22,10 @@ The rules, for an entry X and a correction C of X:
 """
 
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError, UnknownReferenceError
-from registry.handlers.goods import current_recall
-from registry.handlers.indications import governs_subject, right_status
+from registry.handlers.indications import governs_subject
 from registry.handlers.scope import governs_batch, out_of_scope, root_of, scope_of
 from registry.kinds import Context, kind
+from registry.queries import current_recall, right_status
 from registry.schemas import Correction, Subject
 from registry.state import Row, State
 from registry.tables import (

@@ -16,10 +16,10 @@ from registry.handlers.common import (
     organisation,
     place,
 )
-from registry.handlers.indications import _gi, _mark, in_area, right_active_on
-from registry.handlers.jurisdiction import licence_in_force
+from registry.handlers.indications import _gi, _mark
 from registry.handlers.scope import governs_batch, out_of_scope, scope_of
 from registry.kinds import Context, kind, vietnam_day
+from registry.queries import holders, in_area, licence_for, right_active_on
 from registry.schemas import (
     BatchEvent,
     BatchRecalled,
@@ -36,7 +36,6 @@ from registry.tables import (
     RegBatchInput,
     RegEvent,
     RegGiYield,
-    RegPrefixLicence,
     RegProduct,
     RegRecall,
     RegRight,
@@ -52,15 +51,6 @@ a firing is registered within the month, not once a right has been suspended."""
 
 def _batch_subject(body: BatchRegistered | BatchEvent | BatchRecalled | SerialsIssued) -> str:
     return f"batch:{body.gtin}/{body.lot}"
-
-
-def licence_for(state: State, organisation_id: str, gtin: str, day: str) -> Row | None:
-    """The licence in force on `day` under which `organisation_id` numbers `gtin`: a GS1 company prefix licensed
-    to it that the GTIN's digits after the indicator digit start with."""
-    for row in state.find(RegPrefixLicence, licensee=organisation_id):
-        if gtin[1:].startswith(row["prefix"]) and licence_in_force(row, day):
-            return row
-    return None
 
 
 @kind("product.registered.v1", ProductRegistered, roles=("producer",), subject=lambda b: f"product:{b.gtin}")
@@ -148,12 +138,6 @@ def _use_quota(state: State, right: Row, body: BatchRegistered, charge: Decimal)
             f"the quota is {right['quota_quantity']}", f"các lô theo quyền {right['id']} sẽ đạt "
             f"{decimal_text(used)} {body.unit}; hạn mức là {right['quota_quantity']}")
     state.update(RegRight, {"id": right["id"]}, quota_used=decimal_text(used))
-
-
-def holders(state: State, row: Row) -> set[str]:
-    """Who holds a batch: its producer and every organisation it was shipped or handed to by an event in force."""
-    events = state.find(RegEvent, gtin=row["gtin"], lot=row["lot"])
-    return {row["producer"], *(e["destination"] for e in events if e["destination"] and not e["retracted"])}
 
 
 def _consume(state: State, ctx: Context, body: BatchRegistered, item: Input) -> None:
@@ -263,12 +247,6 @@ def batch_event(state: State, ctx: Context, body: BatchEvent) -> None:
                  place_version=place_.commune.version if place_ and place_.commune else None,
                  place_name=place_.name if place_ else None, source=body.source, destination=body.destination,
                  note=body.note)
-
-
-def current_recall(state: State, gtin: str, lot: str) -> int | None:
-    """The earliest recall of the batch in force (not retracted), or None."""
-    entries = [r["entry"] for r in state.find(RegRecall, gtin=gtin, lot=lot) if not r["retracted"]]
-    return min(entries) if entries else None
 
 
 @kind("batch.recalled.v1", BatchRecalled, roles=("producer", "authority"), subject=_batch_subject)

@@ -7,9 +7,11 @@ by whoever `registry.handlers.scope` says governs the GI or mark.
 from datetime import date
 
 from registry.errors import ConflictError, RuleViolationError
-from registry.handlers.common import absent, history, need, not_after_day, not_before, organisation, place, roles_of
+from registry.handlers.common import absent, history, need, not_after_day, not_before, organisation, place
 from registry.handlers.scope import governs_gi, governs_mark, out_of_scope, require_root, scope_of
 from registry.kinds import Context, kind
+from registry.queries import current_area, right_status, roles_of
+from registry.queries import right_active_on as right_active_on  # its old place, for the verdict's tests
 from registry.schemas import (
     AreaPart,
     GiAmended,
@@ -78,22 +80,6 @@ def _write_yields(state: State, ctx: Context, gi_id: str, yields: list[Yield]) -
         state.insert(RegGiYield, gi=gi_id, input_unit=item.input_unit, output_unit=item.output_unit,
                      output_gtin=item.output_gtin or "", added_entry=ctx.index, per_input=item.per_input,
                      text=item.text)
-
-
-def current_area(state: State, gi_id: str) -> list[Row]:
-    """The communes of a GI's area in force now."""
-    return state.find(RegGiArea, gi=gi_id, removed_entry=None)
-
-
-def in_area(state: State, gi_id: str, code: str, version: str, at_entry: int | None = None) -> Row | None:
-    """The area row holding commune (code, version) now, or as it stood just before entry `at_entry`."""
-    for row in state.find(RegGiArea, gi=gi_id, commune_code=code, commune_version=version):
-        if at_entry is None:
-            if row["removed_entry"] is None:
-                return row
-        elif row["added_entry"] < at_entry and (row["removed_entry"] is None or row["removed_entry"] >= at_entry):
-            return row
-    return None
 
 
 def gi_subject(body: GiRegistered | GiAmended | GiManagerChanged | GiCancelled) -> str:
@@ -250,7 +236,6 @@ def right_granted(state: State, ctx: Context, body: RightGranted) -> None:
 
 
 _TRANSITIONS = {"suspended": ("active",), "reinstated": ("suspended",), "revoked": ("active", "suspended")}
-STATUS_AFTER = {"suspended": "suspended", "reinstated": "active", "revoked": "revoked"}
 _ACTION_VI = {"suspended": "đình chỉ", "reinstated": "khôi phục", "revoked": "thu hồi"}
 
 
@@ -267,15 +252,6 @@ def _change_right(state: State, ctx: Context, body: RightChanged, action: str) -
     state.update(RegRight, {"id": body.right}, status=right_status(state, body.right))
 
 
-def right_status(state: State, right_id: str) -> str:
-    """A right's status after every change in force (not retracted), in the order they take effect (effective
-    date, then the order recorded): the order `right_active_on` reads them in, so a change dated before an
-    earlier-recorded one does not hide it."""
-    changes = [c for c in state.find(RegRightChange, right=right_id) if not c["retracted"]]
-    changes.sort(key=lambda c: (c["effective_on"], c["entry"]))
-    return STATUS_AFTER[changes[-1]["action"]] if changes else "active"
-
-
 @kind("right.suspended.v1", RightChanged, roles=("authority", "association"), subject=lambda b: f"right:{b.right}")
 def right_suspended(state: State, ctx: Context, body: RightChanged) -> None:
     _change_right(state, ctx, body, "suspended")
@@ -289,15 +265,3 @@ def right_reinstated(state: State, ctx: Context, body: RightChanged) -> None:
 @kind("right.revoked.v1", RightChanged, roles=("authority", "association"), subject=lambda b: f"right:{b.right}")
 def right_revoked(state: State, ctx: Context, body: RightChanged) -> None:
     _change_right(state, ctx, body, "revoked")
-
-
-def right_active_on(state: State, right: Row, day: str) -> bool:
-    """Whether a right of use was in force on `day`: inside its window and not suspended or revoked then by a
-    change in force (retracted changes have no effect)."""
-    if day < right["valid_from"] or (right["valid_until"] is not None and day > right["valid_until"]):
-        return False
-    changes = [c for c in state.find(RegRightChange, right=right["id"])
-               if c["effective_on"] <= day and not c["retracted"]]
-    changes.sort(key=lambda c: (c["effective_on"], c["entry"]))
-    return not changes or changes[-1]["action"] == "reinstated"
-

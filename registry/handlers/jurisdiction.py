@@ -7,9 +7,10 @@ producer (`registry.handlers.goods`).
 
 from registry import places
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError
-from registry.handlers.common import absent, need, not_before, organisation, roles_of
+from registry.handlers.common import absent, need, not_before, organisation
 from registry.handlers.scope import require_root
 from registry.kinds import Context, kind
+from registry.queries import roles_of
 from registry.schemas import AccreditationGranted, DelegationGranted, PrefixLicensed, PrefixRevoked, ScopeWithdrawn
 from registry.state import Row, State
 from registry.tables import RegAccreditation, RegDelegation, RegEntry, RegGi, RegMark, RegPrefixLicence
@@ -85,11 +86,6 @@ def accreditation_withdrawn(state: State, ctx: Context, body: ScopeWithdrawn) ->
     _withdraw(state, ctx, RegAccreditation, body, "accreditation", "công nhận")
 
 
-def licence_in_force(row: Row, day: str) -> bool:
-    return row["valid_from"] <= day and (row["valid_until"] is None or day <= row["valid_until"]) \
-        and (row["revoked_on"] is None or day < row["revoked_on"])
-
-
 @kind("prefix.licensed.v1", PrefixLicensed, roles=("numbering_agency",), subject=lambda b: f"licence:{b.id}")
 def prefix_licensed(state: State, ctx: Context, body: PrefixLicensed) -> None:
     absent(state, RegPrefixLicence, "prefix licence", "giấy phép mã doanh nghiệp", id=body.id)
@@ -131,4 +127,3 @@ def prefix_revoked(state: State, ctx: Context, body: PrefixRevoked) -> None:
                             f"giấy phép {body.licence} đã bị thu hồi trước đó")
     not_before(licence["valid_from"], body.effective_on, "revocation date", "ngày thu hồi")
     state.update(RegPrefixLicence, {"id": body.licence}, revoked_on=body.effective_on, revoked_entry=ctx.index)
-

@@ -6,9 +6,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.core.signing import statement_key_id
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError
-from registry.handlers.common import absent, history, need, organisation, place, roles_of
+from registry.handlers.common import absent, history, need, organisation, place
 from registry.handlers.scope import ROOT_ONLY_ROLES, governs_organisation, out_of_scope, scope_of
 from registry.kinds import Context, kind
+from registry.queries import roles_of
 from registry.schemas import KeyAdded, KeyRevoked, OrganisationRegistered, OrganisationUpdated
 from registry.state import Row, State
 from registry.tables import RegKey, RegOrganisation

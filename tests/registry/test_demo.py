@@ -16,7 +16,7 @@ from ledger.store.sql import SqlStore, SqlView
 from registry.custody import Custody
 from registry.demo import DEMO_NOTE, DEMO_NOTE_VI, BatchKey, DemoSummary, load_demo
 from registry.errors import ConflictError
-from registry.handlers.indications import right_active_on
+from registry.queries import right_active_on
 from registry.service import Registry
 from registry.state import Row, State, table_of
 from registry.tables import (

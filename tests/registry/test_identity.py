@@ -1,5 +1,5 @@
 """Product identity: GS1 company prefix licences from the numbering agency (registry.handlers.jurisdiction) and
-products numbered inside a prefix licensed to their producer (registry.handlers.goods.licence_for)."""
+products numbered inside a prefix licensed to their producer (registry.queries.licence_for)."""
 
 import json
 from datetime import date
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ledger.store.sql import SqlView
-from registry.handlers.goods import licence_for
+from registry.queries import licence_for
 from registry.service import Draft, Registry
 from registry.state import State
 from registry.tables import RegPrefixLicence, RegProduct

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from registry.handlers.indications import right_active_on
+from registry.queries import right_active_on
 from registry.service import Registry
 from registry.state import State
 from registry.tables import RegGi, RegGiArea, RegMark, RegMarkUser, RegRight, RegRightChange

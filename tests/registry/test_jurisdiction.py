@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from registry.errors import DomainError
-from registry.handlers.indications import right_active_on
+from registry.queries import right_active_on
 from registry.service import Draft, Registry
 from registry.state import State
 from registry.tables import (
