@@ -6,12 +6,11 @@ be overridden (an override of None removes the field). `Api.license` and `Api.ac
 what the registry's rules ask of a producer (a GS1 company prefix from the numbering agency) and of a certifier
 (an accreditation from the root). Dates a statement reports are counted from today, because the app runs on
 the real clock and the rules judge them by the day of registration. `Api.nothing_appended()` checks that a
-refusal left the log and the projections exactly as they were; `assert_problem` checks an RFC 9457 problem document and
-`assert_proves` a receipt against the signed checkpoint and the published log key.
+refusal left the log and the projections exactly as they were; `assert_problem` (from tests/checks.py) checks an
+RFC 9457 problem document and `assert_proves` a receipt against the signed checkpoint and the published log key.
+The cast (ROOT, PRODUCER, GTIN...) and the drafts come from tests/factories.py.
 """
 
-import hashlib
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -34,41 +33,40 @@ from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteVerifier
 from ledger.core.proof import InclusionProof
 from registry.demo import DemoSummary, load_demo
-from registry.replay import projection_digest
 from registry.state import State
 from registry.tables import RegOrganisation
-from registry.values import gtin_check_digit
-from tests.registry.conftest import NUMBERING, PRODUCER_PREFIXES, make_accreditation, make_licence
+from tests import factories
+from tests.checks import (
+    assert_problem,  # noqa: F401  (imported by the API's tests from here)
+    live_digest,
+    log_size,
+    nothing_changed,
+)
+from tests.factories import (  # noqa: F401  (the cast, imported by the API's tests from here)
+    ASSOCIATION,
+    CERTIFIER,
+    COMMUNE,
+    GI,
+    GTIN,
+    MARK,
+    MARK_RIGHT,
+    NUMBERING,
+    OTHER_COMMUNE,
+    OTHER_GTIN,
+    OTHER_PRODUCER,
+    PRODUCER,
+    PRODUCER_PREFIXES,
+    RIGHT,
+    ROOT,
+    ROOT_NAMES,
+    body,
+    gtin,
+    make_accreditation,
+    make_licence,
+)
 
 PUBLIC_URL = "https://nguon.example"
 LOG_ORIGIN = "test.nguon/log"
-
-ROOT = "ipvietnam"
-PRODUCER = "coop-hoai-duc"
-OTHER_PRODUCER = "coop-dien"
-ASSOCIATION = "hiep-hoi-bat-trang"
-CERTIFIER = "vietcert"
-
-GI = "buoi-hoai-duc"
-RIGHT = "right-hoai-duc"
-MARK = "gom-bat-trang"
-MARK_RIGHT = "right-gom"
-COMMUNE = {"code": "09877", "version": "2025-07-01"}
-"""A commune of the GI's area (An Khánh, Hà Nội), as the administrative list of 1 July 2025 numbers it."""
-OTHER_COMMUNE = {"code": "09832", "version": "2025-07-01"}
-"""Another commune of Hà Nội (Hoài Đức), outside the GI's area."""
-
-
-def gtin(serial: int, prefix: str = "0893") -> str:
-    """A GTIN-14 with a valid check digit: `prefix` (indicator digit and GS1 prefix), `serial`, check digit."""
-    body = f"{prefix}{serial:0{13 - len(prefix)}d}"
-    return body + str(gtin_check_digit(body))
-
-
-GTIN = "08934567890120"
-OTHER_GTIN = gtin(1)
-
-VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE)
 
 
 def days_from_today(days: int) -> str:
@@ -86,94 +84,54 @@ def event_time() -> str:
     return f"{days_from_today(-1)}T08:00:00Z"
 
 
-def _with(body: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    merged = {**body, **overrides}
-    return {k: v for k, v in merged.items() if v is not None}
-
-
-# Bodies of the typed writes, valid unless overridden.
+# Bodies of the typed writes, valid unless overridden; dates a statement reports are counted from today.
 
 def make_organisation(org_id: str, roles: Sequence[str] = ("producer",), **overrides: Any) -> dict[str, Any]:
-    body = {"id": org_id, "names": {"vi": f"Tổ chức {org_id}", "en": f"Organisation {org_id}"}, "roles": list(roles),
-            "commune": COMMUNE}
-    return _with(body, overrides)
+    return body(factories.make_organisation(org_id, roles, **overrides))
 
 
 def make_product(**overrides: Any) -> dict[str, Any]:
-    return _with({"gtin": GTIN, "names": {"vi": "Bưởi Hoài Đức", "en": "Hoai Duc pomelo"}, "unit": "H87"}, overrides)
+    return body(factories.make_product(**overrides))
 
 
 def make_batch(**overrides: Any) -> dict[str, Any]:
-    body = {"gtin": GTIN, "lot": "L1", "quantity": "100", "unit": "H87", "produced_on": produced_on(),
-            "origin": COMMUNE}
-    return _with(body, overrides)
+    return body(factories.make_batch(**{"produced_on": produced_on(), **overrides}))
 
 
 def make_event(**overrides: Any) -> dict[str, Any]:
-    body = {"gtin": GTIN, "lot": "L1", "biz_step": "shipping", "disposition": "in_transit",
-            "event_time": event_time()}
-    return _with(body, overrides)
+    return body(factories.make_event(**{"event_time": event_time(), **overrides}))
 
 
 def make_recall(**overrides: Any) -> dict[str, Any]:
-    return _with({"gtin": GTIN, "lot": "L1", "reason": "Residue above the limit."}, overrides)
+    return body(factories.make_recall(**overrides))
 
 
 def make_serials(**overrides: Any) -> dict[str, Any]:
-    return _with({"gtin": GTIN, "lot": "L1", "count": 3}, overrides)
+    return body(factories.make_serials(**overrides))
 
 
 def make_certification(**overrides: Any) -> dict[str, Any]:
-    body = {"id": "cert-1", "subject": {"type": "batch", "gtin": GTIN, "lot": "L1"}, "scheme": "VietGAP",
-            "result": "pass", "valid_from": "2026-11-01", "valid_until": "2027-11-01",
-            "document_sha256": hashlib.sha256(b"audit report").hexdigest()}
-    return _with(body, overrides)
+    return body(factories.make_certification(**overrides))
 
 
 def make_gi(**overrides: Any) -> dict[str, Any]:
-    body = {"id": GI, "certificate": "00132", "application": "6-2021-00042",
-            "names": {"vi": "Bưởi Hoài Đức", "en": "Hoai Duc pomelo"}, "product": "pomelo", "manager": ROOT,
-            "specification": "Pomelos grown on the alluvial soil of the Day river.", "granted_on": "2023-12-26",
-            "area": [{"commune": COMMUNE, "stage": "raw_material"}]}
-    return _with(body, overrides)
+    return body(factories.make_gi(**overrides))
 
 
 def make_mark(**overrides: Any) -> dict[str, Any]:
-    body = {"id": MARK, "type": "collective", "certificate": "312345", "application": "4-2019-12345",
-            "owner": ASSOCIATION, "names": {"vi": "Gốm Bát Tràng", "en": "Bat Trang ceramics"},
-            "goods": "Ceramic tableware and vases", "nice_classes": [21], "valid_from": "2020-06-01",
-            "valid_until": "2030-06-01"}
-    return _with(body, overrides)
+    return body(factories.make_mark(**overrides))
 
 
 def make_right(**overrides: Any) -> dict[str, Any]:
-    return _with({"id": RIGHT, "holder": PRODUCER, "subject": {"type": "gi", "id": GI}, "valid_from": "2024-01-01"},
-                 overrides)
+    return body(factories.make_right(**overrides))
 
 
 def make_right_change(**overrides: Any) -> dict[str, Any]:
-    return _with({"right": RIGHT, "effective_on": "2026-10-01", "reason": "Inspection found mislabelled fruit."},
-                 overrides)
+    return body(factories.make_right_change("suspended", **{"effective_on": "2026-10-01", **overrides}))
 
 
 def make_correction(entry: int, **overrides: Any) -> dict[str, Any]:
-    return _with({"entry": entry, "reason": "The quantity was mistyped."}, overrides)
-
-
-# Checking answers.
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """The RFC 9457 problem document of `response`, after checking its status, code and both messages."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    assert problem["code"] == code, problem
-    assert problem["status"] == status
-    assert problem["type"].endswith(f"/problems/{code}")
-    assert problem["title"]
-    assert problem["detail"] == problem["message"]["en"]
-    assert VIETNAMESE.search(problem["message"]["vi"]), f"no Vietnamese in {problem['message']['vi']!r}"
-    return problem
+    return body(factories.make_correction(entry, **overrides))
 
 
 class Api:
@@ -232,7 +190,7 @@ class Api:
         if not self.registered(NUMBERING):
             self.register(NUMBERING, ["numbering_agency"])
         for prefix in prefixes:
-            self.created("/prefix-licences", make_licence(holder, prefix)[1], as_=NUMBERING)
+            self.created("/prefix-licences", body(make_licence(holder, prefix)), as_=NUMBERING)
 
     def register_producer(self, org_id: str, *prefixes: str, **overrides: Any) -> dict[str, Any]:
         """Register producer `org_id` as ROOT, licensed the GS1 company `prefixes`; the registration's receipt."""
@@ -244,7 +202,7 @@ class Api:
         """`certifier` (registered by ROOT if need be) accredited by ROOT for VietGAP and TCVN 11041 everywhere."""
         if not self.registered(certifier):
             self.register(certifier, ["certifier"])
-        self.created("/accreditations", make_accreditation(certifier, **overrides)[1])
+        self.created("/accreditations", body(make_accreditation(certifier, **overrides)))
         return certifier
 
     def size(self) -> int:
@@ -257,20 +215,19 @@ class Api:
         return count
 
     def head_size(self) -> int:
-        with self.services.log.store.read() as view:
-            return view.head().size
+        return log_size(self.services.log.store)
 
     def digest(self) -> str:
-        with self.engine.connect() as connection:
-            return projection_digest(connection)
+        return live_digest(self.engine)
 
     @contextmanager
     def nothing_appended(self) -> Iterator[None]:
-        """Check that what happens inside appends no entry and leaves the projections as they were."""
-        size, head, digest = self.size(), self.head_size(), self.digest()
-        yield
-        assert (self.size(), self.head_size()) == (size, head), "a refused request appended to the log"
-        assert self.digest() == digest, "a refused request changed the projections"
+        """Check that what happens inside appends no entry (to the log nor to what the API serves of it) and
+        leaves the projections as they were."""
+        served = self.size()
+        with nothing_changed(self.services.log.store, self.engine):
+            yield
+        assert self.size() == served, "a refused request appended to the log the API serves"
 
     def log_key(self) -> NoteVerifier:
         return NoteVerifier.from_text(self.client.get("/api/v1/log/key").text)
@@ -317,8 +274,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def api(app: FastAPI, client: TestClient) -> Api:
     """A client of an app whose entry 0 registers the root authority ROOT."""
-    app.state.services.registry.bootstrap(ROOT, {"vi": "Cục Sở hữu trí tuệ",
-                                                 "en": "Intellectual Property Office of Viet Nam"})
+    app.state.services.registry.bootstrap(ROOT, ROOT_NAMES)
     return Api(client, app)
 
 

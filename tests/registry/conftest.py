@@ -7,11 +7,10 @@ projections exactly as they were.
 """
 
 import base64
-import hashlib
 import os
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,58 +24,64 @@ from api.migrations import upgrade
 from ledger.core.note import NoteSigner
 from ledger.core.signing import public_key_bytes, sign_statement, statement_key_id
 from ledger.core.types import Entry, Receipt, Signature, Statement, format_timestamp
-from ledger.store.engines import make_engine, normalise_url
+from ledger.store.engines import make_engine
 from ledger.store.log import Log
 from ledger.store.sql import SqlStore
 from registry.custody import Custody
 from registry.errors import DomainError
-from registry.replay import projection_digest, replay
+from registry.replay import replay
 from registry.service import Draft, Registry
 from registry.state import Row, State
 from registry.tables import RegOrganisation
-from registry.values import gtin_check_digit
-from tests.conftest import TEST_DATABASE_ENV
+from tests.checks import live_digest as _digest_of
+from tests.checks import log_size as _size_of
+from tests.checks import nothing_changed
+from tests.conftest import TEST_DATABASE_ENV, postgres_schema
+from tests.factories import (  # noqa: F401  (the cast and drafts, imported by the registry's tests from here)
+    AN_GIANG,
+    ASSOCIATION,
+    CERTIFIER,
+    COMMUNE,
+    FAR_COMMUNE,
+    GI,
+    GI_CLAIM,
+    GTIN,
+    HANOI,
+    INSPECTOR,
+    MARK,
+    MARK_CLAIM,
+    MARK_RIGHT,
+    NUMBERING,
+    OTHER_COMMUNE,
+    OTHER_GTIN,
+    OTHER_PRODUCER,
+    PRODUCER,
+    PRODUCER_PREFIXES,
+    RIGHT,
+    ROOT,
+    ROOT_NAMES,
+    gtin,
+    make_accreditation,
+    make_batch,
+    make_certification,
+    make_correction,
+    make_delegation,
+    make_event,
+    make_gi,
+    make_licence,
+    make_mark,
+    make_organisation,
+    make_product,
+    make_recall,
+    make_right,
+    make_right_change,
+    make_serials,
+)
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 """What the registry's clock says, unless a test moves it."""
 TODAY = "2026-11-26"
 SECRET = b"test-secret"
-
-ROOT = "ipvietnam"
-PRODUCER = "coop-hoai-duc"
-OTHER_PRODUCER = "coop-dien"
-ASSOCIATION = "hiep-hoi-bat-trang"
-INSPECTOR = "chi-cuc-qlcl"
-CERTIFIER = "vietcert"
-NUMBERING = "gs1-vietnam"
-"""The numbering agency: licenses GS1 company prefixes."""
-
-GI = "buoi-hoai-duc"
-RIGHT = "right-hoai-duc"
-MARK = "gom-bat-trang"
-MARK_RIGHT = "right-gom"
-COMMUNE = {"code": "09877", "version": "2025-07-01"}
-"""A commune of the GI's area (An Khánh, Hà Nội), as the administrative list of 1 July 2025 numbers it."""
-OTHER_COMMUNE = {"code": "09832", "version": "2025-07-01"}
-"""Another commune of Hà Nội (Hoài Đức), outside the GI's area."""
-FAR_COMMUNE = {"code": "31078", "version": "2025-07-01"}
-"""A commune of An Giang (Phú Quốc special zone), another province."""
-HANOI = "01"
-AN_GIANG = "91"
-PRODUCER_PREFIXES = ("893456", "893000")
-"""GS1 company prefixes licensed to PRODUCER in the `producer` fixture: they hold GTIN and every gtin(n)."""
-GI_CLAIM = {"type": "gi", "id": GI}
-MARK_CLAIM = {"type": "mark", "id": MARK}
-
-
-def gtin(serial: int, prefix: str = "0893") -> str:
-    """A GTIN-14 with a valid check digit: `prefix` (indicator digit and GS1 prefix), `serial`, check digit."""
-    body = f"{prefix}{serial:0{13 - len(prefix)}d}"
-    return body + str(gtin_check_digit(body))
-
-
-GTIN = "08934567890120"
-OTHER_GTIN = gtin(1)
 
 
 class Clock:
@@ -90,103 +95,6 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-def _with(body: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """`body` with `overrides`; an override of None removes the field."""
-    merged = {**body, **overrides}
-    return {k: v for k, v in merged.items() if v is not None}
-
-
-# Drafts: (kind, body) of valid statements, any field overridable.
-
-def make_organisation(org_id: str, roles: Sequence[str] = ("producer",), **overrides: Any) -> Draft:
-    body = {"id": org_id, "names": {"vi": f"Tổ chức {org_id}", "en": f"Organisation {org_id}"},
-            "roles": list(roles), "commune": COMMUNE}
-    return "organisation.registered.v1", _with(body, overrides)
-
-
-def make_delegation(authority: str, provinces: Sequence[str] = (HANOI,), **overrides: Any) -> Draft:
-    body = {"id": f"delegation-{authority}", "authority": authority, "provinces": list(provinces),
-            "valid_from": "2020-01-01"}
-    return "delegation.granted.v1", _with(body, overrides)
-
-
-def make_accreditation(certifier: str = CERTIFIER, **overrides: Any) -> Draft:
-    body = {"id": f"accreditation-{certifier}", "certifier": certifier, "schemes": ["VietGAP", "TCVN 11041"],
-            "valid_from": "2020-01-01", "valid_until": "2030-12-31"}
-    return "accreditation.granted.v1", _with(body, overrides)
-
-
-def make_licence(holder: str, prefix: str, **overrides: Any) -> Draft:
-    body = {"id": f"licence-{prefix}", "prefix": prefix, "licensee": holder, "valid_from": "2020-01-01"}
-    return "prefix.licensed.v1", _with(body, overrides)
-
-
-def make_gi(**overrides: Any) -> Draft:
-    body = {"id": GI, "certificate": "00132", "application": "6-2021-00042",
-            "names": {"vi": "Bưởi Hoài Đức", "en": "Hoai Duc pomelo"}, "product": "pomelo", "manager": ROOT,
-            "specification": "Pomelos grown on the alluvial soil of the Day river.", "granted_on": "2023-12-26",
-            "area": [{"commune": COMMUNE, "stage": "raw_material"}]}
-    return "gi.registered.v1", _with(body, overrides)
-
-
-def make_mark(**overrides: Any) -> Draft:
-    body = {"id": MARK, "type": "collective", "certificate": "312345", "application": "4-2019-12345",
-            "owner": ASSOCIATION, "names": {"vi": "Gốm Bát Tràng", "en": "Bat Trang ceramics"},
-            "goods": "Ceramic tableware and vases", "nice_classes": [21], "valid_from": "2020-06-01",
-            "valid_until": "2030-06-01"}
-    return "mark.registered.v1", _with(body, overrides)
-
-
-def make_right(**overrides: Any) -> Draft:
-    body = {"id": RIGHT, "holder": PRODUCER, "subject": GI_CLAIM, "valid_from": "2024-01-01"}
-    return "right.granted.v1", _with(body, overrides)
-
-
-def make_right_change(action: str, **overrides: Any) -> Draft:
-    """right.suspended / reinstated / revoked."""
-    body = {"right": RIGHT, "effective_on": "2025-01-01", "reason": "Inspection found mislabelled fruit."}
-    return f"right.{action}.v1", _with(body, overrides)
-
-
-def make_product(**overrides: Any) -> Draft:
-    body = {"gtin": GTIN, "names": {"vi": "Bưởi Hoài Đức", "en": "Hoai Duc pomelo"}, "unit": "H87"}
-    return "product.registered.v1", _with(body, overrides)
-
-
-def make_batch(**overrides: Any) -> Draft:
-    body = {"gtin": GTIN, "lot": "L1", "quantity": "100", "unit": "H87", "produced_on": "2026-11-01",
-            "origin": COMMUNE}
-    return "batch.registered.v1", _with(body, overrides)
-
-
-def make_event(**overrides: Any) -> Draft:
-    body = {"gtin": GTIN, "lot": "L1", "biz_step": "shipping", "disposition": "in_transit",
-            "event_time": "2026-11-20T08:00:00Z"}
-    return "batch.event.v1", _with(body, overrides)
-
-
-def make_recall(**overrides: Any) -> Draft:
-    body = {"gtin": GTIN, "lot": "L1", "reason": "Residue above the limit."}
-    return "batch.recalled.v1", _with(body, overrides)
-
-
-def make_serials(**overrides: Any) -> Draft:
-    body = {"gtin": GTIN, "lot": "L1", "count": 3}
-    return "serials.issued.v1", _with(body, overrides)
-
-
-def make_certification(**overrides: Any) -> Draft:
-    body = {"id": "cert-1", "subject": {"type": "batch", "gtin": GTIN, "lot": "L1"}, "scheme": "VietGAP",
-            "result": "pass", "valid_from": "2026-11-01", "valid_until": "2027-11-01",
-            "document_sha256": hashlib.sha256(b"audit report").hexdigest()}
-    return "certification.issued.v1", _with(body, overrides)
-
-
-def make_correction(entry: int, **overrides: Any) -> Draft:
-    body = {"entry": entry, "reason": "The quantity was mistyped."}
-    return "correction.v1", _with(body, overrides)
 
 
 # Submitting.
@@ -275,14 +183,12 @@ def engine_of(registry: Registry) -> Engine:
 
 
 def log_size(registry: Registry) -> int:
-    with registry.log.store.read() as view:
-        return view.head().size
+    return _size_of(registry.log.store)
 
 
 def live_digest(registry: Registry) -> str:
     """The digest of the registry's projections as they are now."""
-    with engine_of(registry).connect() as connection:
-        return projection_digest(connection)
+    return _digest_of(engine_of(registry))
 
 
 def rows(registry: Registry, model: type[SQLModel], **where: Any) -> list[Row]:
@@ -317,12 +223,10 @@ def replayed_digest(registry: Registry, directory: Path) -> str:
 
 @contextmanager
 def _unchanged(registry: Registry, code: str) -> Iterator[pytest.ExceptionInfo[DomainError]]:
-    size, digest = log_size(registry), live_digest(registry)
-    with pytest.raises(DomainError) as caught:
+    with nothing_changed(registry.log.store, engine_of(registry), "a refused statement"), \
+            pytest.raises(DomainError) as caught:
         yield caught
     assert caught.value.code == code, f"refused with {caught.value.code} ({caught.value.en}), expected {code}"
-    assert log_size(registry) == size, "a refused statement was appended"
-    assert live_digest(registry) == digest, "a refused statement changed the projections"
 
 
 def refused(registry: Registry, issuer: str, drafts: Sequence[Draft], code: str) -> DomainError:
@@ -344,28 +248,17 @@ def refused_signed(registry: Registry, items: Sequence[tuple[Statement, Signatur
 @contextmanager
 def fresh_engine(directory: Path) -> Iterator[Engine]:
     """A migrated database of its own, like the `engine` fixture, for tests that need several in one test."""
-    base = os.environ.get(TEST_DATABASE_ENV)
-    schema = None
-    if not base:
-        directory.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{directory / f'{secrets.token_hex(4)}.db'}"
-    else:
-        schema = f"t_{secrets.token_hex(6)}"
-        admin = make_engine(base)
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        url = normalise_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    upgrade(url)
-    engine = make_engine(url)
-    try:
+    with ExitStack() as stack:
+        base = os.environ.get(TEST_DATABASE_ENV)
+        if base:
+            url = stack.enter_context(postgres_schema(base))
+        else:
+            directory.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{directory / f'{secrets.token_hex(4)}.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
         yield engine
-    finally:
-        engine.dispose()
-        if schema is not None:
-            with admin.begin() as conn:
-                conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-            admin.dispose()
 
 
 def new_registry(engine: Engine, clock: Clock) -> Registry:
@@ -375,7 +268,7 @@ def new_registry(engine: Engine, clock: Clock) -> Registry:
 
 
 def bootstrap(registry: Registry) -> Receipt:
-    return registry.bootstrap(ROOT, {"vi": "Cục Sở hữu trí tuệ", "en": "Intellectual Property Office of Viet Nam"})
+    return registry.bootstrap(ROOT, ROOT_NAMES)
 
 
 @pytest.fixture

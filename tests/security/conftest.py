@@ -5,10 +5,10 @@ ROOT, then ROOT registers PRODUCER (custodial key) and the numbering agency NUMB
 PRODUCER's GS1 company prefixes; PRODUCER registers product GTIN and batch GTIN/LOT. It returns an API token for
 ROOT and PRODUCER. `seeded_app` is an app on such a registry, shared by a module (refusals
 append nothing, which `SeededApp.nothing_appended` checks); `live_server` is the e2e `server` fixture
-started with NGUON_SECRET_KEY set and rate limiting off. `assert_problem` checks an RFC 9457 refusal.
+started with NGUON_SECRET_KEY set and rate limiting off. `assert_problem` (tests/checks.py) checks an RFC 9457
+refusal; the cast and drafts come from tests/factories.py.
 """
 
-import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -30,27 +29,30 @@ from ledger.store.engines import make_engine
 from ledger.store.log import Log
 from ledger.store.sql import SqlStore
 from registry.custody import Custody
-from registry.replay import projection_digest
 from registry.service import Registry
 from registry.tables import RegCustodialKey
+from tests.checks import (
+    assert_problem,  # noqa: F401  (imported by the security tests from here)
+    log_size,
+    nothing_changed,
+)
 from tests.e2e.conftest import Server, server  # noqa: F401  (`server` is a fixture, requested by name below)
-from tests.registry.conftest import (
+from tests.factories import (
+    GTIN,
+    LOT,
     NUMBERING,
+    PRODUCER,
     PRODUCER_PREFIXES,
-    fresh_engine,
+    ROOT,
+    ROOT_NAMES,
     make_batch,
     make_licence,
     make_organisation,
     make_product,
 )
+from tests.registry.conftest import fresh_engine
 
-ROOT = "ipvietnam"
-PRODUCER = "coop-hoai-duc"
-GTIN = "08934567890120"
-LOT = "L1"
-PROBLEM_JSON = "application/problem+json"
 _custodial_keys = RegCustodialKey.__table__  # type: ignore[attr-defined]
-VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def token(engine: Engine, organisation: str) -> str:
 def seed(registry: Registry, engine: Engine) -> Seeded:
     """Bootstrap ROOT, register PRODUCER (licensed PRODUCER_PREFIXES by NUMBERING) with its product GTIN and batch
     GTIN/LOT; a token of ROOT and of PRODUCER."""
-    registry.bootstrap(ROOT, {"vi": "Cục Sở hữu trí tuệ", "en": "Intellectual Property Office of Viet Nam"})
+    registry.bootstrap(ROOT, ROOT_NAMES)
     register(registry, PRODUCER, ("producer",))
     register(registry, NUMBERING, ("numbering_agency",))
     registry.submit_as(NUMBERING, [make_licence(PRODUCER, prefix) for prefix in PRODUCER_PREFIXES])
@@ -100,28 +102,6 @@ def seed_server(running: Server) -> Seeded:
         return seed(Registry(log, Custody.from_secret(load_secret(settings))), engine)
     finally:
         engine.dispose()
-
-
-def log_size(registry: Registry) -> int:
-    with registry.log.store.read() as view:
-        return view.head().size
-
-
-def assert_problem(response: httpx.Response, status: int | set[int], code: str | None = None) -> dict[str, Any]:
-    """The problem document of a refusal, after checking status, media type, code, detail and both messages."""
-    statuses = {status} if isinstance(status, int) else status
-    assert response.status_code in statuses, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON, response.headers
-    problem: dict[str, Any] = response.json()
-    assert problem["status"] == response.status_code
-    assert problem["code"]
-    assert problem["type"].endswith(f"/problems/{problem['code']}")
-    if code is not None:
-        assert problem["code"] == code, problem
-    assert problem["detail"]
-    assert problem["detail"] == problem["message"]["en"]
-    assert VIETNAMESE.search(problem["message"]["vi"]), f"no Vietnamese in {problem['message']['vi']!r}"
-    return problem
 
 
 @pytest.fixture
@@ -158,11 +138,7 @@ class SeededApp:
         return engine
 
     def size(self) -> int:
-        return log_size(self.registry)
-
-    def digest(self) -> str:
-        with self.engine.connect() as connection:
-            return projection_digest(connection)
+        return log_size(self.registry.log.store)
 
     def custodial_keys(self) -> int:
         with self.engine.connect() as connection:
@@ -172,10 +148,9 @@ class SeededApp:
     def nothing_appended(self) -> Iterator[None]:
         """Check that what happens inside appends no entry, leaves every projection as it was and makes no
         custodial key."""
-        size, digest, keys = self.size(), self.digest(), self.custodial_keys()
-        yield
-        assert self.size() == size, "a refused request appended to the log"
-        assert self.digest() == digest, "a refused request changed the projections"
+        keys = self.custodial_keys()
+        with nothing_changed(self.registry.log.store, self.engine):
+            yield
         assert self.custodial_keys() == keys, "a refused request left a custodial key behind"
 
 

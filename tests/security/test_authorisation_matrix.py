@@ -73,11 +73,10 @@ from registry.handlers.goods import INSPECTING_ROLES
 from registry.kinds import KINDS
 from registry.schemas import Role
 from registry.service import Draft
-from tests.registry.conftest import (
+from tests.factories import (
     FAR_COMMUNE,
     NUMBERING,
     PRODUCER_PREFIXES,
-    OwnKey,
     gtin,
     make_accreditation,
     make_batch,
@@ -95,6 +94,7 @@ from tests.registry.conftest import (
     make_right_change,
     make_serials,
 )
+from tests.registry.conftest import OwnKey
 from tests.security.conftest import GTIN, LOT, PRODUCER, ROOT, SeededApp, assert_problem, register, token
 
 ROLES: tuple[str, ...] = get_args(Role)

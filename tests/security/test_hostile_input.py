@@ -14,7 +14,7 @@ import pytest
 from api.settings import Settings
 from ledger.core.types import MAX_STATEMENT_BYTES
 from tests.e2e.conftest import Server
-from tests.registry.conftest import gtin, make_batch, make_event, make_product
+from tests.factories import gtin, make_batch, make_event, make_product
 from tests.security.conftest import GTIN, LOT, SeededApp, assert_problem, seed_server
 
 LIMIT: int = Settings.model_fields["max_body_bytes"].default

@@ -46,7 +46,8 @@ from registry.errors import NotAllowedError
 from registry.service import Registry
 from registry.tables import RegCustodialKey, RegKey
 from tests.e2e.conftest import Server
-from tests.registry.conftest import NUMBERING, OwnKey, gtin, make_batch, make_licence, make_organisation, make_product
+from tests.factories import NUMBERING, gtin, make_batch, make_licence, make_organisation, make_product
+from tests.registry.conftest import OwnKey
 from tests.security.conftest import ROOT, Seeded, seed, seed_server, settings_of, token
 
 CUSTODY_INFO = b"nguon custodial keys v1"

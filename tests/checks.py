@@ -1,0 +1,55 @@
+"""Checks shared by every suite: a refusal left the log and the projections as they were; an RFC 9457 problem
+document is whole and speaks both languages."""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+
+from ledger.store.protocol import LogStore
+from registry.replay import projection_digest
+
+VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE)
+PROBLEM_JSON = "application/problem+json"
+
+
+def log_size(store: LogStore) -> int:
+    with store.read() as view:
+        return view.head().size
+
+
+def live_digest(engine: Engine) -> str:
+    """The digest of the registry's projections as they are now."""
+    with engine.connect() as connection:
+        return projection_digest(connection)
+
+
+@contextmanager
+def nothing_changed(store: LogStore, engine: Engine, what: str = "a refused request") -> Iterator[None]:
+    """Check that what happens inside appends no entry to the log and leaves every projection as it was."""
+    size, digest = log_size(store), live_digest(engine)
+    yield
+    assert log_size(store) == size, f"{what} appended to the log"
+    assert live_digest(engine) == digest, f"{what} changed the projections"
+
+
+def assert_problem(response: httpx.Response, status: int | set[int], code: str | None = None) -> dict[str, Any]:
+    """The RFC 9457 problem document of `response`, after checking its status (one, or one of a set), its code
+    (when given), its title, detail and both messages."""
+    statuses = {status} if isinstance(status, int) else status
+    assert response.status_code in statuses, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON, response.headers
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == response.status_code
+    assert problem["code"]
+    if code is not None:
+        assert problem["code"] == code, problem
+    assert problem["type"].endswith(f"/problems/{problem['code']}")
+    assert problem["title"]
+    assert problem["detail"]
+    assert problem["detail"] == problem["message"]["en"]
+    assert VIETNAMESE.search(problem["message"]["vi"]), f"no Vietnamese in {problem['message']['vi']!r}"
+    return problem
