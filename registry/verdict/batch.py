@@ -12,10 +12,11 @@ from ledger.store.log import Log
 from ledger.store.protocol import StoredCheckpoint
 from ledger.store.sql import SqlView
 from registry.state import State
+from registry.verdict.checks import VERDICTS, claim_status
 from registry.verdict.cited import Cited, Logged
 from registry.verdict.document import VerdictDocument
 from registry.verdict.evidence import cite, prove
-from registry.verdict.judge import VERDICTS, claim_status, judge
+from registry.verdict.judge import judge
 from registry.verdict.record import ScanStats
 
 __all__ = ["VERDICTS", "ScanStats", "VerdictDocument", "claim_status", "verify_batch"]

@@ -1,8 +1,8 @@
 """What a verdict states about a batch, as frozen values built from the entries it cites.
 
-`registry.verdict.facts` describes organisations, products, GIs, marks, rights and certifications; this module the
-batch itself and what a verdict document holds: the batch, its claims, origin, events, inputs, outputs, the
-serial asked about, and the verdict (`Verdict.to_json`). `registry.verdict.judge` decides.
+`registry.verdict.facts` describes organisations and products, `registry.verdict.rights` GIs, marks, rights of use
+and certifications; this module the batch itself and what a verdict holds: the batch, its claims, origin, events,
+inputs, outputs, the serial asked about, and the verdict (`Verdict.to_json`). `registry.verdict.judge` decides.
 """
 
 from dataclasses import dataclass
@@ -12,21 +12,18 @@ from registry import places
 from registry.schemas import BatchEvent, BatchRegistered, SerialsIssued
 from registry.verdict.cited import Cited
 from registry.verdict.facts import (
-    Certification,
-    Indication,
     Names,
     Organisation,
     Product,
     Recall,
     Retracted,
-    Right,
-    areas,
     batch_registration,
     organisation,
     plain,
     product,
     recall,
 )
+from registry.verdict.rights import Certification, Indication, Right, areas
 
 
 @dataclass(frozen=True)

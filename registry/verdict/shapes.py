@@ -16,9 +16,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from registry.verdict.facts import Certification, Indication, Names, Right
-from registry.verdict.judge import VERDICTS
+from registry.verdict.checks import VERDICTS
+from registry.verdict.facts import Names
 from registry.verdict.record import Event, Reason, Verdict
+from registry.verdict.rights import Certification, Indication, Right
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True)
 

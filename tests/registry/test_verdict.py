@@ -27,7 +27,8 @@ from registry.values import gtin_check_digit
 from registry.verdict.batch import ScanStats, claim_status, verify_batch
 from registry.verdict.document import ProvedEntry, VerdictDocument
 from registry.verdict.evidence import check_evidence
-from registry.verdict.facts import Indication, Names, Right, RightChangeFacts
+from registry.verdict.facts import Names
+from registry.verdict.rights import Indication, Right, RightChangeFacts
 from registry.verdict.shapes import DOCUMENT
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
