@@ -14,7 +14,7 @@ Checks, streaming in chunks so that memory stays flat as the log grows:
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ledger.core.checkpoint import open_checkpoint
 from ledger.core.errors import AuditError, LedgerError
@@ -23,7 +23,7 @@ from ledger.core.merkle import MAX_TREE_SIZE, CompactRange, NodeId
 from ledger.core.note import NoteVerifier
 from ledger.core.signing import KeyLookup, verify_with_lookup
 from ledger.core.types import Entry
-from ledger.store.protocol import ReadView, StoredCheckpoint
+from ledger.store.protocol import ReadView, StoredCheckpoint, StoredEntry
 
 Progress = Callable[[int, int], None]
 """Called with (entries audited, total) after each chunk."""
@@ -102,6 +102,74 @@ def _check_checkpoint(stored: StoredCheckpoint, log_key: NoteVerifier, root: Has
         raise AuditError(stored.size - 1, f"{where} has root {checkpoint.root.hex()}; entries give {root.hex()}")
 
 
+@dataclass
+class _Walk:
+    """What the audit has recomputed so far: the tree, the last entry hash, and the checkpoints still to check."""
+
+    log_key: NoteVerifier
+    checkpoints: Iterator[StoredCheckpoint]
+    pending: StoredCheckpoint | None
+    compact: CompactRange = field(default_factory=CompactRange)
+    prev: Hash = ZERO_HASH
+    audited: int = 0
+    signed: int = 0
+    """Entries below this are covered by a verified checkpoint."""
+
+    def check_checkpoints(self) -> None:
+        """Check every pending checkpoint at the tree's size; a checkpoint below it was skipped."""
+        while self.pending is not None and self.pending.size <= self.compact.size:
+            if self.pending.size < self.compact.size:
+                raise AuditError(self.pending.size - 1, f"checkpoint at size {self.pending.size} was skipped")
+            _check_checkpoint(self.pending, self.log_key, self.compact.root())
+            self.audited += 1
+            self.signed = self.pending.size
+            self.pending = next(self.checkpoints, None)
+
+
+def _check_entry(index: int, row: StoredEntry | None, leaf: Hash | None, prev: Hash,
+                 lookup: KeyLookup | None) -> Hash:
+    """The hash of entry `index`, after checking its row, its leaf node, its chain to `prev` and, with
+    `lookup`, its signature."""
+    if row is None or row.index != index:
+        raise AuditError(index, "entry is missing from storage")
+    h = leaf_hash(row.canonical)
+    if row.hash != h:
+        raise AuditError(index, f"stored hash {row.hash.hex()} is not the hash of its bytes ({h.hex()})")
+    if leaf != h:
+        raise AuditError(index, "stored leaf node differs from the entry hash")
+    if lookup is None:
+        fields = _chain_fields(index, row.canonical)
+    else:
+        try:
+            entry = Entry.from_canonical(row.canonical)
+            verify_with_lookup(entry.statement, entry.signature, lookup)
+        except LedgerError as exc:
+            raise AuditError(index, f"entry does not verify: {exc}") from exc
+        fields = (entry.index, entry.prev.hex())
+    if fields[0] != index:
+        raise AuditError(index, f"entry says index {fields[0]!r}")
+    if fields[1] != prev.hex():
+        raise AuditError(index, f"entry's prev {fields[1]!r} is not the previous entry's hash {prev.hex()}")
+    return h
+
+
+def _audit_chunk(view: ReadView, walk: _Walk, start: int, stop: int, lookup: KeyLookup | None) -> None:
+    """Audit entries [start, stop), their nodes and the checkpoints they reach."""
+    rows = view.entries(start, stop)
+    leaves = _stored_level(view, 0, start, stop - 1)
+    made: list[tuple[NodeId, Hash]] = []
+    compact, prev = walk.compact, walk.prev
+    for offset in range(stop - start):
+        index = start + offset
+        row = rows[offset] if offset < len(rows) else None
+        prev = _check_entry(index, row, leaves.get(index), prev, lookup)
+        compact.append(prev, made)
+        if walk.pending is not None and walk.pending.size <= compact.size:
+            walk.check_checkpoints()
+    walk.prev = prev
+    _check_nodes(view, made)
+
+
 def audit(
     view: ReadView,
     log_key: NoteVerifier,
@@ -117,61 +185,22 @@ def audit(
     """
     head = view.head()
     size = head.size
-    compact = CompactRange()
-    prev = ZERO_HASH
     checkpoints = _checkpoint_stream(view)
-    pending = next(checkpoints, None)
-    audited_checkpoints = 0
-    signed = 0  # entries below this are covered by a verified checkpoint
+    walk = _Walk(log_key, checkpoints, next(checkpoints, None))
     for start in range(0, size, chunk):
         stop = min(start + chunk, size)
-        rows = view.entries(start, stop)
-        leaves = _stored_level(view, 0, start, stop - 1)
-        made: list[tuple[NodeId, Hash]] = []
-        for offset in range(stop - start):
-            index = start + offset
-            row = rows[offset] if offset < len(rows) else None
-            if row is None or row.index != index:
-                raise AuditError(index, "entry is missing from storage")
-            h = leaf_hash(row.canonical)
-            if row.hash != h:
-                raise AuditError(index, f"stored hash {row.hash.hex()} is not the hash of its bytes ({h.hex()})")
-            if leaves.get(index) != h:
-                raise AuditError(index, "stored leaf node differs from the entry hash")
-            if lookup is None:
-                fields = _chain_fields(index, row.canonical)
-            else:
-                try:
-                    entry = Entry.from_canonical(row.canonical)
-                    verify_with_lookup(entry.statement, entry.signature, lookup)
-                except LedgerError as exc:
-                    raise AuditError(index, f"entry does not verify: {exc}") from exc
-                fields = (entry.index, entry.prev.hex())
-            if fields[0] != index:
-                raise AuditError(index, f"entry says index {fields[0]!r}")
-            if fields[1] != prev.hex():
-                raise AuditError(index, f"entry's prev {fields[1]!r} is not the previous entry's hash {prev.hex()}")
-            prev = h
-            compact.append(h, made)
-            while pending is not None and pending.size <= compact.size:
-                if pending.size < compact.size:
-                    raise AuditError(pending.size - 1, f"checkpoint at size {pending.size} was skipped")
-                _check_checkpoint(pending, log_key, compact.root())
-                audited_checkpoints += 1
-                signed = pending.size
-                pending = next(checkpoints, None)
-        _check_nodes(view, made)
+        _audit_chunk(view, walk, start, stop, lookup)
         if progress is not None:
             progress(stop, size)
-    if pending is not None:
-        raise AuditError(size, f"checkpoint at size {pending.size} is beyond the log's size {size}")
-    if signed < size:
+    if walk.pending is not None:
+        raise AuditError(size, f"checkpoint at size {walk.pending.size} is beyond the log's size {size}")
+    if walk.signed < size:
         # Every append signs a checkpoint at its new size: entries past the last one were never signed.
-        raise AuditError(signed, f"no signed checkpoint covers entries {signed} to {size - 1}")
-    if compact.root() != head.root or prev != head.last_hash:
+        raise AuditError(walk.signed, f"no signed checkpoint covers entries {walk.signed} to {size - 1}")
+    if walk.compact.root() != head.root or walk.prev != head.last_hash:
         raise AuditError(size, "the stored head does not match the entries")
     _check_no_extra_rows(view, size)
-    return AuditReport(size, compact.root(), audited_checkpoints)
+    return AuditReport(size, walk.compact.root(), walk.audited)
 
 
 def _check_no_extra_rows(view: ReadView, size: int) -> None:
