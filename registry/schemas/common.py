@@ -29,3 +29,9 @@ class Commune(Body):
     version: ListVersion
     """The date (YYYY-MM-DD, or YYYY-MM for the first of a month) of the administrative list the code is from."""
     name: ShortText | None = None
+
+
+def check_window(valid_from: str, valid_until: str | None) -> None:
+    """ValueError when a window of validity ends before it starts (an open end never does)."""
+    if valid_until is not None and valid_until < valid_from:
+        raise ValueError(f"valid_until {valid_until} is before valid_from {valid_from}")

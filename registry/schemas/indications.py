@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from registry.schemas.common import Body, Commune, Names, Stage
+from registry.schemas.common import Body, Commune, Names, Stage, check_window
 from registry.values import (
     Day,
     GiApplication,
@@ -125,8 +125,7 @@ class RightGranted(Body):
 
     @model_validator(mode="after")
     def _window(self) -> "RightGranted":
-        if self.valid_until is not None and self.valid_until < self.valid_from:
-            raise ValueError(f"valid_until {self.valid_until} is before valid_from {self.valid_from}")
+        check_window(self.valid_from, self.valid_until)
         return self
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from registry.schemas.common import Body
+from registry.schemas.common import Body, check_window
 from registry.values import CompanyPrefix, Day, ObjectId, OrgId, ProvinceCode, ShortText, Text
 
 
@@ -28,8 +28,7 @@ class DelegationGranted(Body):
     def _something(self) -> "DelegationGranted":
         if not (self.provinces or self.gis or self.marks):
             raise ValueError("a delegation names at least one province, GI or mark")
-        if self.valid_until is not None and self.valid_until < self.valid_from:
-            raise ValueError(f"valid_until {self.valid_until} is before valid_from {self.valid_from}")
+        check_window(self.valid_from, self.valid_until)
         return self
 
 
@@ -46,8 +45,7 @@ class AccreditationGranted(Body):
 
     @model_validator(mode="after")
     def _window(self) -> "AccreditationGranted":
-        if self.valid_until < self.valid_from:
-            raise ValueError(f"valid_until {self.valid_until} is before valid_from {self.valid_from}")
+        check_window(self.valid_from, self.valid_until)
         return self
 
 
@@ -69,8 +67,7 @@ class PrefixLicensed(Body):
 
     @model_validator(mode="after")
     def _window(self) -> "PrefixLicensed":
-        if self.valid_until is not None and self.valid_until < self.valid_from:
-            raise ValueError(f"valid_until {self.valid_until} is before valid_from {self.valid_from}")
+        check_window(self.valid_from, self.valid_until)
         return self
 
 
