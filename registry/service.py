@@ -28,6 +28,7 @@ from registry.unit import Item, UnitOfWork, open_unit, projection_txn
 Draft = tuple[str, Mapping[str, Any]]
 """(kind, body) of a statement the registry signs for an organisation with its custodial key."""
 
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 

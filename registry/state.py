@@ -3,7 +3,12 @@
 Handlers read and write projections only through `State`, on the same connection as the ledger append,
 so rules, projections and entries commit together or not at all. Statements are prepared text run on the
 driver inside SQLAlchemy's transaction (building SQLAlchemy expressions per call cost more than the
-queries). Reads are cached per transaction and writes keep the cache current.
+queries).
+
+Rows read by primary key are cached, for one transaction: every write through `State` keeps the cache current
+(an insert or update writes through, a change by other columns drops the table's rows), a new transaction on the
+connection starts it afresh, and a rollback to a savepoint must be followed by `forget()`. It holds at most
+CACHE_LIMIT rows, so a long transaction (a replay chunk, a large batch) reads again what it dropped.
 """
 
 from collections.abc import Mapping
@@ -17,6 +22,10 @@ from sqlmodel import SQLModel
 from ledger.store.engines import placeholder
 
 Row = dict[str, Any]
+
+CACHE_LIMIT = 4096
+"""Rows a State caches at most; when full it starts over (the rows a unit of work reads again and again, its
+issuer's organisation and keys, are back after one read)."""
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -53,11 +62,22 @@ class State:
         self._driver: Any = connection.connection.driver_connection
         self._mark = placeholder(connection)
         self._cache: dict[tuple[str, tuple[Any, ...]], Row | None] = {}
+        self._transaction = connection.get_transaction()
         self._sql: dict[tuple[Any, ...], str] = {}
 
     def forget(self) -> None:
         """Drop every cached read (after a rollback to a savepoint undid writes the cache holds)."""
         self._cache.clear()
+
+    @property
+    def cached(self) -> int:
+        """How many rows (or known absences) the cache holds."""
+        return len(self._cache)
+
+    def _remember(self, key: tuple[str, tuple[Any, ...]], row: Row | None) -> None:
+        if len(self._cache) >= CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[key] = row
 
     def _run(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         cursor = self._driver.cursor()
@@ -84,11 +104,15 @@ class State:
 
     def get(self, model: type[SQLModel], **pk: Any) -> Row | None:
         """The row with this primary key, or None."""
+        transaction = self.connection.get_transaction()
+        if transaction is not self._transaction:  # what was cached belongs to a transaction that has ended
+            self._cache.clear()
+            self._transaction = transaction
         key = self._cache_key(model, pk)
         if key not in self._cache:
             names = tuple(pk)
             rows = self._run(self._select(model, names), tuple(pk[n] for n in names))
-            self._cache[key] = dict(zip(_columns(model), rows[0], strict=True)) if rows else None
+            self._remember(key, dict(zip(_columns(model), rows[0], strict=True)) if rows else None)
         cached = self._cache[key]
         return None if cached is None else dict(cached)
 
@@ -117,19 +141,21 @@ class State:
     def insert(self, model: type[SQLModel], **values: Any) -> None:
         row = self._full_row(model, values)
         self._run(self._insert_sql(model), tuple(row[c] for c in _columns(model)))
-        self._cache[self._cache_key(model, row)] = row
+        self._remember(self._cache_key(model, row), row)
 
     def insert_many(self, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
-        """Insert several rows in one statement; they are not cached."""
+        """Insert several rows in one statement; they are not cached (a cached absence of one is dropped)."""
         if not rows:
             return
+        full = [self._full_row(model, r) for r in rows]
         cursor = self._driver.cursor()
         try:
-            cursor.executemany(self._insert_sql(model),
-                               [tuple(full[c] for c in _columns(model))
-                                for full in (self._full_row(model, r) for r in rows)])
+            cursor.executemany(self._insert_sql(model), [tuple(row[c] for c in _columns(model)) for row in full])
         finally:
             cursor.close()
+        if self._cache:
+            for row in full:
+                self._cache.pop(self._cache_key(model, row), None)
 
     def update(self, model: type[SQLModel], pk: Mapping[str, Any], **values: Any) -> None:
         names = tuple(values)
@@ -138,11 +164,10 @@ class State:
                f"WHERE {self._where(keys)}")
         self._run(sql, tuple(values[n] for n in names) + tuple(pk[k] for k in keys))
         key = self._cache_key(model, pk)
-        cached = self._cache.get(key)
-        if cached is not None:
+        cached = self._cache.pop(key, None)
+        if cached is not None and not set(values) & set(_primary_key(model)):
             cached.update(values)
-        else:
-            self._cache.pop(key, None)
+            self._cache[key] = cached
 
     def update_where(self, model: type[SQLModel], where: Mapping[str, Any], **values: Any) -> None:
         """Update every row whose columns equal `where` (not only one by primary key)."""

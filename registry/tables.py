@@ -1,6 +1,5 @@
 """Read models (projections) of the registry. Every row here is derived from log entries and is rebuilt
-by `registry.replay`; `entry` columns name the log index that wrote the row. Quantities are decimal strings.
-"""
+by `registry.replay`; `entry` columns name the log index that wrote the row. Quantities are decimal strings."""
 
 from sqlalchemy import BigInteger, Index, Integer
 from sqlmodel import Field, SQLModel
@@ -340,10 +339,8 @@ PROJECTIONS: tuple[type[SQLModel], ...] = (
 
 
 class RegCustodialKey(SQLModel, table=True):
-    """Private keys the registry holds for organisations, sealed with a key derived from NGUON_SECRET_KEY.
-
-    Not a projection: secrets never enter the log, so replay does not rebuild them.
-    """
+    """Private keys the registry holds for organisations, sealed with a key derived from NGUON_SECRET_KEY. Not a
+    projection: secrets never enter the log, so replay does not rebuild them."""
 
     __tablename__ = "reg_custodial_keys"
     key_id: str = Field(primary_key=True)

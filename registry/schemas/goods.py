@@ -1,0 +1,111 @@
+"""Bodies of the statements about products, batches, their events (EPCIS 2.0 in CBV 2.0 terms), recalls and
+serials."""
+
+# ruff: noqa: RUF012  (a list default is copied per model by pydantic; ruff sees Body's BaseModel only in its own module)
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from registry.schemas.common import Body, Commune, Names
+from registry.schemas.indications import Subject
+from registry.values import AnyGtin, Day, Gtin, Lot, OrgId, PositiveQuantity, ShortText, Text, Unit
+
+Serial = Annotated[str, StringConstraints(pattern=r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")]
+
+
+# CBV 2.0 business steps and dispositions (GS1 Core Business Vocabulary, sections 7.1 and 7.2).
+BIZ_STEPS = (
+    "accepting", "arriving", "assembling", "collecting", "commissioning", "consigning", "creating_class_instance",
+    "cycle_counting", "decommissioning", "departing", "destroying", "disassembling", "dispensing", "encoding",
+    "entering_exiting", "holding", "inspecting", "installing", "killing", "loading", "other", "packing",
+    "picking", "receiving", "removing", "repackaging", "repairing", "replacing", "reserving", "retail_selling",
+    "sampling", "sensor_reporting", "shipping", "staging_outbound", "stock_taking", "stocking", "storing",
+    "transporting", "unloading", "unpacking", "void_shipping",
+)
+DISPOSITIONS = (
+    "active", "available", "completeness_verified", "completeness_inferred", "conformant", "container_closed",
+    "container_open", "damaged", "destroyed", "dispensed", "disposed", "encoded", "expired", "in_progress",
+    "in_transit", "inactive", "mismatch_instance", "mismatch_class", "mismatch_quantity", "needs_replacement",
+    "no_pedigree_match", "non_conformant", "non_sellable_other", "partially_dispensed", "recalled", "reserved",
+    "retail_sold", "returned", "sellable_accessible", "sellable_not_accessible", "stolen", "unavailable", "unknown",
+)
+BizStep = Literal[BIZ_STEPS]  # type: ignore[valid-type]
+Disposition = Literal[DISPOSITIONS]  # type: ignore[valid-type]
+
+
+class ProductRegistered(Body):
+    gtin: Gtin
+    names: Names
+    unit: Unit
+
+
+class BatchRef(Body):
+    gtin: AnyGtin
+    lot: Lot
+
+
+class Input(Body):
+    gtin: AnyGtin
+    lot: Lot
+    quantity: PositiveQuantity
+
+
+class BatchRegistered(Body):
+    gtin: Gtin
+    lot: Lot
+    quantity: PositiveQuantity
+    unit: Unit
+    produced_on: Day
+    origin: Commune
+    claims: Annotated[list[Subject], Field(max_length=10)] = []
+    inputs: Annotated[list[Input], Field(max_length=100)] = []
+
+
+class Place(Body):
+    commune: Commune | None = None
+    name: ShortText | None = None
+
+
+class BatchEvent(Body):
+    """An EPCIS 2.0 ObjectEvent (action OBSERVE) on a batch, in CBV 2.0 terms."""
+
+    gtin: AnyGtin
+    lot: Lot
+    biz_step: BizStep
+    disposition: Disposition | None = None
+    event_time: Annotated[str, StringConstraints(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$")]
+    place: Place | None = None
+    source: OrgId | None = None
+    destination: OrgId | None = None
+    note: Text | None = None
+
+
+class BatchRecalled(Body):
+    gtin: AnyGtin
+    lot: Lot
+    reason: Text
+
+
+class SerialsIssued(Body):
+    gtin: AnyGtin
+    lot: Lot
+    count: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,8}$")] | None = None
+    serials: Annotated[list[Serial], Field(min_length=1, max_length=10_000)] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "SerialsIssued":
+        if (self.count is None) == (self.serials is None):
+            raise ValueError("give either count (with an optional prefix) or an explicit serials list")
+        if self.serials is not None and len(set(self.serials)) != len(self.serials):
+            raise ValueError("the serials list repeats a serial")
+        return self
+
+    def expand(self, start: int) -> list[str]:
+        """The serials this statement issues; a counted series continues from `start`."""
+        if self.serials is not None:
+            return list(self.serials)
+        prefix = self.prefix or "S"
+        return [f"{prefix}{n:07d}" for n in range(start + 1, start + 1 + (self.count or 0))]
