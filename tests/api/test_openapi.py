@@ -119,13 +119,22 @@ class TestShapes:
         assert keys == api.get("/keys", organisation=batch["producer"])["items"]
         assert {(type(k["custodial"]), type(k["active"])) for k in keys} == {(bool, bool)}
 
-    def test_a_receipt_and_a_refusal_fit_their_documented_schemas(self, api: Api, producer: str,
+    def test_a_receipt_and_refusals_fit_their_documented_schemas(self, api: Api, producer: str,
                                                                   document: dict[str, Any]) -> None:
         receipt = api.created("/batches", make_batch(), as_=PRODUCER)
         unknown = api.client.get(f"/api/v1/batches/{GTIN}/NO-LOT")
-        assert unknown.headers["content-type"] == PROBLEM_JSON
-        assert errors(document, "/api/v1/batches", "post", 201, receipt) + \
-            errors(document, "/api/v1/batches/{gtin}/{lot}", "get", 404, unknown.json(), PROBLEM_JSON) == []
+        invalid = api.client.get("/api/v1/batches", params={"limit": 0})
+        rows = api.client.post("/api/v1/batches/import", content=b"gtin,lot,quantity,unit,produced_on,origin_code,"
+                               b"origin_version\n1,,x,,,,\n",
+                               headers={"Content-Type": "text/csv", **api.auth(PRODUCER)})
+        refusals = [("/api/v1/batches/{gtin}/{lot}", "get", unknown), ("/api/v1/batches", "get", invalid),
+                    ("/api/v1/batches/import", "post", rows)]
+        assert [(r.status_code, r.headers["content-type"], "errors" in r.json()) for _, _, r in refusals] == \
+            [(404, PROBLEM_JSON, False), (422, PROBLEM_JSON, True), (422, PROBLEM_JSON, True)]
+        found = errors(document, "/api/v1/batches", "post", 201, receipt)
+        for path, method, response in refusals:
+            found += errors(document, path, method, response.status_code, response.json(), PROBLEM_JSON)
+        assert found == []
 
     def test_documented_refusals_are_problem_documents(self, document: dict[str, Any]) -> None:
         problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
