@@ -9,6 +9,7 @@ keep in step. Writes answer receipts (`ReceiptOut`); the token routes' models ar
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.json_schema import SkipJsonSchema
 from sqlmodel import SQLModel
 
 from registry.tables import (
@@ -194,3 +195,44 @@ class ConsistencyProofOut(BaseModel):
 
 class HealthOut(BaseModel):
     status: str
+
+
+class EpcisClass(BaseModel):
+    epcClass: str
+    """The batch's LGTIN as a GS1 Digital Link URI."""
+
+
+class EpcisParty(BaseModel):
+    type: str
+    source: str | SkipJsonSchema[None] = None
+    destination: str | SkipJsonSchema[None] = None
+
+
+class ObjectEventOut(BaseModel):
+    """An EPCIS 2.0 ObjectEvent in CBV 2.0 terms; members without a value are absent."""
+
+    type: str
+    eventTime: str
+    eventTimeZoneOffset: str
+    action: str
+    quantityList: list[EpcisClass]
+    bizStep: str
+    disposition: str | SkipJsonSchema[None] = None
+    sourceList: list[EpcisParty] | SkipJsonSchema[None] = None
+    destinationList: list[EpcisParty] | SkipJsonSchema[None] = None
+    eventID: str
+    """The CBV 2.0 Event Hash ID, `ni:///sha-256;…?ver=CBV2.0`."""
+
+
+class EpcisBody(BaseModel):
+    eventList: list[ObjectEventOut]
+
+
+class EpcisDocumentOut(BaseModel):
+    """An EPCIS 2.0 JSON-LD EPCISDocument (served as application/ld+json, documented only)."""
+
+    context: list[str] = Field(alias="@context")
+    type: str
+    schemaVersion: str
+    creationDate: str
+    epcisBody: EpcisBody

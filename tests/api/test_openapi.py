@@ -11,6 +11,7 @@ import pytest
 
 from api.problems import PROBLEM_JSON
 from registry.demo import DemoSummary
+from registry.epcis import MEDIA_TYPE
 from tests.api.conftest import GTIN, PRODUCER, ROOT, Api, make_batch
 
 LISTS = ["/organisations", "/keys", "/gis", "/marks", "/rights", "/products", "/batches", "/events",
@@ -108,6 +109,10 @@ class TestShapes:
             found += errors(document, path, "get", 200, response.json())
         tokens = api.client.get("/api/v1/tokens", headers=api.auth(ROOT))
         found += errors(document, "/api/v1/tokens", "get", 200, tokens.json())
+        event = api.get("/events", limit=1)["items"][0]
+        epcis = api.client.get(f"/api/v1/batches/{event['gtin']}/{event['lot']}/epcis")
+        assert epcis.json()["epcisBody"]["eventList"]
+        found += errors(document, "/api/v1/batches/{gtin}/{lot}/epcis", "get", 200, epcis.json(), MEDIA_TYPE)
         assert found == []
 
     def test_single_rows_serve_booleans_as_lists_do(self, demo: tuple[Api, DemoSummary]) -> None:
