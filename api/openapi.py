@@ -4,7 +4,8 @@ operation may answer.
 The API token is an HTTP bearer scheme, `apiToken`, so /docs has an Authorize button. An operation that needs a
 token (it depends on OrganisationDep) lists it as its security requirement; one that takes an optional token
 (OptionalOrganisationDep: a self-signed statement needs none) lists it beside the empty requirement; public
-reads list none. Refusals are RFC 9457 problem documents (`api.problems.Problem`, application/problem+json);
+reads list none. Refusals are RFC 9457 problem documents (`api.problems.Problem`, application/problem+json,
+with the members some of them add: `errors`, `position`, `verdict`, `reasons`);
 every operation has them as its `default` answer, and the statuses an operation is known to give are listed by
 these rules, from what the route takes:
 
@@ -52,6 +53,21 @@ REFUSALS = {
 }
 """What each status of a refusal means across this API; its problem document's `code` says exactly which."""
 
+_REASON = {"type": "object", "properties": {
+    "loc": {"type": "array", "items": {"type": "string"}, "description": "where in the request"},
+    "msg": {"type": "string"}, "row": {"type": ["integer", "null"], "description": "the CSV row (the header is 1)"},
+    "field": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}}}
+PROBLEM_MEMBERS = {
+    "errors": {"type": "array", "items": _REASON,
+               "description": "Every reason of a refusal with many: request parameters that do not fit (`loc`, "
+                              "`msg`), or the CSV rows of an import (`row`, `field` or `code`, `message`)"},
+    "position": {"type": "integer", "minimum": 0,
+                 "description": "Which statement of a batch of statements the registry refused, from 0"},
+    "verdict": {"type": "string", "description": "The resolver's verdict on a code nothing is registered for"},
+    "reasons": {"type": "array", "items": {"type": "object"}, "description": "The reasons of that verdict"},
+}
+"""Members some problem documents add to those of `api.problems.Problem` (which allows them): optional."""
+
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The `responses` of a route for these refusal statuses, each an RFC 9457 problem document."""
@@ -87,7 +103,9 @@ def _security(token: bool | None) -> list[dict[str, list[str]]] | None:
 def describe(document: dict[str, Any], routes: Sequence[APIRoute], rate_limited: bool) -> None:
     """Add the bearer scheme, each operation's security requirement and its refusals to `document` (again and
     again alike: FastAPI hands back the same cached document)."""
-    document.setdefault("components", {}).setdefault("securitySchemes", {})[SCHEME] = BEARER_SCHEME
+    components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[SCHEME] = BEARER_SCHEME
+    components["schemas"]["Problem"]["properties"].update(PROBLEM_MEMBERS)
     for route in routes:
         token = token_use(route)
         for method in route.methods or ():

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlmodel import SQLModel
@@ -173,9 +173,13 @@ def batch(view: ViewDep, gtin: str, lot: str) -> dict[str, Any]:
     return one(view, RegBatch, "batch", "lô hàng", gtin=gtin, lot=lot)
 
 
-@router.get("/batches/{gtin}/{lot}/epcis", response_class=Response, responses={
-    200: {"description": "An EPCISDocument", "content": {MEDIA_TYPE: {"schema": {"type": "object"}}}}})
-def batch_epcis(view: ViewDep, services: ServicesDep, gtin: str, lot: str) -> JSONResponse:
+class EpcisResponse(JSONResponse):
+    media_type = MEDIA_TYPE
+
+
+@router.get("/batches/{gtin}/{lot}/epcis", response_class=EpcisResponse,
+            responses={200: {"description": "An EPCISDocument", "model": o.EpcisDocumentOut}})
+def batch_epcis(view: ViewDep, services: ServicesDep, gtin: str, lot: str) -> EpcisResponse:
     """The batch's recorded events as an EPCIS 2.0 JSON-LD document: ObjectEvents in CBV 2.0 terms, each with
     its CBV 2.0 Event Hash ID (`ni:///sha-256;…?ver=CBV2.0`) as `eventID`."""
     one(view, RegBatch, "batch", "lô hàng", gtin=gtin, lot=lot)
@@ -187,7 +191,7 @@ def batch_epcis(view: ViewDep, services: ServicesDep, gtin: str, lot: str) -> JS
     document = services.epcis.get(key)
     if document is None:
         document = services.epcis.put(key, events_document(rows, base, ""))
-    return JSONResponse({**document, "creationDate": format_timestamp(datetime.now(UTC))}, media_type=MEDIA_TYPE)
+    return EpcisResponse({**document, "creationDate": format_timestamp(datetime.now(UTC))})
 
 
 @router.get("/events", response_model=o.EventPage)

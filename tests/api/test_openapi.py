@@ -11,6 +11,7 @@ import pytest
 
 from api.problems import PROBLEM_JSON
 from registry.demo import DemoSummary
+from registry.epcis import MEDIA_TYPE
 from tests.api.conftest import GTIN, PRODUCER, ROOT, Api, make_batch
 
 LISTS = ["/organisations", "/keys", "/gis", "/marks", "/rights", "/products", "/batches", "/events",
@@ -108,6 +109,10 @@ class TestShapes:
             found += errors(document, path, "get", 200, response.json())
         tokens = api.client.get("/api/v1/tokens", headers=api.auth(ROOT))
         found += errors(document, "/api/v1/tokens", "get", 200, tokens.json())
+        event = api.get("/events", limit=1)["items"][0]
+        epcis = api.client.get(f"/api/v1/batches/{event['gtin']}/{event['lot']}/epcis")
+        assert epcis.json()["epcisBody"]["eventList"]
+        found += errors(document, "/api/v1/batches/{gtin}/{lot}/epcis", "get", 200, epcis.json(), MEDIA_TYPE)
         assert found == []
 
     def test_single_rows_serve_booleans_as_lists_do(self, demo: tuple[Api, DemoSummary]) -> None:
@@ -119,13 +124,22 @@ class TestShapes:
         assert keys == api.get("/keys", organisation=batch["producer"])["items"]
         assert {(type(k["custodial"]), type(k["active"])) for k in keys} == {(bool, bool)}
 
-    def test_a_receipt_and_a_refusal_fit_their_documented_schemas(self, api: Api, producer: str,
+    def test_a_receipt_and_refusals_fit_their_documented_schemas(self, api: Api, producer: str,
                                                                   document: dict[str, Any]) -> None:
         receipt = api.created("/batches", make_batch(), as_=PRODUCER)
         unknown = api.client.get(f"/api/v1/batches/{GTIN}/NO-LOT")
-        assert unknown.headers["content-type"] == PROBLEM_JSON
-        assert errors(document, "/api/v1/batches", "post", 201, receipt) + \
-            errors(document, "/api/v1/batches/{gtin}/{lot}", "get", 404, unknown.json(), PROBLEM_JSON) == []
+        invalid = api.client.get("/api/v1/batches", params={"limit": 0})
+        rows = api.client.post("/api/v1/batches/import", content=b"gtin,lot,quantity,unit,produced_on,origin_code,"
+                               b"origin_version\n1,,x,,,,\n",
+                               headers={"Content-Type": "text/csv", **api.auth(PRODUCER)})
+        refusals = [("/api/v1/batches/{gtin}/{lot}", "get", unknown), ("/api/v1/batches", "get", invalid),
+                    ("/api/v1/batches/import", "post", rows)]
+        assert [(r.status_code, r.headers["content-type"], "errors" in r.json()) for _, _, r in refusals] == \
+            [(404, PROBLEM_JSON, False), (422, PROBLEM_JSON, True), (422, PROBLEM_JSON, True)]
+        found = errors(document, "/api/v1/batches", "post", 201, receipt)
+        for path, method, response in refusals:
+            found += errors(document, path, method, response.status_code, response.json(), PROBLEM_JSON)
+        assert found == []
 
     def test_documented_refusals_are_problem_documents(self, document: dict[str, Any]) -> None:
         problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
