@@ -1,8 +1,9 @@
 """Checks shared by every suite: a refusal left the log and the projections as they were; an RFC 9457 problem
-document is whole and speaks both languages."""
+document is whole and speaks both languages; waiting for a condition rather than for a guessed time."""
 
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -53,3 +54,15 @@ def assert_problem(response: httpx.Response, status: int | set[int], code: str |
     assert problem["detail"] == problem["message"]["en"]
     assert VIETNAMESE.search(problem["message"]["vi"]), f"no Vietnamese in {problem['message']['vi']!r}"
     return problem
+
+
+def wait_until(condition: Callable[[], bool], seconds: float, what: str, every: float = 0.005) -> None:
+    """Return as soon as `condition()` holds; fail, naming `what` was awaited, if it does not within `seconds`.
+
+    For conditions no event announces (a lock request the kernel lists, a process gone, a server answering):
+    the condition is checked every `every` seconds, and the wait is for it, never for a guessed time."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {seconds} s for {what}")
+        time.sleep(every)

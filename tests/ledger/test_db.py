@@ -6,14 +6,24 @@ import stat
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import OperationalError
 
 from api.migrations import upgrade
 from ledger.store.engines import make_engine, sqlite_writer_turn, write_transaction
 from ledger.store.sql import SqlStore
+from tests.checks import wait_until
+from tests.conftest import on_postgres
+
+
+def _flock_waiters(path: Path) -> int:
+    """How many flock requests on `path` the kernel lists as blocked ("->" in /proc/locks)."""
+    inode = f":{path.stat().st_ino} "
+    lines = Path("/proc/locks").read_text().splitlines()
+    return sum(1 for line in lines if "-> FLOCK" in line and inode in line)
 
 
 def _held_elsewhere(path: Path) -> bool:
@@ -52,14 +62,19 @@ class TestSqliteWriterTurn:
             with sqlite_writer_turn(engine):
                 order.append("second")
 
-        with sqlite_writer_turn(engine):
-            waiter = threading.Thread(target=second)
-            waiter.start()
-            time.sleep(0.2)  # time for the second writer to reach the lock
-            order.append("first done")
-        waiter.join(10)
-        assert order == ["first done", "second"]
-        engine.dispose()
+        try:
+            with sqlite_writer_turn(engine):
+                waiter = threading.Thread(target=second)
+                waiter.start()
+                # The kernel lists the second writer's request as blocked behind the first one's lock.
+                wait_until(lambda: _flock_waiters(tmp_path / "log.db-writer") == 1, 10,
+                           "the second writer to wait at the lock")
+                assert order == []
+                order.append("first done")
+            waiter.join(10)
+            assert order == ["first done", "second"]
+        finally:
+            engine.dispose()
 
     @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "postgresql://nobody@127.0.0.1:1/none"])
     def test_other_databases_need_no_turn(self, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,23 +98,37 @@ class TestWriteTransaction:
 
     def test_a_writer_that_reads_first_sees_the_other_writers_commit_and_succeeds(self, tmp_path: Path) -> None:
         engine = self._engine(tmp_path)
-        seen: list[int] = []
+        second_engine = make_engine(engine.url)
+        asked = threading.Event()
+
+        @event.listens_for(second_engine, "connect")
+        def _trace(dbapi_connection: Any, _record: Any) -> None:
+            # SQLite traces a statement as it starts: BEGIN IMMEDIATE then retries in its busy handler.
+            dbapi_connection.set_trace_callback(lambda sql: sql == "BEGIN IMMEDIATE" and asked.set())
+
+        seen: list[tuple[int, float]] = []
 
         def second() -> None:
-            with write_transaction(engine) as connection:
-                seen.append(connection.exec_driver_sql("SELECT count(*) FROM t").scalar_one())
+            with write_transaction(second_engine) as connection:
+                seen.append((connection.exec_driver_sql("SELECT count(*) FROM t").scalar_one(), time.monotonic()))
                 connection.exec_driver_sql("INSERT INTO t VALUES (2)")
 
-        with write_transaction(engine) as connection:
-            connection.exec_driver_sql("INSERT INTO t VALUES (1)")
-            waiter = threading.Thread(target=second)
-            waiter.start()
-            time.sleep(0.2)  # the second writer is waiting for the lock, not reading a stale snapshot
-        waiter.join(10)
-        assert seen == [1]
-        with engine.connect() as connection:
-            assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 2
-        engine.dispose()
+        try:
+            with write_transaction(engine) as connection:
+                connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+                waiter = threading.Thread(target=second)
+                waiter.start()
+                assert asked.wait(10), "the second writer never asked for the write lock"
+                assert seen == [], "the second writer read while the first held the write lock"
+                committing = time.monotonic()
+            waiter.join(10)
+            assert [count for count, _ in seen] == [1]
+            assert seen[0][1] > committing, "the second writer read before the first committed"
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 2
+        finally:
+            second_engine.dispose()
+            engine.dispose()
 
     def test_a_deferred_transaction_in_the_same_place_fails_at_once(self, tmp_path: Path) -> None:
         """Why write_transaction exists: WAL mode cannot upgrade a snapshot another writer has moved past."""
@@ -113,3 +142,34 @@ class TestWriteTransaction:
                 reader.exec_driver_sql("INSERT INTO t VALUES (2)")
             assert time.monotonic() - began < 5, "it failed at once, not after the busy timeout"
         engine.dispose()
+
+
+class TestPostgresWriteLock:
+    """On PostgreSQL a write transaction of the store takes an advisory lock before it reads the head."""
+
+    @pytest.mark.skipif(not on_postgres(), reason="the advisory lock is PostgreSQL's")
+    def test_a_second_writer_waits_at_the_advisory_lock(self, engine: Engine) -> None:
+        store = SqlStore(engine)
+        order: list[str] = []
+
+        def second() -> None:
+            with store.write():
+                order.append("second")
+
+        with store.write() as txn, engine.connect() as watcher:
+            first = txn.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()  # type: ignore[attr-defined]
+            waiter = threading.Thread(target=second)
+            waiter.start()
+            wait_until(lambda: _advisory_waiters(watcher, first) == 1, 10, "the second writer to wait at the lock")
+            assert order == []
+            order.append("first done")
+        waiter.join(10)
+        assert order == ["first done", "second"]
+
+
+def _advisory_waiters(connection: Connection, holder: int) -> int:
+    """Sessions of this database waiting for an advisory lock that backend `holder` holds."""
+    return int(connection.exec_driver_sql(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " AND %s = ANY(pg_blocking_pids(pid))", (holder,)).scalar_one())

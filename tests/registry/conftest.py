@@ -1,9 +1,9 @@
 """Factories for the registry's tests.
 
 A `registry` fixture is bootstrapped with the root authority on the test's own database, under a fixed
-clock. `make_*` functions build valid drafts `(kind, body)` whose fields can be overridden; functions that
-take the registry first submit statements. `refused` checks a refusal and that it left the log and the
-projections exactly as they were.
+clock. The cast and the `make_*` drafts come from tests/factories.py (and are imported from here too);
+functions that take the registry first submit statements. `refused` checks a refusal and that it left the log
+and the projections exactly as they were.
 """
 
 import base64

@@ -8,6 +8,7 @@ checked is what a client holds, not what the server would say about it afterward
 import contextlib
 import math
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -33,13 +34,18 @@ from ledger.core.types import Entry
 from ledger.store.log import Log
 from ledger.store.protocol import Head, ReadView
 from registry.values import gtin_check_digit
+from tests.checks import wait_until
+from tests.factories import (
+    NUMBERING,
+    ROOT,
+    body,
+    make_batch,
+    make_event,
+    make_licence,
+    make_organisation,
+    make_product,
+)
 
-ROOT = "ipvietnam"
-NUMBERING = "gs1-vietnam"
-"""The numbering agency, which licenses each producer its GS1 company prefix."""
-UNIT = "H87"
-COMMUNE = {"code": "00577", "version": "2025-07-01"}
-"""Bát Tràng commune (Hà Nội), as the administrative list of 1 July 2025 numbers it."""
 ORIGIN = "reliability.nguon/log"
 START_SECONDS = 60
 # Two workers on both databases. On SQLite they are as safe as on PostgreSQL: a write transaction opens
@@ -88,22 +94,26 @@ class Server:
         assert self.process is None, "the server is already running"
         began = time.monotonic()
         with self.log_path.open("ab") as out:
-            self.process = subprocess.Popen(
+            process = self.process = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "api.app:app_from_environment", "--factory", "--host", "127.0.0.1",
                  "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning",
                  "--no-access-log"],
                 env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = began + START_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{self.base_url}/api/v1/health", timeout=2).status_code == 200:
-                    self.start_seconds.append(time.monotonic() - began)
-                    return
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"server did not start (start {len(self.start_seconds) + 1}):\n{self.output()}")
-            time.sleep(0.05)
+        try:
+            wait_until(lambda: process.poll() is not None or self._answers(), START_SECONDS, "the server to answer",
+                       every=0.05)
+        except AssertionError:
+            pytest.fail(f"server did not answer within {START_SECONDS} s (start {len(self.start_seconds) + 1}):\n"
+                        f"{self.output()}")
+        if process.poll() is not None:
+            pytest.fail(f"server exited at start {len(self.start_seconds) + 1}:\n{self.output()}")
+        self.start_seconds.append(time.monotonic() - began)
+
+    def _answers(self) -> bool:
+        try:
+            return httpx.get(f"{self.base_url}/api/v1/health", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
 
     def kill(self) -> None:
         """SIGKILL the supervisor and every worker at once: a crash of the server, not of the machine (what the
@@ -150,10 +160,26 @@ def _wait_for_group_to_exit(group: int, seconds: float) -> None:
     """Wait until no live process is left in `group`: a worker that outlived its supervisor by a moment would
     still hold the listening socket, and the next start could not bind the port."""
     deadline = time.monotonic() + seconds
-    while _live_members(group):
-        if time.monotonic() > deadline:
+    while members := _live_members(group):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
             raise subprocess.TimeoutExpired(f"process group {group}", seconds)
-        time.sleep(0.01)
+        _wait_for_an_exit(members, remaining)
+
+
+def _wait_for_an_exit(pids: Sequence[int], seconds: float) -> None:
+    """Block until one of `pids` exits (its pidfd becomes readable then), or `seconds` have passed."""
+    fds: list[int] = []
+    try:
+        for pid in pids:
+            try:
+                fds.append(os.pidfd_open(pid))
+            except ProcessLookupError:
+                return  # gone already
+        select.select(fds, [], [], seconds)
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 def _live_members(group: int) -> list[int]:
@@ -219,22 +245,20 @@ def set_up_producers(server: Server, count: int) -> list[Producer]:
                       "--name-en", "IP Office of Viet Nam").strip()
     ids = [f"htx-tin-cay-{i}" for i in range(count)]
     with httpx.Client(base_url=server.base_url, timeout=60) as client:
-        created(client.post("/api/v1/organisations", headers=bearer(root), json={
-            "id": NUMBERING, "names": {"vi": "GS1 Việt Nam", "en": "GS1 Viet Nam"}, "roles": ["numbering_agency"]}))
+        created(client.post("/api/v1/organisations", headers=bearer(root), json=body(make_organisation(
+            NUMBERING, ["numbering_agency"], names={"vi": "GS1 Việt Nam", "en": "GS1 Viet Nam"}, commune=None))))
         for org in ids:
-            created(client.post("/api/v1/organisations", headers=bearer(root), json={
-                "id": org, "names": {"vi": f"HTX tin cậy {org}", "en": f"Reliable co-op {org}"},
-                "roles": ["producer"], "commune": COMMUNE}))
+            created(client.post("/api/v1/organisations", headers=bearer(root), json=body(make_organisation(
+                org, names={"vi": f"HTX tin cậy {org}", "en": f"Reliable co-op {org}"}))))
         numbering, *tokens = [out.strip() for out in server.cli_many(
             [("tokens", "create", "--org", org, "--label", "reliability") for org in (NUMBERING, *ids)])]
         for i, org in enumerate(ids):
-            created(client.post("/api/v1/statements", headers=bearer(numbering), json={
-                "kind": "prefix.licensed.v1", "body": {"id": f"licence-{org}", "prefix": company_prefix(i),
-                                                       "licensee": org, "valid_from": "2020-01-01"}}))
+            kind, licence = make_licence(org, company_prefix(i))
+            created(client.post("/api/v1/statements", headers=bearer(numbering), json={"kind": kind, "body": licence}))
         producers = [Producer(org, token, gtin(i)) for i, (org, token) in enumerate(zip(ids, tokens, strict=True))]
         for producer in producers:
-            created(client.post("/api/v1/products", headers=bearer(producer.token), json={
-                "gtin": producer.gtin, "names": {"vi": "Gạo tám thơm", "en": "Fragrant rice"}, "unit": UNIT}))
+            created(client.post("/api/v1/products", headers=bearer(producer.token), json=body(make_product(
+                gtin=producer.gtin, names={"vi": "Gạo tám thơm", "en": "Fragrant rice"}))))
     return producers
 
 
@@ -252,13 +276,11 @@ class Days:
 
 
 def batch_body(gtin_: str, lot: str, days: Days) -> dict[str, Any]:
-    return {"gtin": gtin_, "lot": lot, "quantity": "12", "unit": UNIT, "produced_on": days.produced_on,
-            "origin": COMMUNE}
+    return body(make_batch(gtin=gtin_, lot=lot, quantity="12", produced_on=days.produced_on))
 
 
 def event_body(gtin_: str, lot: str, days: Days) -> dict[str, Any]:
-    return {"gtin": gtin_, "lot": lot, "biz_step": "shipping", "disposition": "in_transit",
-            "event_time": days.event_time, "destination": ROOT}
+    return body(make_event(gtin=gtin_, lot=lot, event_time=days.event_time, destination=ROOT))
 
 
 def served_log_key(server: Server) -> NoteVerifier:

@@ -4,6 +4,9 @@ Clients keep every 201 receipt (a write cut off by a kill has no answer, and tha
 After the last restart every receipt must still hold, the log must audit clean, and nothing of a
 half-done transaction may show: as many entries as the head says, a checkpoint for every append, every
 Merkle node, and projections equal to those a replay of the log rebuilds.
+
+The kill moments are drawn from a seed, printed with the result and named in any failure; NGUON_CRASH_SEED=<seed>
+draws the same moments again (the writes between them still interleave as the machine schedules them).
 """
 
 import os
@@ -46,6 +49,7 @@ EVENT_EVERY = 4  # one write in 4 is an event on a batch the same writer holds a
 DELAY_SECONDS = (0.2, 1.5)
 AFTER_LAST_RESTART_SECONDS = 30
 TIMEOUT_SECONDS = 30
+SEED_ENV = "NGUON_CRASH_SEED"
 
 
 @dataclass
@@ -55,6 +59,10 @@ class Writer:
     producer: Producer
     name: str
     days: Days
+    acknowledged: threading.Condition
+    """Notified whenever any writer keeps a receipt."""
+    up: threading.Event
+    """Set while the server is up: a writer refused a connection waits for it."""
     receipts: list[Receipt] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     refused: int = 0
@@ -87,7 +95,7 @@ class Writer:
                 continue
             except httpx.ConnectError:
                 self.refused += 1  # the server is down
-                time.sleep(0.02)
+                self.up.wait(TIMEOUT_SECONDS)
                 continue
             except httpx.TransportError:
                 self.cut_off += 1  # the server was killed while the request was under way
@@ -95,7 +103,9 @@ class Writer:
             if response.status_code != 201:
                 self.failures.append(f"POST {path} answered {response.status_code}: {response.text[:1000]}")
                 continue
-            self.receipts.append(response.json())
+            with self.acknowledged:
+                self.receipts.append(response.json())
+                self.acknowledged.notify_all()
             if lot is not None:
                 lots.append(lot)
 
@@ -111,35 +121,88 @@ def _digests(view: SqlView, directory: Path) -> tuple[str, str]:
         target.dispose()
 
 
-def _write_through_kills(server: Server, producers: list[Producer]) -> tuple[list[Writer], float]:
-    """Writers write while the server is killed and restarted KILLS times, and until the restarted server has
-    acknowledged a write to each of them; the writers, and how long it all took."""
+def _write_through_kills(server: Server, producers: list[Producer], rng: random.Random) -> tuple[list[Writer], float]:
+    """Writers write while the server is killed and restarted KILLS times, after delays drawn from `rng`, and
+    until the restarted server has acknowledged a write to each of them; the writers, and how long it took."""
     days = Days.now()
-    writers = [Writer(producers[i % len(producers)], f"W{i}", days) for i in range(WRITERS)]
+    acknowledged, up = threading.Condition(), threading.Event()
+    writers = [Writer(producers[i % len(producers)], f"W{i}", days, acknowledged, up) for i in range(WRITERS)]
     stop = threading.Event()
     threads = [threading.Thread(target=w.run, args=(server.base_url, stop)) for w in writers]
-    rng = random.Random()
     started = time.monotonic()
+    up.set()
     for thread in threads:
         thread.start()
     try:
         for _ in range(KILLS):
-            time.sleep(rng.uniform(*DELAY_SECONDS))
+            time.sleep(rng.uniform(*DELAY_SECONDS))  # the crash moment: the test's input, not a wait
+            up.clear()
             server.kill()
             server.start()
-        counts = [len(w.receipts) for w in writers]
-        deadline = time.monotonic() + AFTER_LAST_RESTART_SECONDS
-        while any(len(w.receipts) == n for w, n in zip(writers, counts, strict=True)):
-            failures = [f for w in writers for f in w.failures]
-            assert time.monotonic() < deadline, (f"not every writer had a write acknowledged "
-                                                 f"{AFTER_LAST_RESTART_SECONDS} s after the restart: {failures[:3]}")
-            time.sleep(0.05)
+            up.set()
+        with acknowledged:
+            counts = [len(w.receipts) for w in writers]
+            each_wrote = acknowledged.wait_for(
+                lambda: all(len(w.receipts) > n for w, n in zip(writers, counts, strict=True)),
+                AFTER_LAST_RESTART_SECONDS)
+        failures = [f for w in writers for f in w.failures]
+        assert each_wrote, (f"not every writer had a write acknowledged {AFTER_LAST_RESTART_SECONDS} s after the "
+                            f"restart: {failures[:3]}")
     finally:
         stop.set()
+        up.set()
         for thread in threads:
             thread.join(TIMEOUT_SECONDS + 5)
     assert not any(t.is_alive() for t in threads), "a writer did not stop"
     return writers, time.monotonic() - started
+
+
+@pytest.fixture
+def crash_seed(request: pytest.FixtureRequest) -> int:
+    """The seed of the kill moments: NGUON_CRASH_SEED, or a new one; reported with the test's outcome."""
+    given = os.environ.get(SEED_ENV)
+    seed = int(given) if given else random.SystemRandom().randrange(2**32)
+    request.node.add_report_section("call", "crash seed", f"{SEED_ENV}={seed}")
+    return seed
+
+
+def _crash_and_check(server: Server, tmp_path: Path, rng: random.Random) -> str:
+    """Write through the kills, then check what the log holds; a summary of the run."""
+    producers = set_up_producers(server, PRODUCERS)
+    engine = make_engine(server.database_url)
+    log = Log(SqlStore(engine), load_or_create_log_key(server.data_dir, ORIGIN))
+    try:
+        with log.store.read() as view:
+            before = view.head().size
+        writers, seconds = _write_through_kills(server, producers, rng)
+        failures = [f for w in writers for f in w.failures]
+        assert failures == [], f"{len(failures)} writes failed, e.g.:\n" + "\n".join(failures[:10])
+        assert "Traceback" not in server.output(), server.output()[-5000:]
+        receipts = [r for w in writers for r in w.receipts]
+
+        log_key = served_log_key(server)
+        with log.store.read() as view:
+            assert isinstance(view, SqlView)
+            entries = assert_one_chain(view)
+            size = len(entries)
+            assert_receipts_hold(view, log, log_key, entries, receipts)
+            report = audit(view, log_key)
+            # One checkpoint per commit (concurrent writes share one), the last at the head's size.
+            sizes = [c.size for c in view.checkpoints(0, size + 1)]
+            assert sizes == sorted(set(sizes))
+            assert sizes[-1] == size
+            assert view.count_rows()[1] == sum(size >> level for level in range(size.bit_length()))
+            live, replayed = _digests(view, tmp_path)
+        assert report.size == size
+        assert replayed == live
+    finally:
+        engine.dispose()
+    restarts = server.start_seconds[1:]
+    return (f"crash ({server.database_url.split(':')[0]}, {server.workers} workers): {KILLS} kills in "
+            f"{seconds:.1f} s (restarts took {min(restarts):.1f}-{max(restarts):.1f} s); {len(receipts)} receipts; "
+            f"{sum(w.cut_off for w in writers)} requests cut off, of which {size - before - len(receipts)} had "
+            f"been committed; {sum(w.refused for w in writers)} connections refused; log size {size} in "
+            f"{len(sizes)} commits; load average {os.getloadavg()[0]:.2f}")
 
 
 @pytest.mark.slow
@@ -147,41 +210,11 @@ class TestCrash:
     """A server killed at any moment loses no acknowledged write and leaves no half-written transaction."""
 
     def test_kills_under_write_load_lose_no_receipt_and_leave_no_partial_transaction(
-        self, server: Server, tmp_path: Path
+        self, server: Server, tmp_path: Path, crash_seed: int
     ) -> None:
-        producers = set_up_producers(server, PRODUCERS)
-        engine = make_engine(server.database_url)
-        log = Log(SqlStore(engine), load_or_create_log_key(server.data_dir, ORIGIN))
         try:
-            with log.store.read() as view:
-                before = view.head().size
-            writers, seconds = _write_through_kills(server, producers)
-            failures = [f for w in writers for f in w.failures]
-            assert failures == [], f"{len(failures)} writes failed, e.g.:\n" + "\n".join(failures[:10])
-            assert "Traceback" not in server.output(), server.output()[-5000:]
-            receipts = [r for w in writers for r in w.receipts]
-
-            log_key = served_log_key(server)
-            with log.store.read() as view:
-                assert isinstance(view, SqlView)
-                entries = assert_one_chain(view)
-                size = len(entries)
-                assert_receipts_hold(view, log, log_key, entries, receipts)
-                report = audit(view, log_key)
-                # One checkpoint per commit (concurrent writes share one), the last at the head's size.
-                sizes = [c.size for c in view.checkpoints(0, size + 1)]
-                assert sizes == sorted(set(sizes))
-                assert sizes[-1] == size
-                assert view.count_rows()[1] == sum(size >> level for level in range(size.bit_length()))
-                live, replayed = _digests(view, tmp_path)
-            assert report.size == size
-            assert replayed == live
-        finally:
-            engine.dispose()
-        restarts = server.start_seconds[1:]
-        print(f"\ncrash ({server.database_url.split(':')[0]}, {server.workers} workers): {KILLS} kills in "
-              f"{seconds:.1f} s (restarts took {min(restarts):.1f}-{max(restarts):.1f} s); {len(receipts)} receipts; "
-              f"{sum(w.cut_off for w in writers)} requests cut off, of which {size - before - len(receipts)} had "
-              f"been committed; {sum(w.refused for w in writers)} connections refused; log size {size} in "
-              f"{len(sizes)} commits; load average {os.getloadavg()[0]:.2f}")
-
+            summary = _crash_and_check(server, tmp_path, random.Random(crash_seed))
+        except (AssertionError, pytest.fail.Exception) as exc:
+            raise AssertionError(f"{exc}\nThe kill moments came from {SEED_ENV}={crash_seed}; set it to draw them "
+                                 "again.") from exc
+        print(f"\n{summary}; {SEED_ENV}={crash_seed}")
