@@ -28,7 +28,7 @@ def verify_batch(view: SqlView, log: Log, gtin: str, lot: str, *, serial: str | 
     """The verdict document for batch `lot` of `gtin` (and item `serial` of it, if given) on `today`.
 
     The projections are read on `view`'s own connection, so they and the checkpoint proved against describe
-    the same log. Raises ledger StoreError (or RootMismatchError) only when the stored log or projections are
+    the same log. Raises a ledger CorruptionError only when the stored log or projections are
     damaged. `checkpoint` (e.g. the latest witnessed one, its cosignatures appended) is what the evidence
     proves against when it covers every entry cited.
     """

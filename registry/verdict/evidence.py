@@ -14,7 +14,7 @@ from typing import Any
 
 from ledger.core.checkpoint import Checkpoint, open_checkpoint
 from ledger.core.encoding import canonical, parse
-from ledger.core.errors import EncodingError, InvalidValueError, ProofError, RootMismatchError, StoreError
+from ledger.core.errors import EncodingError, InvalidValueError, MissingDataError, ProofError, RootMismatchError
 from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteVerifier
 from ledger.core.proof import InclusionProof
@@ -119,14 +119,15 @@ def prove(view: ReadView, log: Log, indices: Iterable[int],
     its cosignatures), and the parsed entries by index. A checkpoint too small for the indices is passed over
     for the latest.
 
-    Each proof is checked before it is handed out: a StoreError or RootMismatchError here means the stored
+    Each proof is checked before it is handed out: a CorruptionError here means the stored
     entries and tree disagree (run `nguon audit`).
     """
     wanted = sorted(set(indices))
     latest = checkpoint if checkpoint is not None and (not wanted or wanted[-1] < checkpoint.size) \
         else log.checkpoint(view)
     if wanted and wanted[-1] >= latest.size:
-        raise StoreError(f"entry {wanted[-1]} is beyond the latest checkpoint's tree of size {latest.size}")
+        # The projections cite an entry the log does not hold: they and the log disagree.
+        raise MissingDataError(f"entry {wanted[-1]} is beyond the latest checkpoint's tree of size {latest.size}")
     items: list[ProvedEntry] = []
     parsed: dict[int, Any] = {}
     for e, proof in log.proven_entries(view, wanted, latest.size):
