@@ -73,7 +73,7 @@ def rights(cited: Cited, holder: str, subject_type: str, subject_id: str) -> lis
             for change, terms in cited.live(kind, RightChanged, equals("right", body.id)):
                 changes.append((change.index, kind, terms, change))
         changes.sort(key=lambda c: c[0])
-        # The order they take effect in, as registry.handlers.indications.right_status reads them.
+        # The order they take effect in, as registry.queries.right_status reads them.
         in_effect = sorted(changes, key=lambda c: (c[2].effective_on, c[0]))
         status = _STATUS_AFTER[in_effect[-1][1]] if in_effect else "active"
         quota = None if body.quota is None else Quota(body.quota.quantity, body.quota.unit, body.quota.text)
@@ -96,7 +96,7 @@ def change_on(right: Right, day: str) -> RightChangeFacts | None:
 
 
 def right_in_force(right: Right, day: str) -> bool:
-    """The rule of registry.handlers.indications.right_active_on, on a right's facts."""
+    """The rule of registry.queries.right_active_on, on a right's facts."""
     change = change_on(right, day)
     return in_window(right, day) and (change is None or change.action == "reinstated")
 
