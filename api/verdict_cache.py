@@ -17,6 +17,9 @@ Key = tuple[str, str, int, int | None, str]
 
 @dataclass
 class CachedVerdict:
+    """A verdict document with its JSON bytes and pages, each made once however often it is served (an item's
+    verdict, judged afresh for each scan, is wrapped too but never kept)."""
+
     document: VerdictDocument
     pages: dict[str, str] = field(default_factory=dict)
     """Rendered consumer pages by language."""

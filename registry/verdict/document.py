@@ -60,11 +60,6 @@ class VerdictDocument:
     outputs_truncated: bool
     evidence: Evidence
 
-    @property
-    def registered(self) -> bool:
-        """Whether the batch is registered: a verdict on an unknown code has no batch."""
-        return self.verdict.batch is not None
-
     def to_json(self) -> dict[str, Any]:
         """The document as the resolver serves it (`Accept: application/json`)."""
         return {**self.verdict.to_json(), "outputs_truncated": self.outputs_truncated,
