@@ -25,6 +25,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.routing import BaseRoute
 
 from api.authenticate import token_use
@@ -69,6 +70,16 @@ PROBLEM_MEMBERS = {
 """Members some problem documents add to those of `api.problems.Problem` (which allows them): optional."""
 
 
+_MEDIA_MODELS: dict[str, type[BaseModel]] = {}
+"""Models of answers in media types FastAPI does not model itself (a linkset), added to the components."""
+
+
+def media_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The content description of an answer shaped as `model` in a media type other than application/json."""
+    _MEDIA_MODELS[model.__name__] = model
+    return {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The `responses` of a route for these refusal statuses, each an RFC 9457 problem document."""
     return {status: {"description": REFUSALS[status],
@@ -106,6 +117,9 @@ def describe(document: dict[str, Any], routes: Sequence[APIRoute], rate_limited:
     components = document.setdefault("components", {})
     components.setdefault("securitySchemes", {})[SCHEME] = BEARER_SCHEME
     components["schemas"]["Problem"]["properties"].update(PROBLEM_MEMBERS)
+    for model in _MEDIA_MODELS.values():
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
+        components["schemas"].update({model.__name__: schema, **schema.pop("$defs", {})})
     for route in routes:
         token = token_use(route)
         for method in route.methods or ():

@@ -4,14 +4,25 @@ page, `Accept: application/json` with the verdict document, and `?linkType=all` 
 """
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
-from urllib.parse import quote
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from api.deps import Services, ServicesDep, ViewDep
 from api.digital_link import DigitalLink, DigitalLinkError, parse_path
+from api.linkset import (
+    GS1,
+    LINK_TYPES,
+    LINKSET_JSON,
+    Linkset,
+    ResolverDescription,
+    base_url,
+    linkset,
+    resolver_description,
+    targets,
+)
+from api.openapi import media_schema
 from api.pages.consumer import render_not_found, render_verdict, wants_language
 from api.problems import PROBLEM_JSON, ApiProblem, problem
 from api.scans import is_issued, scan_evidence
@@ -22,48 +33,6 @@ from registry.verdict.batch import ScanStats, verify_batch
 from registry.verdict.shapes import DOCUMENT
 
 router = APIRouter(tags=["resolver"])
-
-GS1 = "https://gs1.org/voc/"
-LINKSET_JSON = "application/linkset+json"
-LINK_TYPES = {
-    "pip": ("Product information page", "Trang thông tin sản phẩm", "text/html"),
-    "traceability": ("Traceability: the verdict with evidence", "Truy xuất nguồn gốc: kết luận và bằng chứng",
-                     "application/json"),
-    "certificationInfo": ("Certifications of this product", "Chứng nhận của sản phẩm", "application/json"),
-    "verificationService": ("Verify the registry's log offline: signed checkpoint",
-                            "Tự kiểm chứng sổ cái: điểm kiểm tra đã ký", "text/plain"),
-    "epcis": ("EPCIS 2.0 events of this batch, with their Event Hash IDs",
-              "Các sự kiện EPCIS 2.0 của lô hàng, kèm mã băm sự kiện", "application/ld+json"),
-}
-
-
-def _base(services: Services) -> str:
-    return services.settings.public_url.rstrip("/")
-
-
-def _targets(services: Services, link: DigitalLink) -> dict[str, str]:
-    base = _base(services)
-    uri = link.uri(base)
-    return {
-        "pip": uri,
-        "traceability": uri,
-        "certificationInfo": f"{base}/api/v1/certifications?subject_gtin={link.gtin14}",
-        "verificationService": f"{base}/api/v1/log/checkpoint",
-        "epcis": f"{base}/api/v1/batches/{link.gtin14}/{quote(link.lot, safe='')}/epcis",
-    }
-
-
-def linkset(services: Services, link: DigitalLink) -> dict[str, Any]:
-    """RFC 9264 linkset for one code: the anchor and one target per GS1 link type."""
-    targets = _targets(services, link)
-    entry: dict[str, Any] = {"anchor": link.uri(_base(services))}
-    for name, (title_en, title_vi, media) in LINK_TYPES.items():
-        entry[GS1 + name] = [{"href": targets[name], "title": title_en, "title*": [{"value": title_vi,
-                                                                                    "language": "vi"}],
-                              "type": media, "hreflang": ["vi", "en"]}]
-    entry[GS1 + "defaultLink"] = [{"href": targets["pip"], "title": LINK_TYPES["pip"][0], "type": "text/html"}]
-    return {"linkset": [entry]}
-
 
 def _link_from(request: Request) -> DigitalLink:
     raw = request.scope.get("raw_path") or request.url.path.encode()
@@ -156,7 +125,7 @@ def _page(link: DigitalLink, verdict: CachedVerdict, language: str, base_url: st
 @router.get("/01/{rest:path}", response_model=DOCUMENT,
             responses={200: {"description": "The consumer page (HTML), the verdict document (JSON), or the "
                                             "code's linkset", "content": {"text/html": {"schema": {"type": "string"}},
-                                                                        LINKSET_JSON: {}}},
+                                                                        LINKSET_JSON: media_schema(Linkset)}},
                        307: {"description": "The target of the one `linkType` asked for"},
                        308: {"description": "The same code at its canonical path"},
                        404: {"description": "No batch has this code, or the path is not a GS1 Digital Link",
@@ -172,28 +141,20 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
         return moved
     wanted = _wanted(request, link_type)
     if wanted.form == "linkset":
-        return JSONResponse(linkset(services, link), media_type=LINKSET_JSON,
-                            headers={"Link": f'<{link.uri(_base(services))}>; rel="owl:sameAs"'})
+        return JSONResponse(linkset(services.settings.public_url, link), media_type=LINKSET_JSON,
+                            headers={"Link": f'<{link.uri(base_url(services.settings.public_url))}>; rel="owl:sameAs"'})
     if wanted.form == "link":
-        return RedirectResponse(_targets(services, link)[wanted.link_type], status_code=307)
+        return RedirectResponse(targets(services.settings.public_url, link)[wanted.link_type], status_code=307)
     verdict = _verdict(request, view, services, link)
     judged = verdict.document.verdict
     if judged.verdict == "unknown" and judged.batch is None:
         return _unknown(link, verdict, wanted, wants_language(request, lang))
     if wanted.form == "document":
         return Response(verdict.json_bytes(), media_type="application/json")
-    return _page(link, verdict, wants_language(request, lang), _base(services))
+    return _page(link, verdict, wants_language(request, lang), base_url(services.settings.public_url))
 
 
-@router.get("/.well-known/gs1resolver")
-def resolver_description(services: ServicesDep) -> dict[str, Any]:
+@router.get("/.well-known/gs1resolver", response_model=ResolverDescription)
+def describe_resolver(services: ServicesDep) -> ResolverDescription:
     """The GS1 resolver description file."""
-    return {
-        "name": "Nguồn — traceability and geographical-indication registry",
-        "resolverRoot": _base(services),
-        "supportedPrimaryKeys": ["01"],
-        "supportedLinkType": [{"namespace": GS1, "prefix": "gs1:"}],
-        "linkTypeDefaultCanBeLinkset": False,
-        "supportedContextValuesEnumerated": [],
-        "contact": {"name": "Nguồn registry operator"},
-    }
+    return resolver_description(services.settings.public_url)
