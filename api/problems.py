@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.core.errors import (
-    CorruptionError,
     EncodingError,
     InvalidValueError,
     LedgerError,
@@ -74,8 +73,9 @@ _LEDGER_STATUS: list[tuple[type[LedgerError], int, str, str]] = [
     (SignatureError, 403, "bad-signature", "chữ ký không hợp lệ"),
     (VerificationError, 422, "verification-failed", "không xác minh được"),
     (StoreError, 409, "log-state", "trạng thái sổ cái không phù hợp"),
-    (LedgerError, 500, "ledger-error", "lỗi sổ cái"),
 ]
+"""The ledger errors that are the caller's to change; any other (corruption, an unsafe path, a failed audit)
+is the server's own failure: logged, and answered 500 internal-error."""
 
 _INTERNAL = (500, "internal-error", "the server failed to handle this request", "máy chủ không xử lý được yêu cầu này")
 """What the client learns of a failure of the server: nothing of its cause."""
@@ -136,16 +136,14 @@ def install(app: FastAPI) -> None:
         return problem(exc.status, exc.code, exc.en, exc.vi, exc.headers, **exc.extra)
 
     @app.exception_handler(LedgerError)
-    async def _ledger(_request: Request, exc: LedgerError) -> JSONResponse:
-        status, code, vi = next((s, c, v) for kind, s, c, v in _LEDGER_STATUS if isinstance(exc, kind))
+    async def _ledger(request: Request, exc: LedgerError) -> JSONResponse:
+        known = next(((s, c, v) for kind, s, c, v in _LEDGER_STATUS if isinstance(exc, kind)), None)
+        if known is None:
+            # Not the caller's doing: the operator needs the traceback (and an audit), the client only the status.
+            logger.exception("the server failed on %s %s", request.method, request.url.path, exc_info=exc)
+            return problem(*_INTERNAL)
+        status, code, vi = known
         return problem(status, code, str(exc), f"{vi}: {exc}")
-
-    @app.exception_handler(CorruptionError)
-    async def _corruption(request: Request, exc: CorruptionError) -> JSONResponse:
-        # Not the caller's doing: the operator needs the traceback (and an audit), the client only the status.
-        logger.exception("stored data breaks an invariant of the log on %s %s", request.method, request.url.path,
-                         exc_info=exc)
-        return problem(*_INTERNAL)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -5,7 +5,6 @@ and the log are public, so each client address gets `rate_limit` requests (defau
 then a 429 problem with Retry-After. With several API processes each keeps its own window.
 """
 
-import json
 import math
 import time
 
@@ -14,7 +13,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.problems import PROBLEM_BASE, PROBLEM_JSON
+from api.limits import send_problem
 
 PUBLIC_PREFIXES = ("/01/", "/api/v1/", "/.well-known/")
 
@@ -41,9 +40,5 @@ class RateLimit:
         retry = max(1, math.ceil(reset - time.time()))
         en = f"too many requests from this client: at most {self.item}; retry in {retry} s"
         vi = f"quá nhiều yêu cầu từ máy khách này: tối đa {self.item}; thử lại sau {retry} giây"
-        body = json.dumps({"type": PROBLEM_BASE + "rate-limited", "title": "Too many requests", "status": 429,
-                           "detail": en, "code": "rate-limited", "message": {"vi": vi, "en": en}}).encode()
-        await send({"type": "http.response.start", "status": 429,
-                    "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"retry-after", str(retry).encode()),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await send_problem(send, 429, "rate-limited", "Too many requests", en, vi,
+                           [(b"retry-after", str(retry).encode())])

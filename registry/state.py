@@ -165,7 +165,10 @@ class State:
         self._run(sql, tuple(values[n] for n in names) + tuple(pk[k] for k in keys))
         key = self._cache_key(model, pk)
         cached = self._cache.pop(key, None)
-        if cached is not None and not set(values) & set(_primary_key(model)):
+        if set(values) & set(_primary_key(model)):
+            # The row moved to another key, where an absence may be cached: forget that too.
+            self._cache.pop(self._cache_key(model, {**pk, **values}), None)
+        elif cached is not None:
             cached.update(values)
             self._cache[key] = cached
 

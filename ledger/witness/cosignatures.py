@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ledger.core.cosignature import Cosignature
-from ledger.core.errors import BrokenInvariantError, StoreError
+from ledger.core.errors import StoreError
 from ledger.store.engines import write_transaction
 from ledger.store.protocol import ReadView
 from ledger.store.sql import SqlView
@@ -28,7 +28,7 @@ def _connection(source: Connection | ReadView) -> Connection:
         return source
     if isinstance(source, SqlView):
         return source.connection
-    raise BrokenInvariantError(f"witnessing keeps cosignatures in SQL; got a {type(source).__name__}, not an SQL view")
+    raise TypeError(f"witnessing keeps cosignatures in SQL; got a {type(source).__name__}, not an SQL view")
 
 
 def stored_cosignatures(source: Connection | ReadView, size: int,

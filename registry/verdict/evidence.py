@@ -120,7 +120,7 @@ def prove(view: ReadView, log: Log, indices: Iterable[int],
     for the latest.
 
     Each proof is checked before it is handed out: a CorruptionError here means the stored
-    entries and tree disagree (run `nguon audit`).
+    entries and tree disagree (run `nguon log audit`).
     """
     wanted = sorted(set(indices))
     latest = checkpoint if checkpoint is not None and (not wanted or wanted[-1] < checkpoint.size) \

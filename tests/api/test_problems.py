@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from api.app import create_app
 from api.settings import Settings
-from ledger.core.errors import MissingDataError
+from ledger.core.errors import MissingDataError, UnsafePathError
 from ledger.store.tables import drop_append_only_ddl
 from tests.api.conftest import (
     COMMUNE,
@@ -188,3 +189,20 @@ class TestLedgerProblems:
         assert record.exc_info is not None
         assert isinstance(record.exc_info[1], MissingDataError)
         assert "node 0 is not stored" in caplog.text
+
+    def test_any_other_ledger_error_is_a_logged_500_that_names_no_path(
+            self, api: Api, caplog: pytest.LogCaptureFixture) -> None:
+        app = api.client.app
+        assert isinstance(app, FastAPI)
+
+        @app.get("/test-only/unsafe")
+        def unsafe() -> None:
+            raise UnsafePathError("/srv/nguon/labels is a symlink")
+
+        with caplog.at_level(logging.ERROR, logger="api.problems"):
+            response = api.client.get("/test-only/unsafe")
+        assert assert_problem(response, 500, "internal-error")["detail"] == "the server failed to handle this request"
+        assert "/srv/nguon" not in response.text
+        (record,) = [r for r in caplog.records if r.name == "api.problems"]
+        assert record.exc_info is not None
+        assert isinstance(record.exc_info[1], UnsafePathError)

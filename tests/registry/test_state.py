@@ -65,6 +65,7 @@ class TestReadsSeeWritesOfTheirTransaction:
         with connection.begin():
             state = State(connection)
             state.insert(RegSerial, **_serial("1"))
+            assert state.get(RegSerial, **_key("9")) is None  # an absence, cached
             state.update(RegSerial, _key("1"), serial="9")
             assert state.get(RegSerial, **_key("1")) is None
             assert state.get(RegSerial, **_key("9")) is not None
