@@ -9,7 +9,7 @@ Digits are ASCII digits everywhere: `\d` in Python's `re` and in pydantic's patt
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
@@ -97,13 +97,6 @@ def check_text(value: str) -> str:
     if "\x00" in value:
         raise ValueError(f"text {value[:40]!r} holds a NUL character (U+0000); registry text may hold any other")
     return value
-
-
-def to_decimal(value: str) -> Decimal:
-    try:
-        return Decimal(value)
-    except InvalidOperation as exc:  # pragma: no cover - values are validated first
-        raise ValueError(f"quantity {value!r} is not a decimal") from exc
 
 
 def decimal_text(value: Decimal) -> str:

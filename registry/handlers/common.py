@@ -4,9 +4,8 @@ from typing import Any
 
 from ledger.core.types import parse_timestamp
 from registry import places
-from registry.errors import ConflictError, NotAllowedError, RuleViolationError, UnknownReferenceError
+from registry.errors import ConflictError, RuleViolationError, UnknownReferenceError
 from registry.kinds import CLOCK_SKEW, Context
-from registry.queries import roles_of
 from registry.schemas import Commune
 from registry.state import Row, State
 from registry.tables import RegBatch, RegHistory, RegOrganisation
@@ -38,27 +37,6 @@ def absent(state: State, model: Any, label_en: str, label_vi: str, **pk: Any) ->
 
 def organisation(state: State, org_id: str) -> Row:
     return need(state, RegOrganisation, "organisation", "tổ chức", id=org_id)
-
-
-def require_role(state: State, org_id: str, role: str, what_en: str, what_vi: str) -> Row:
-    row = organisation(state, org_id)
-    if role not in roles_of(row):
-        raise RuleViolationError(
-            "wrong-role",
-            f"{what_en} {org_id} must have the role {role}; it has {row['roles'] or 'none'}",
-            f"{what_vi} {org_id} phải có vai trò {role}; hiện có {row['roles'] or 'không có'}",
-        )
-    return row
-
-
-def require_issuer(ctx: Context, allowed: str, what_en: str, what_vi: str) -> None:
-    """NotAllowedError unless the issuer is `allowed` or an authority."""
-    if ctx.issuer != allowed and "authority" not in ctx.roles:
-        raise NotAllowedError(
-            "not-yours",
-            f"{ctx.issuer} may not {what_en}; only {allowed} or an authority may",
-            f"{ctx.issuer} không được {what_vi}; chỉ {allowed} hoặc cơ quan quản lý được phép",
-        )
 
 
 def batch(state: State, gtin: str, lot: str) -> Row:

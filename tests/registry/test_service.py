@@ -2,7 +2,6 @@
 refused one is rolled back alone."""
 
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from ledger.store.log import MAX_BATCH
 from registry.errors import ConflictError, NotAllowedError, UnknownReferenceError
 from registry.service import Registry
 from registry.tables import RegBatch, RegCustodialKey
+from tests.checks import wait_until
 from tests.registry.conftest import (
     PRODUCER,
     ROOT,
@@ -25,13 +25,6 @@ from tests.registry.conftest import (
     replayed_digest,
     rows,
 )
-
-
-def _wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 10
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.002)
 
 
 class Submitter(threading.Thread):
@@ -75,10 +68,10 @@ class TestGroupCommit:
         submitters = [Submitter(call) for call in calls]
         with registry.log.store.write():  # hold the log's write lock while the submissions queue
             submitters[0].start()
-            _wait_for(lambda: group.leading and group.waiting == 0, "the first submission leads")
+            wait_until(lambda: group.leading and group.waiting == 0, 10, "the first submission leads")
             for queued, submitter in enumerate(submitters[1:], start=1):
                 submitter.start()
-                _wait_for(lambda n=queued: group.waiting == n, f"{queued} submissions wait")  # type: ignore[misc]
+                wait_until(lambda n=queued: group.waiting == n, 10, f"{queued} submissions wait")  # type: ignore[misc]
         for submitter in submitters:
             submitter.join(30)
         first, refused_batch, accepted_batch, refused_org, accepted_org, duplicate = submitters
@@ -115,10 +108,10 @@ class TestGroupCommit:
                       for i in range(40)]
         with registry.log.store.write():
             submitters[0].start()
-            _wait_for(lambda: group.leading and group.waiting == 0, "the first submission leads")
+            wait_until(lambda: group.leading and group.waiting == 0, 10, "the first submission leads")
             for submitter in submitters[1:]:
                 submitter.start()
-            _wait_for(lambda: group.waiting == 39, "39 submissions wait")
+            wait_until(lambda: group.waiting == 39, 10, "39 submissions wait")
         for submitter in submitters:
             submitter.join(60)
         assert [s.error for s in submitters] == [None] * 40
