@@ -111,11 +111,20 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class EventPlace:
+    """Where an event happened: a commune of the administrative list (if named) and the producer's own words."""
+
+    code: str | None
+    version: str | None
+    name: str | None
+
+
+@dataclass(frozen=True)
 class Event:
     biz_step: str
     disposition: str | None
     event_time: str
-    place: dict[str, Any] | None
+    place: EventPlace | None
     source: str | None
     destination: str | None
     issuer: str
@@ -261,8 +270,8 @@ def events_of(cited: Cited, gtin: str, lot: str) -> list[Event]:
         place = None
         if body.place is not None:
             commune = body.place.commune
-            place = {"code": commune.code if commune else None, "version": commune.version if commune else None,
-                     "name": body.place.name}
+            place = EventPlace(commune.code if commune else None, commune.version if commune else None,
+                               body.place.name)
         found.append(Event(body.biz_step, body.disposition, body.event_time, place, body.source, body.destination,
                            entry.issuer, body.note, entry.index))
     return sorted(found, key=lambda e: (e.event_time, e.entry))
