@@ -202,7 +202,9 @@ def inclusion_plan(index: int, size: int) -> list[tuple[int, int]]:
     return plan
 
 
-def inclusion_path(index: int, size: int, nodes: Mapping[int, Hash], border: Mapping[int, Hash]) -> list[Hash]:
-    """The inclusion proof's hashes for `inclusion_plan(index, size)`, from complete nodes by storage key and
-    the `border_roots` of the tree of `size` leaves."""
-    return [border[level] if key == BORDER else nodes[key] for level, key in inclusion_plan(index, size)]
+def inclusion_path(index: int, size: int, nodes: Mapping[int, Hash], border: Mapping[int, Hash],
+                   plan: Sequence[tuple[int, int]] | None = None) -> list[Hash]:
+    """The inclusion proof's hashes for `inclusion_plan(index, size)` (or `plan`, when the caller has it
+    already), from complete nodes by storage key and the `border_roots` of the tree of `size` leaves."""
+    steps = inclusion_plan(index, size) if plan is None else plan
+    return [border[level] if key == BORDER else nodes[key] for level, key in steps]

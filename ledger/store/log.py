@@ -190,7 +190,8 @@ class Log:
         keys = [k for k in dict.fromkeys(needed) if k != BORDER]
         found = dict(zip(keys, view.node_hashes(keys), strict=True))
         return {index: InclusionProof(index, size, found[index], root,
-                                      tuple(inclusion_path(index, size, found, border))) for index in wanted}
+                                      tuple(inclusion_path(index, size, found, border, plans[index])))
+                for index in wanted}
 
     def proven_entries(self, view: ReadView, indices: Iterable[int],
                        size: int) -> list[tuple[StoredEntry, InclusionProof]]:
