@@ -11,7 +11,6 @@ from registry.handlers.common import absent, history, need, not_after_day, not_b
 from registry.handlers.scope import governs_gi, governs_mark, out_of_scope, require_root, scope_of
 from registry.kinds import Context, kind
 from registry.queries import current_area, right_status, roles_of
-from registry.queries import right_active_on as right_active_on  # its old place, for the verdict's tests
 from registry.schemas import (
     AreaPart,
     GiAmended,

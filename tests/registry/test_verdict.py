@@ -21,7 +21,7 @@ from ledger.core.proof import InclusionProof
 from ledger.store.log import Log
 from ledger.store.sql import SqlStore, SqlView
 from registry.custody import Custody
-from registry.handlers.indications import right_active_on
+from registry.queries import right_active_on
 from registry.service import Registry
 from registry.values import gtin_check_digit
 from registry.verdict.batch import ScanStats, claim_status, verify_batch
