@@ -14,12 +14,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine
 
-from api.migrations import upgrade
 from ledger.core.errors import UnknownKeyError
 from ledger.core.signing import sign_statement, statement_key_id
 from ledger.core.types import Signature, Statement
 from ledger.store.engines import make_engine, normalise_url
 from ledger.store.sql import SqlStore
+from tests.databases import migrate
 
 TEST_DATABASE_ENV = "NGUON_TEST_DATABASE_URL"
 
@@ -58,7 +58,7 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on a database migrated to the latest revision."""
-    upgrade(database_url)
+    migrate(database_url)
     engine = make_engine(database_url)
     yield engine
     engine.dispose()

@@ -1,8 +1,15 @@
-"""Alembic migrations on an empty database: upgrade, no drift from the models, downgrade, upgrade."""
+"""Alembic migrations on an empty database: upgrade, no drift from the models, downgrade, upgrade; and the
+tests' migrated copies (tests/databases.py) are the very database Alembic gives."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select, table
+from sqlalchemy import inspect, select, table, text
 from sqlalchemy.sql import column
 from sqlmodel import SQLModel
 
@@ -12,6 +19,8 @@ from api.tokens import organisation_of, token_hash
 from ledger.store.engines import make_engine, write_transaction
 from registry.state import State
 from registry.tables import RegCorrection, RegNonce
+from tests.conftest import TEST_DATABASE_ENV, postgres_schema
+from tests.databases import migrate
 
 
 def _drift(url: str) -> list[object]:
@@ -29,6 +38,57 @@ def _tables(url: str) -> set[str]:
         return set(inspect(engine).get_table_names()) - {"alembic_version"}
     finally:
         engine.dispose()
+
+
+def _schema(url: str) -> dict[str, Any]:
+    """Everything a migration makes: tables with their columns, keys, indexes and constraints, triggers, and
+    the revision recorded."""
+    engine = make_engine(url)
+    try:
+        inspector = inspect(engine)
+        shape: dict[str, Any] = {name: (
+            [(c["name"], str(c["type"]), c["nullable"], str(c.get("default"))) for c in inspector.get_columns(name)],
+            inspector.get_pk_constraint(name), sorted(map(str, inspector.get_indexes(name))),
+            sorted(map(str, inspector.get_foreign_keys(name))),
+            sorted(map(str, inspector.get_unique_constraints(name))),
+            sorted(map(str, inspector.get_check_constraints(name))),
+        ) for name in inspector.get_table_names()}
+        with engine.connect() as conn:
+            triggers = ("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'" if engine.dialect.name == "sqlite"
+                        else "SELECT trigger_name, event_manipulation, action_statement"
+                             " FROM information_schema.triggers WHERE trigger_schema = current_schema()")
+            shape["triggers"] = sorted(map(tuple, conn.execute(text(triggers)).all()))
+            shape["revision"] = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        return shape
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _another_database(path: Path) -> Iterator[str]:
+    """An empty database: the SQLite file at `path`, or a fresh PostgreSQL schema."""
+    base = os.environ.get(TEST_DATABASE_ENV)
+    if not base:
+        yield f"sqlite:///{path}"
+        return
+    with postgres_schema(base) as url:
+        yield url
+
+
+class TestMigratedCopies:
+    """A test's migrated database, copied from the process's first, is what Alembic makes."""
+
+    def test_a_copy_has_the_schema_and_revision_alembic_gives(self, database_url: str, tmp_path: Path) -> None:
+        upgrade(database_url)
+        with _another_database(tmp_path / "first.db") as first, _another_database(tmp_path / "copy.db") as copy:
+            migrate(first)
+            migrate(copy)
+            alembic = _schema(database_url)
+            assert alembic["triggers"]
+            assert alembic["revision"]
+            assert _schema(first) == alembic
+            assert _schema(copy) == alembic
+            assert _drift(copy) == []
 
 
 class TestMigrations:

@@ -6,7 +6,6 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from api.cli.main import app
-from api.migrations import upgrade
 from ledger.core.checkpoint import open_checkpoint
 from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteSigner
@@ -14,6 +13,7 @@ from ledger.core.tiles import read_bundle, tiles_for
 from ledger.store.log import Log
 from ledger.store.sql import SqlStore
 from tests.conftest import Issuer
+from tests.databases import migrate
 from tests.ledger.test_tiles import mth
 
 
@@ -39,7 +39,7 @@ class TestLogTiles:
         assert [leaf_hash(e) for e in bundled] == leaves
 
     def test_an_empty_log_has_nothing_to_export(self, database_url: str, tmp_path: Path) -> None:
-        upgrade(database_url)
+        migrate(database_url)
         result = CliRunner().invoke(app, ["log", "tiles", str(tmp_path / "tiles"), "--database", database_url])
         assert result.exit_code == 1
         assert "no checkpoint yet" in result.output

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.migrations import upgrade
+from tests.databases import migrate
 
 NUMBERING = "gs1-vietnam"
 """The numbering agency, which licenses GS1 company prefixes."""
@@ -64,7 +64,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    upgrade(database_url)
+    migrate(database_url)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "NGUON_DATABASE_URL": database_url, "NGUON_DATA_DIR": str(tmp_path / "data"),
@@ -102,7 +102,7 @@ ServeFactory = Callable[..., AbstractContextManager[Server]]
 def serve(database_url: str, tmp_path: Path) -> ServeFactory:
     """Start `nguon serve`, the command an operator runs (not uvicorn's own command line), on the test database
     and a free port; on leaving, stop it and check that it logged no traceback."""
-    upgrade(database_url)
+    migrate(database_url)
 
     @contextmanager
     def running(**extra: str) -> Iterator[Server]:

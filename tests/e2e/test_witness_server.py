@@ -19,7 +19,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.migrations import upgrade
 from ledger.core.checkpoint import Checkpoint
 from ledger.core.cosignature import CosignatureVerifier, open_cosigned_checkpoint
 from ledger.core.hashing import Hash
@@ -32,6 +31,7 @@ from ledger.witness.protocol import MAX_REQUEST_BYTES, SIZE_CONTENT_TYPE, AddChe
 from ledger.witness.server import load_or_create_witness_key
 from ledger.witness.submitter import WitnessEndpoint, Witnessing
 from tests.conftest import TEST_DATABASE_ENV, Issuer
+from tests.databases import migrate
 from tests.e2e.conftest import _free_port
 from tests.ledger.test_witness import grow, request_for
 
@@ -263,7 +263,7 @@ class TestRegistrySubmission:
         assert server.log_keys
         signer = server.log_keys.pop()
         url = f"sqlite:///{tmp_path / 'log.db'}"
-        upgrade(url)
+        migrate(url)
         engine = make_engine(url)
         log = Log(SqlStore(engine), signer)
         followed = Followed(server, signer, log)

@@ -12,13 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.migrations import upgrade
 from api.verify_bundle import verify_bundle
 from ledger.core.cosignature import CosignatureVerifier, open_cosigned_checkpoint
 from ledger.core.note import NoteVerifier
 from ledger.files.keys import load_or_create_log_key
 from ledger.witness.server import load_or_create_witness_key
 from registry.values import gtin_check_digit
+from tests.databases import migrate
 from tests.e2e.conftest import _free_port, license_prefix
 
 ORIGIN = "witnessed.nguon/log"
@@ -47,7 +47,7 @@ def _start(args: list[str], env: dict[str, str], health: str) -> subprocess.Pope
 @pytest.fixture
 def registry_with_witness(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str], str, str]]:
     """(registry base URL, its environment, log verifier key, witness verifier key)."""
-    upgrade(database_url)
+    migrate(database_url)
     data = tmp_path / "registry"
     log_key = load_or_create_log_key(data, ORIGIN).verifier.to_text()
     witness_key = load_or_create_witness_key(tmp_path / "witness", WITNESS).verifier.to_text()

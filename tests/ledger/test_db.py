@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import OperationalError
 
-from api.migrations import upgrade
 from ledger.store.engines import make_engine, sqlite_writer_turn, write_transaction
 from ledger.store.sql import SqlStore
 from tests.checks import wait_until
 from tests.conftest import on_postgres
+from tests.databases import migrate
 
 
 def _flock_waiters(path: Path) -> int:
@@ -43,7 +43,7 @@ class TestSqliteWriterTurn:
 
     def test_a_write_transaction_holds_the_turn_until_it_ends(self, tmp_path: Path) -> None:
         url = f"sqlite:///{tmp_path / 'log.db'}"
-        upgrade(url)
+        migrate(url)
         engine = make_engine(url)
         lock = tmp_path / "log.db-writer"
         try:

@@ -20,7 +20,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from api.migrations import upgrade
 from ledger.core.note import NoteSigner
 from ledger.core.signing import public_key_bytes, sign_statement, statement_key_id
 from ledger.core.types import Entry, Receipt, Signature, Statement, format_timestamp
@@ -37,6 +36,7 @@ from tests.checks import live_digest as _digest_of
 from tests.checks import log_size as _size_of
 from tests.checks import nothing_changed
 from tests.conftest import TEST_DATABASE_ENV, postgres_schema
+from tests.databases import migrate
 from tests.factories import (  # noqa: F401  (the cast and drafts, imported by the registry's tests from here)
     AN_GIANG,
     ASSOCIATION,
@@ -212,7 +212,7 @@ def replayed_digest(registry: Registry, directory: Path) -> str:
     """Replay the registry's whole log into a new migrated SQLite database; the digest of what it rebuilt."""
     directory.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{directory / f'replay-{secrets.token_hex(4)}.db'}"
-    upgrade(url)
+    migrate(url)
     target = make_engine(url)
     try:
         with registry.log.store.read() as view:
@@ -255,7 +255,7 @@ def fresh_engine(directory: Path) -> Iterator[Engine]:
         else:
             directory.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{directory / f'{secrets.token_hex(4)}.db'}"
-        upgrade(url)
+        migrate(url)
         engine = make_engine(url)
         stack.callback(engine.dispose)
         yield engine

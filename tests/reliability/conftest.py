@@ -24,7 +24,6 @@ from typing import Any
 import httpx
 import pytest
 
-from api.migrations import upgrade
 from ledger.core.checkpoint import Checkpoint, open_checkpoint
 from ledger.core.hashing import ZERO_HASH, Hash
 from ledger.core.merkle import MAX_TREE_SIZE
@@ -35,6 +34,7 @@ from ledger.store.log import Log
 from ledger.store.protocol import Head, ReadView
 from registry.values import gtin_check_digit
 from tests.checks import wait_until
+from tests.databases import migrate
 from tests.factories import (
     NUMBERING,
     ROOT,
@@ -198,7 +198,7 @@ def _live_members(group: int) -> list[int]:
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
     """A running server on a migrated, empty test database; stopped (and its output kept) at the end."""
-    upgrade(database_url)
+    migrate(database_url)
     running = Server(database_url, tmp_path / "data", tmp_path / "server.log")
     running.start()
     try:

@@ -20,13 +20,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.migrations import upgrade
 from ledger.audit.store import audit
 from ledger.files.keys import load_or_create_log_key
 from ledger.store.engines import make_engine
 from ledger.store.log import Log
 from ledger.store.sql import SqlStore, SqlView
 from registry.replay import projection_digest, replay
+from tests.databases import migrate
 from tests.reliability.conftest import (
     ORIGIN,
     Days,
@@ -113,7 +113,7 @@ class Writer:
 def _digests(view: SqlView, directory: Path) -> tuple[str, str]:
     """(live projection digest, digest of the projections a replay of the log rebuilds in a fresh SQLite db)."""
     url = f"sqlite:///{directory / 'replay.db'}"
-    upgrade(url)
+    migrate(url)
     target = make_engine(url)
     try:
         return projection_digest(view.connection), replay(view, target)

@@ -30,7 +30,6 @@ from sqlalchemy import Engine, MetaData, select, update
 from sqlalchemy.engine import Connection
 
 from api.app import create_app
-from api.migrations import upgrade
 from api.scans import client_key
 from api.settings import Settings
 from api.tables import ApiToken
@@ -45,6 +44,7 @@ from registry.custody import Custody
 from registry.errors import NotAllowedError
 from registry.service import Registry
 from registry.tables import RegCustodialKey, RegKey
+from tests.databases import migrate
 from tests.e2e.conftest import Server
 from tests.factories import NUMBERING, gtin, make_batch, make_licence, make_organisation, make_product
 from tests.registry.conftest import OwnKey
@@ -343,7 +343,7 @@ class TalkativeServer:
 def talkative_server(database_url: str, tmp_path: Path, secret_key: str) -> Iterator[TalkativeServer]:
     """Like the e2e `server`, but at uvicorn's trace level with every logger at DEBUG, its stdout and stderr
     kept in a file (the e2e server logs warnings only, to a pipe no one reads)."""
-    upgrade(database_url)
+    migrate(database_url)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
