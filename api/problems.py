@@ -27,6 +27,7 @@ from ledger.core.errors import (
     VerificationError,
 )
 from registry.errors import ConflictError, DomainError, NotAllowedError, RuleViolationError, UnknownReferenceError
+from registry.validation import describe, summary
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,13 @@ _INTERNAL = (500, "internal-error", "the server failed to handle this request", 
 _HTTP_VI = {
     400: "yêu cầu không hợp lệ",
     404: "không có tài nguyên nào ở đường dẫn này",
+    401: "cần đăng nhập (mã truy cập) để làm việc này",
+    403: "không được phép làm việc này",
     405: "đường dẫn này không nhận phương thức này",
+    406: "không có dạng trả lời nào khớp với yêu cầu",
+    413: "nội dung gửi lên quá lớn",
+    415: "dạng nội dung gửi lên không được hỗ trợ",
+    429: "quá nhiều yêu cầu, xin thử lại sau",
 }
 """Vietnamese for the framework's own refusals, whose detail is the English reason phrase."""
 
@@ -142,15 +149,16 @@ def install(app: FastAPI) -> None:
             # Not the caller's doing: the operator needs the traceback (and an audit), the client only the status.
             logger.exception("the server failed on %s %s", request.method, request.url.path, exc_info=exc)
             return problem(*_INTERNAL)
+        # The ledger speaks English; its Vietnamese is the class of the refusal, the detail stays in `detail`.
         status, code, vi = known
-        return problem(status, code, str(exc), f"{vi}: {exc}")
+        return problem(status, code, str(exc), vi)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": [str(p) for p in e["loc"]], "msg": str(e["msg"])} for e in exc.errors()]
-        where = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5])
-        return problem(422, "invalid-request", f"the request is invalid: {where}",
-                       f"yêu cầu không hợp lệ: {where}", errors=errors)
+        errors = describe(exc.errors())
+        en, vi = summary(errors)
+        return problem(422, "invalid-request", f"the request is invalid: {en}", f"yêu cầu không hợp lệ: {vi}",
+                       errors=errors)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
@@ -161,5 +169,5 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = str(exc.detail)
-        vi = f"{_HTTP_VI.get(exc.status_code, f'lỗi HTTP {exc.status_code}')} ({detail})"
+        vi = _HTTP_VI.get(exc.status_code, f"yêu cầu bị từ chối (mã HTTP {exc.status_code})")
         return problem(exc.status_code, f"http-{exc.status_code}", detail, vi, exc.headers)

@@ -71,7 +71,7 @@ def _refusal(exc: WitnessError) -> Response:
                                 origin=exc.origin, size=exc.size, cosigned_checkpoint=exc.stored,
                                 submitted_checkpoint=exc.submitted)
     status, code, vi = next((s, c, v) for kind, s, c, v in _STATUS if isinstance(exc, kind))
-    return problems.problem(status, code, str(exc), f"{vi}: {exc}")
+    return problems.problem(status, code, str(exc), vi)
 
 
 def create_witness_app(settings: WitnessSettings) -> FastAPI:

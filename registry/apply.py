@@ -21,6 +21,7 @@ from registry.queries import roles_of
 from registry.schemas import Body, OrganisationRegistered
 from registry.state import State
 from registry.tables import RegEntry, RegKey, RegNonce, RegOrganisation
+from registry.validation import describe, summary
 
 BOOTSTRAP_KIND = "organisation.registered.v1"
 
@@ -34,9 +35,9 @@ def parse_body(statement: Statement) -> Body:
     try:
         return spec.body.model_validate(dict(statement.body))
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
-        raise RuleViolationError("invalid-body", f"{statement.kind} body is invalid: {problems}",
-                                 f"nội dung {statement.kind} không hợp lệ: {problems}") from exc
+        en, vi = summary(describe(exc.errors()), limit=20)
+        raise RuleViolationError("invalid-body", f"{statement.kind} body is invalid: {en}",
+                                 f"nội dung tuyên bố loại {statement.kind} không hợp lệ: {vi}") from exc
 
 
 def _bootstrap_key(statement: Statement, body: Body, signature: Signature) -> Ed25519PublicKey:
@@ -96,7 +97,7 @@ def apply_statement(state: State, statement: Statement, signature: Signature, in
         try:
             verify_statement(statement, signature, public)
         except SignatureError as exc:
-            raise NotAllowedError("bad-signature", str(exc), f"chữ ký không hợp lệ: {exc}") from exc
+            raise NotAllowedError("bad-signature", str(exc), "chữ ký không khớp với tuyên bố và khóa đã nêu") from exc
     _check_time(statement, logged)
     if state.get(RegNonce, issuer=statement.issuer, nonce=statement.nonce) is not None:
         raise ConflictError("nonce-replayed", f"nonce {statement.nonce} of {statement.issuer} was used before; "

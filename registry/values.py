@@ -1,7 +1,7 @@
 r"""Value rules shared by the statement schemas: GTINs, lots, quantities, units, dates, codes.
 
-Each validator raises ValueError whose text gives value and expectation; pydantic turns it into a
-validation error and the registry into an `invalid-body` refusal.
+Each validator raises a BilingualValueError whose text gives value and expectation in English and
+Vietnamese; pydantic turns it into a validation error and the registry into an `invalid-body` refusal.
 
 Digits are ASCII digits everywhere: `\d` in Python's `re` and in pydantic's patterns, `str.isdigit()` and
 `int()` all accept other scripts' digits (full-width "２０２６" among them), which the registry must refuse.
@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
+
+from registry.validation import BilingualValueError
 
 _GS1_AI82 = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
 _QUANTITY = re.compile(r"(0|[1-9][0-9]{0,14})(\.[0-9]{1,6})?")
@@ -42,17 +44,21 @@ def gtin_check_digit(body: str) -> int:
 
 def check_gtin14(value: str) -> str:
     if len(value) != 14 or not value.isascii() or not value.isdigit():
-        raise ValueError(f"GTIN {value!r} must be 14 digits (GTIN-14)")
+        raise BilingualValueError(f"GTIN {value!r} must be 14 digits (GTIN-14)",
+                                  f"GTIN {value!r} phải gồm đúng 14 chữ số (GTIN-14)")
     want = gtin_check_digit(value[:13])
     if int(value[13]) != want:
-        raise ValueError(f"GTIN {value} has check digit {value[13]}; the GS1 check digit is {want}")
+        raise BilingualValueError(f"GTIN {value} has check digit {value[13]}; the GS1 check digit is {want}",
+                                  f"GTIN {value} có số kiểm tra {value[13]}; theo GS1, số kiểm tra đúng là {want}")
     return value
 
 
 def check_vietnam_gtin(value: str) -> str:
     check_gtin14(value)
     if value[1:4] != VIETNAM_GS1_PREFIX:
-        raise ValueError(f"GTIN {value} has GS1 prefix {value[1:4]}; products registered here carry 893 (Viet Nam)")
+        raise BilingualValueError(
+            f"GTIN {value} has GS1 prefix {value[1:4]}; products registered here carry 893 (Viet Nam)",
+            f"GTIN {value} mang mã GS1 {value[1:4]}; sản phẩm đăng ký ở đây phải mang mã 893 (Việt Nam)")
     return value
 
 
@@ -60,42 +66,54 @@ def check_lot(value: str) -> str:
     if not _GS1_AI82.fullmatch(value):
         bad = " " if " " in value else "".join(sorted({c for c in value if not _GS1_AI82.fullmatch(c)}))
         what = "a space" if bad == " " else f"characters {bad!r}" if bad else f"{len(value)} characters"
-        raise ValueError(f"lot {value!r} has {what}; GS1 AI 10 allows 1–20 characters from the GS1 set")
+        co = "dấu cách" if bad == " " else f"các ký tự {bad!r}" if bad else f"{len(value)} ký tự"
+        raise BilingualValueError(f"lot {value!r} has {what}; GS1 AI 10 allows 1–20 characters from the GS1 set",
+                                  f"số lô {value!r} có {co}; theo GS1 (AI 10), số lô gồm 1 đến 20 ký tự "
+                                  "trong bộ ký tự của GS1")
     return value
 
 
 def check_quantity(value: str) -> str:
     if not _QUANTITY.fullmatch(value):
-        raise ValueError(f"quantity {value!r} must be a decimal string like 2500 or 12.5 (up to 6 decimals)")
+        raise BilingualValueError(
+            f"quantity {value!r} must be a decimal string like 2500 or 12.5 (up to 6 decimals)",
+            f"số lượng {value!r} phải viết dạng số như 2500 hoặc 12.5 (tối đa 6 chữ số sau dấu chấm)")
     return value
 
 
 def check_positive_quantity(value: str) -> str:
     check_quantity(value)
     if Decimal(value) == 0:
-        raise ValueError(f"quantity {value!r} must be greater than zero")
+        raise BilingualValueError(f"quantity {value!r} must be greater than zero",
+                                  f"số lượng {value!r} phải lớn hơn 0")
     return value
 
 
 def check_unit(value: str) -> str:
     if value not in UNITS:
-        raise ValueError(f"unit {value!r} is not one of the UN/ECE codes {', '.join(sorted(UNITS))}")
+        codes = ", ".join(sorted(UNITS))
+        raise BilingualValueError(f"unit {value!r} is not one of the UN/ECE codes {codes}",
+                                  f"đơn vị {value!r} không thuộc các mã đơn vị UN/ECE {codes}")
     return value
 
 
 def check_date(value: str) -> str:
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        raise ValueError(f"date {value!r} must be written YYYY-MM-DD")
+        raise BilingualValueError(f"date {value!r} must be written YYYY-MM-DD",
+                                  f"ngày {value!r} phải viết theo dạng năm-tháng-ngày (YYYY-MM-DD)")
     try:
         date.fromisoformat(value)
     except ValueError as exc:
-        raise ValueError(f"date {value!r} is not a real date") from exc
+        raise BilingualValueError(f"date {value!r} is not a real date",
+                                  f"ngày {value!r} không có trên lịch") from exc
     return value
 
 
 def check_text(value: str) -> str:
     if "\x00" in value:
-        raise ValueError(f"text {value[:40]!r} holds a NUL character (U+0000); registry text may hold any other")
+        raise BilingualValueError(
+            f"text {value[:40]!r} holds a NUL character (U+0000); registry text may hold any other",
+            f"văn bản {value[:40]!r} chứa ký tự NUL (U+0000), ký tự duy nhất không được dùng")
     return value
 
 

@@ -15,6 +15,15 @@ from registry.replay import projection_digest
 
 VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE)
 PROBLEM_JSON = "application/problem+json"
+ENGLISH = re.compile(r"\b(the|is|are|must|should|has|have|not|field|required|string|value|invalid|error|digit"
+                     r"|and|of|with|for|body|request|input|expected|found|allowed|missing)\b", re.IGNORECASE)
+"""English words that have no place in a Vietnamese message (quoted values and codes aside)."""
+QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|«[^»]*»|`[^`]*`")
+
+
+def english_in(vietnamese: str) -> list[str]:
+    """The English words of ENGLISH in a Vietnamese text, outside quoted values and field names."""
+    return ENGLISH.findall(QUOTED.sub(" ", vietnamese))
 
 
 def log_size(store: LogStore) -> int:
@@ -53,6 +62,7 @@ def assert_problem(response: httpx.Response, status: int | set[int], code: str |
     assert problem["detail"]
     assert problem["detail"] == problem["message"]["en"]
     assert VIETNAMESE.search(problem["message"]["vi"]), f"no Vietnamese in {problem['message']['vi']!r}"
+    assert not english_in(problem["message"]["vi"]), f"English inside Vietnamese: {problem['message']['vi']!r}"
     return problem
 
 

@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import model_validator
 
 from registry.schemas.common import Body
+from registry.validation import BilingualValueError
 from registry.values import AnyGtin, Day, Lot, ObjectId, OrgId, Sha256Hex, ShortText, Text
 
 
@@ -19,7 +20,10 @@ class CertSubject(Body):
         need = {"batch": ("gtin", "lot"), "product": ("gtin",), "producer": ("organisation",)}[self.type]
         given = {k for k in ("gtin", "lot", "organisation") if getattr(self, k) is not None}
         if given != set(need):
-            raise ValueError(f"a {self.type} subject has exactly {', '.join(need)}; got {', '.join(sorted(given))}")
+            raise BilingualValueError(
+                f"a {self.type} subject has exactly {', '.join(need)}; got {', '.join(sorted(given))}",
+                f"đối tượng loại {self.type} phải có đúng các trường {', '.join(need)}; "
+                f"nhận được {', '.join(sorted(given))}")
         return self
 
 

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from registry.validation import BilingualValueError
 from registry.values import CommuneCode, ListVersion, ShortText
 
 Role = Literal["authority", "certifier", "association", "producer", "inspector", "witness", "numbering_agency"]
@@ -34,4 +35,5 @@ class Commune(Body):
 def check_window(valid_from: str, valid_until: str | None) -> None:
     """ValueError when a window of validity ends before it starts (an open end never does)."""
     if valid_until is not None and valid_until < valid_from:
-        raise ValueError(f"valid_until {valid_until} is before valid_from {valid_from}")
+        raise BilingualValueError(f"valid_until {valid_until} is before valid_from {valid_from}",
+                                  f"ngày hết hiệu lực {valid_until} đứng trước ngày bắt đầu {valid_from}")

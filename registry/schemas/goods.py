@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from registry.schemas.common import Body, Commune, Names
 from registry.schemas.indications import Subject
+from registry.validation import BilingualValueError
 from registry.values import AnyGtin, Day, Gtin, Lot, OrgId, PositiveQuantity, ShortText, Text, Unit
 
 Serial = Annotated[str, StringConstraints(pattern=r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")]
@@ -98,9 +99,12 @@ class SerialsIssued(Body):
     @model_validator(mode="after")
     def _one_form(self) -> "SerialsIssued":
         if (self.count is None) == (self.serials is None):
-            raise ValueError("give either count (with an optional prefix) or an explicit serials list")
+            raise BilingualValueError("give either count (with an optional prefix) or an explicit serials list",
+                                      "hãy ghi hoặc số lượng số sê-ri (count, có thể kèm tiền tố), hoặc danh sách "
+                                      "số sê-ri, chỉ một trong hai")
         if self.serials is not None and len(set(self.serials)) != len(self.serials):
-            raise ValueError("the serials list repeats a serial")
+            raise BilingualValueError("the serials list repeats a serial",
+                                      "danh sách số sê-ri có một số bị lặp lại")
         return self
 
     def expand(self, start: int) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from registry.schemas.common import Body, check_window
+from registry.validation import BilingualValueError
 from registry.values import CompanyPrefix, Day, ObjectId, OrgId, ProvinceCode, ShortText, Text
 
 
@@ -27,7 +28,8 @@ class DelegationGranted(Body):
     @model_validator(mode="after")
     def _something(self) -> "DelegationGranted":
         if not (self.provinces or self.gis or self.marks):
-            raise ValueError("a delegation names at least one province, GI or mark")
+            raise BilingualValueError("a delegation names at least one province, GI or mark",
+                                      "một ủy quyền phải nêu ít nhất một tỉnh, một chỉ dẫn địa lý hoặc một nhãn hiệu")
         check_window(self.valid_from, self.valid_until)
         return self
 

@@ -77,7 +77,8 @@ class TestRequestProblems:
             response = api.post("/batches", make_batch(gtin=GTIN[:-1] + "7"), as_=PRODUCER)
         problem = invalid(response)
         assert f"GTIN {GTIN[:-1]}7 has check digit 7; the GS1 check digit is {GTIN[-1]}" in problem["detail"]
-        assert "check digit 7" in problem["message"]["vi"]
+        assert f"có số kiểm tra 7; theo GS1, số kiểm tra đúng là {GTIN[-1]}" in problem["message"]["vi"]
+        assert problem["errors"][0]["vi"] == problem["message"]["vi"].split("» ", 1)[1]
 
     def test_a_lot_with_a_space_is_refused(self, api: Api, producer: str) -> None:
         with api.nothing_appended():

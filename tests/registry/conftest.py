@@ -32,9 +32,9 @@ from registry.replay import replay
 from registry.service import Draft, Registry
 from registry.state import Row, State
 from registry.tables import RegOrganisation
+from tests.checks import english_in, nothing_changed
 from tests.checks import live_digest as _digest_of
 from tests.checks import log_size as _size_of
-from tests.checks import nothing_changed
 from tests.conftest import TEST_DATABASE_ENV, postgres_schema
 from tests.databases import migrate
 from tests.factories import (  # noqa: F401  (the cast and drafts, imported by the registry's tests from here)
@@ -227,6 +227,7 @@ def _unchanged(registry: Registry, code: str) -> Iterator[pytest.ExceptionInfo[D
             pytest.raises(DomainError) as caught:
         yield caught
     assert caught.value.code == code, f"refused with {caught.value.code} ({caught.value.en}), expected {code}"
+    assert not english_in(caught.value.vi), f"English inside Vietnamese: {caught.value.vi!r}"
 
 
 def refused(registry: Registry, issuer: str, drafts: Sequence[Draft], code: str) -> DomainError:
