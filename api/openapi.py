@@ -56,12 +56,13 @@ REFUSALS = {
 
 _REASON = {"type": "object", "properties": {
     "loc": {"type": "array", "items": {"type": "string"}, "description": "where in the request"},
-    "msg": {"type": "string"}, "row": {"type": ["integer", "null"], "description": "the CSV row (the header is 1)"},
-    "field": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}}}
+    "msg": {"type": "string"}, "row": {"type": "integer", "description": "the file's row (the header is row 1)"},
+    "column": {"type": ["string", "null"], "description": "the column as the file's header names it (null: the row)"},
+    "code": {"type": "string"}, "message": {"$ref": "#/components/schemas/ProblemMessage"}}}
 PROBLEM_MEMBERS = {
     "errors": {"type": "array", "items": _REASON,
                "description": "Every reason of a refusal with many: request parameters that do not fit (`loc`, "
-                              "`msg`), or the CSV rows of an import (`row`, `field` or `code`, `message`)"},
+                              "`msg`), or every error of an import's rows (`row`, `column`, `code`, `message`)"},
     "position": {"type": "integer", "minimum": 0,
                  "description": "Which statement of a batch of statements the registry refused, from 0"},
     "verdict": {"type": "string", "description": "The resolver's verdict on a code nothing is registered for"},
