@@ -4,7 +4,8 @@ CSV: UTF-8 with or without a byte-order mark (Excel's "CSV UTF-8" writes one), s
 semicolons (Excel where the decimal separator is a comma, as in Viet Nam), whichever the header line holds more
 of. xlsx: the first worksheet, read by openpyxl in read-only mode (rows streamed, not loaded). A zip member
 is inflated no further than the size its directory declares (zipfile stops there), so checking those sizes
-first bounds what a small upload can grow into; rows are bounded as they stream.
+first bounds what a small upload can grow into; then every XML part streams once through expat, counting what
+openpyxl would hold at once (a row's cells, the shared texts), before openpyxl reads it.
 
 Rows are numbered as a spreadsheet shows them: the header is row 1. Rows with every cell empty are left out.
 Every refusal is an ApiProblem (413 for a file over a bound, 415 for an unknown media type, 422 otherwise).
@@ -15,6 +16,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from xml.parsers import expat
 
 from openpyxl import load_workbook
 
@@ -30,10 +32,14 @@ MAX_SCANNED_ROWS = 2 * MAX_BATCH
 """Rows read in all, empty ones included: a sheet may end in empty rows, not in a million of them."""
 MAX_COLUMNS = 64
 """Columns read of an xlsx row; the import has nine."""
-MAX_XLSX_PART = 32 * 2**20
+MAX_XLSX_PART = 16 * 2**20
 """Bytes one member of an xlsx file (a worksheet, the shared strings) may inflate to."""
-MAX_XLSX_TOTAL = 64 * 2**20
+MAX_XLSX_TOTAL = 32 * 2**20
 MAX_XLSX_PARTS = 1000
+MAX_ROW_CELLS = 16_384
+"""Cells one row may hold, as in Excel (columns A to XFD): openpyxl builds a whole row before it is cut."""
+MAX_SHARED_STRINGS = 20 * MAX_BATCH
+"""Texts the workbook's shared table may hold: openpyxl loads all of them."""
 
 
 @dataclass(frozen=True)
@@ -92,17 +98,57 @@ def read_csv(content: bytes) -> Sheet:
                          f"dòng {line} không đúng định dạng CSV; không dòng nào được nhập") from exc
 
 
+def _too_large(what_en: str, what_vi: str) -> ApiProblem:
+    return ApiProblem(413, "import-too-large", f"the xlsx file {what_en}", f"tệp Excel {what_vi}")
+
+
 def _check_zip(content: bytes) -> None:
+    """Refuse, before openpyxl opens it, a workbook that would inflate or parse into more than an import needs."""
     try:
-        parts = zipfile.ZipFile(io.BytesIO(content)).infolist()
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        parts = archive.infolist()
     except zipfile.BadZipFile as exc:
         raise _unreadable() from exc
     total = sum(p.file_size for p in parts)
     if len(parts) > MAX_XLSX_PARTS or total > MAX_XLSX_TOTAL or any(p.file_size > MAX_XLSX_PART for p in parts):
-        raise ApiProblem(413, "import-too-large", f"the xlsx file unpacks to {total} bytes in {len(parts)} parts; an "
-                         f"import unpacks to at most {MAX_XLSX_TOTAL} ({MAX_XLSX_PART} for one part)",
-                         f"tệp Excel khi giải nén chiếm {total} byte ({len(parts)} phần); tệp nhập chỉ được giải nén "
-                         f"tối đa {MAX_XLSX_TOTAL} byte (mỗi phần {MAX_XLSX_PART} byte)")
+        raise _too_large(f"unpacks to {total} bytes in {len(parts)} parts; an import unpacks to at most "
+                         f"{MAX_XLSX_TOTAL} ({MAX_XLSX_PART} for one part)", f"khi giải nén chiếm {total} byte "
+                         f"({len(parts)} phần); tệp nhập chỉ được giải nén tối đa {MAX_XLSX_TOTAL} byte (mỗi phần "
+                         f"{MAX_XLSX_PART} byte)")
+    for part in parts:
+        if part.filename.endswith(".xml"):
+            _count(archive, part)
+
+
+def _count(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
+    """Stream `part` through expat, counting rows, cells per row and shared texts, and refuse it past a bound.
+    A document type declaration (none in a workbook) is refused too: no entity expands here."""
+    counts = {"row": 0, "c": 0, "si": 0}
+
+    def start(name: str, _attributes: object) -> None:
+        local = name.rpartition("}")[2]
+        if local in counts:
+            counts[local] += 1
+            if local == "row":
+                counts["c"] = 0
+            if counts["row"] > MAX_SCANNED_ROWS or counts["c"] > MAX_ROW_CELLS or counts["si"] > MAX_SHARED_STRINGS:
+                raise _too_large(f"holds more than {MAX_SCANNED_ROWS} rows, {MAX_ROW_CELLS} cells in a row or "
+                                 f"{MAX_SHARED_STRINGS} texts", f"có hơn {MAX_SCANNED_ROWS} dòng, hơn {MAX_ROW_CELLS} "
+                                 f"ô trong một dòng hoặc hơn {MAX_SHARED_STRINGS} đoạn văn bản")
+
+    def doctype(*_args: object) -> None:
+        raise _unreadable()
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = doctype
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(65536):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except (expat.ExpatError, zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+        raise _unreadable() from exc  # zipfile: a broken stream or CRC, an unknown compression method
 
 
 def _unreadable() -> ApiProblem:
