@@ -2,6 +2,7 @@
 a refusal lists every error of every row; templates to fill in."""
 
 import io
+import zipfile
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -10,7 +11,7 @@ import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from api.importing.files import XLSX_TYPE
+from api.importing.files import MAX_ROW_CELLS, MAX_ROWS, MAX_XLSX_PART, XLSX_TYPE
 from api.importing.rows import COLUMNS, KEYS
 from tests.api.conftest import (
     COMMUNE,
@@ -76,7 +77,8 @@ def listed_errors(response: httpx.Response) -> list[tuple[int, str | None, str]]
     problem = assert_problem(response, 422, "import-invalid-rows")
     assert problem["errors_total"] == len(problem["errors"])
     for error in problem["errors"]:
-        assert error["message"]["en"] and VIETNAMESE.search(error["message"]["vi"]), error
+        assert error["message"]["en"], error
+        assert VIETNAMESE.search(error["message"]["vi"]), error
     assert "nothing was imported" in problem["detail"]
     return [(e["row"], e["column"], e["code"]) for e in problem["errors"]]
 
@@ -182,7 +184,8 @@ class TestProducersFiles:
                                             "Mã GTIN: ")
         assert problem["message"]["vi"].startswith("có 3 lỗi ở 3 trên 5 dòng; không dòng nào được nhập.")
         check_digit = problem["errors"][0]["message"]
-        assert "check digit" in check_digit["en"] and "số kiểm tra" in check_digit["vi"]
+        assert "check digit" in check_digit["en"]
+        assert "số kiểm tra" in check_digit["vi"]
 
     def test_the_csv_fixed_imports_with_the_values_it_means(self, api: Api, producer_file: None) -> None:
         receipts = imported(api, excel_csv(bad=False))
@@ -280,6 +283,63 @@ class TestImportRefusals:
         for content in (b"PK\x03\x04 not a zip", make_csv([make_row()])):
             with api.nothing_appended():
                 assert_problem(post(api, content, XLSX_TYPE), 422, "import-unreadable")
+
+
+def with_part(xlsx: bytes, name: str, data: bytes) -> bytes:
+    """`xlsx` with its member `name` replaced by (or added as) `data`, deflated."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename != name:
+                target.writestr(item, source.read(item))
+        target.writestr(name, data)
+    return out.getvalue()
+
+
+def sheet_xml(rows: str) -> bytes:
+    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+            f'2006/main"><sheetData>{rows}</sheetData></worksheet>').encode()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+class TestImportBounds:
+    """A file past an import's bounds is refused with a problem document before it can take the server's memory,
+    and appends nothing."""
+
+    def test_more_rows_than_one_import_holds_are_refused(self, api: Api, producer: str) -> None:
+        rows = [make_row(lot=f"L{n}") for n in range(MAX_ROWS + 1)]
+        with api.nothing_appended():
+            assert_problem(post(api, make_csv(rows)), 413, "import-too-many-rows")
+
+    def test_a_workbook_that_inflates_past_its_bound_is_refused(self, api: Api, producer: str) -> None:
+        bomb = with_part(make_xlsx([]), "xl/sharedStrings.xml", b"\0" * (MAX_XLSX_PART + 1))
+        assert len(bomb) < 100_000
+        with api.nothing_appended():
+            assert_problem(post(api, bomb, XLSX_TYPE), 413, "import-too-large")
+
+    def test_a_row_of_more_cells_than_excel_allows_is_refused(self, api: Api, producer: str) -> None:
+        wide = with_part(make_xlsx([]), SHEET, sheet_xml('<row r="1">' + "<c/>" * (MAX_ROW_CELLS + 1) + "</row>"))
+        with api.nothing_appended():
+            assert_problem(post(api, wide, XLSX_TYPE), 413, "import-too-large")
+
+    def test_a_sheet_whose_last_row_is_a_million_rows_down_is_refused(self, api: Api, producer: str) -> None:
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.append(list(KEYS))
+        sheet.cell(row=1_048_576, column=1, value="x")
+        out = io.BytesIO()
+        workbook.save(out)
+        with api.nothing_appended():
+            assert_problem(post(api, out.getvalue(), XLSX_TYPE), 413, "import-too-many-rows")
+
+    def test_a_workbook_declaring_entities_is_refused(self, api: Api, producer: str) -> None:
+        laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+                  b"<worksheet><sheetData><row><c><v>&lol2;</v></c></row></sheetData></worksheet>")
+        with api.nothing_appended():
+            assert_problem(post(api, with_part(make_xlsx([]), SHEET, laughs), XLSX_TYPE), 422, "import-unreadable")
 
 
 class TestTemplates:
