@@ -16,6 +16,7 @@ from api.deps import OrganisationDep, ServicesDep
 from api.importing.files import CSV_TYPE, XLSX_TYPE, read_upload
 from api.importing.rows import COLUMNS, RowError, Rows, from_domain_code, read_rows
 from api.importing.template import template_csv, template_xlsx
+from api.openapi import problem_responses
 from api.outputs import ReceiptsOut
 from api.problems import ApiProblem
 from api.routes.writes import receipt_out
@@ -78,7 +79,7 @@ def _refused_rows(rows: Rows, refusals: list[DomainError]) -> list[RowError]:
 
 
 @router.post("/batches/import", status_code=status.HTTP_201_CREATED, response_model=ReceiptsOut,
-             openapi_extra={"requestBody": _BODY}, responses={415: {"description": "Neither CSV nor xlsx"}})
+             openapi_extra={"requestBody": _BODY}, responses=problem_responses(415))
 def import_batches(organisation: OrganisationDep, services: ServicesDep,
                    upload: Annotated[Upload, Depends(_upload)]) -> ReceiptsOut:
     """Register many batches from a CSV or xlsx file in one transaction: all rows or none. A refusal lists
