@@ -112,7 +112,7 @@ def day(cell: Cell, what_en: str = "the production date", what_vi: str = "ngày 
         numbers = (match[1], match[2], match[3])
     else:
         raise CellError("invalid-date", f"{what_en} {cell!r} must be written dd/mm/yyyy (or yyyy-mm-dd)",
-                        f"{what_vi} «{cell}» phải viết theo dạng ngày/tháng/năm (dd/mm/yyyy), ví dụ 20/08/2026")
+                        f"{what_vi} «{cell}» phải viết theo dạng ngày/tháng/năm, ví dụ 20/08/2026")
     year, month, day_ = (int(n) for n in numbers)  # ASCII digits only: the patterns say [0-9]
     try:
         return date(year, month, day_).isoformat()

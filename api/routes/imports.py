@@ -41,6 +41,8 @@ _BODY = {"required": True, "description": IMPORT_HELP, "content": {
 
 @dataclass(frozen=True)
 class Upload:
+    """The request's body as it arrived, and its Content-Type, which says how to read it."""
+
     content: bytes
     media_type: str
 
@@ -52,18 +54,18 @@ async def _upload(request: Request) -> Upload:
 def _refusal(errors: list[RowError], rows: Rows, total_rows: int) -> ApiProblem:
     """One refusal listing `errors`, by row and, within a row, in the file's order of columns."""
     order = {written: position for position, written in enumerate(rows.headers.values())}
-    errors.sort(key=lambda e: (e.row, -1 if e.column is None else order.get(e.column, len(order))))
+    errors = sorted(errors, key=lambda e: (e.row, -1 if e.column is None else order.get(e.column, len(order))))
     bad_rows = len({e.row for e in errors})
+    counted = f"{len(errors)} error{'' if len(errors) == 1 else 's'} in {bad_rows} of {total_rows} rows"
     first = errors[0]
     where_en = f"row {first.row}" + (f", column {first.column}" if first.column else "")
     where_vi = f"dòng {first.row}" + (f", cột {first.column}" if first.column else "")
     listed = "" if len(errors) <= MAX_LISTED else f" (the first {MAX_LISTED} are listed)"
     listed_vi = "" if len(errors) <= MAX_LISTED else f" (liệt kê {MAX_LISTED} lỗi đầu tiên)"
     return ApiProblem(
-        422, "import-invalid-rows",
-        f"{len(errors)} errors in {bad_rows} of {total_rows} rows{listed}; nothing was imported. First, {where_en}: "
-        f"{first.en}", f"có {len(errors)} lỗi ở {bad_rows} trên {total_rows} dòng{listed_vi}; không dòng nào được "
-        f"nhập. Lỗi đầu tiên, {where_vi}: {first.vi}",
+        422, "import-invalid-rows", f"{counted}{listed}; nothing was imported. First, {where_en}: {first.en}",
+        f"có {len(errors)} lỗi ở {bad_rows} trên {total_rows} dòng{listed_vi}; không dòng nào được nhập. Lỗi đầu "
+        f"tiên, {where_vi}: {first.vi}",
         extra={"errors": [e.to_json() for e in errors[:MAX_LISTED]], "errors_total": len(errors)})
 
 

@@ -224,6 +224,20 @@ class TestImportRefusals:
                                            (5, "produced_on", "invalid-date"), (6, "gtin", "invalid-gtin")]
         assert response.json()["detail"].startswith("4 errors in 3 of 5 rows")
 
+    def test_a_file_wrong_on_every_row_lists_its_first_thousand_errors(self, api: Api, producer: str) -> None:
+        with api.nothing_appended():
+            response = post(api, make_csv([make_row(lot=f"L{n}", quantity="0") for n in range(1001)]))
+        problem = assert_problem(response, 422, "import-invalid-rows")
+        assert (len(problem["errors"]), problem["errors_total"], problem["errors"][-1]["row"]) == (1000, 1001, 1001)
+        assert problem["detail"].startswith("1001 errors in 1001 of 1001 rows (the first 1000 are listed)")
+
+    def test_a_single_error_is_counted_as_one(self, api: Api, producer: str) -> None:
+        with api.nothing_appended():
+            response = post(api, make_csv([make_row(), make_row(lot="L2", unit="kg")]))
+        assert listed_errors(response) == [(3, "unit", "invalid-unit")]
+        assert response.json()["detail"].startswith("1 error in 1 of 2 rows; nothing was imported. First, row 3, "
+                                                    "column unit: unit 'kg' is not one of the UN/ECE codes")
+
     def test_rule_refusals_of_several_rows_are_all_listed(self, api: Api, producer: str) -> None:
         api.created("/batches", {"gtin": GTIN, "lot": "OLD", "quantity": "1", "unit": "H87",
                                  "produced_on": produced_on(), "origin": COMMUNE}, as_=PRODUCER)
