@@ -26,6 +26,8 @@ _DMY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 _COMMUNE = re.compile(r"[0-9]{1,5}")
+_SCIENTIFIC = re.compile(r"[0-9]+([.,][0-9]+)?[Ee]\+[0-9]+")
+"""How Excel shows a long number in a General cell, and so writes it to CSV: 8.93457E+12."""
 _OBJECT_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 _SUBJECTS = {"gi": "chỉ dẫn địa lý", "mark": "nhãn hiệu"}
 MAX_CLAIMS = 10
@@ -52,6 +54,11 @@ def text(cell: Cell, what_en: str, what_vi: str) -> str:
 def gtin(cell: Cell) -> str:
     """A GTIN-8, -12, -13 or -14 as the GTIN-14 of a product registered here (GS1 prefix 893)."""
     value = text(cell, "the GTIN", "mã GTIN")
+    if _SCIENTIFIC.fullmatch(value):
+        raise CellError("invalid-gtin", f"GTIN {value!r} is a barcode Excel rounded to its scientific notation; "
+                        "format the column as text (or as a number with no decimals) and write the barcode again",
+                        f"mã GTIN «{value}» đã bị Excel làm tròn thành dạng số mũ; hãy định dạng cột là văn bản "
+                        "(hoặc số không có chữ số thập phân) rồi nhập lại mã vạch")
     try:
         gtin14 = normalise_gtin(value)
     except DigitalLinkError as exc:

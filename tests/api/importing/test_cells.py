@@ -44,6 +44,10 @@ class TestGtin:
     def test_what_is_not_a_gtin_is_refused(self, value: str) -> None:
         assert refusal(cells.gtin, value).code == "invalid-gtin"
 
+    @pytest.mark.parametrize("value", ["8.93457E+12", "8,93457E+12"])
+    def test_a_barcode_excel_rounded_says_how_to_keep_it(self, value: str) -> None:
+        assert "định dạng cột là văn bản" in refusal(cells.gtin, value).vi
+
     def test_a_product_outside_viet_nam_is_refused_by_its_prefix(self) -> None:
         assert "tiền tố GS1 400" in refusal(cells.gtin, gtin(1, prefix="0400")).vi
 
