@@ -48,6 +48,7 @@ REFUSALS = {
     408: "The request body did not arrive in time",
     409: "The statement conflicts with what is registered",
     413: "The request body is too large",
+    415: "The request body is not of a media type this operation takes",
     422: "The parameters or body do not fit, or the registry's rules refuse the statement",
     429: "Too many requests from this client (with Retry-After)",
     503: "Not available yet (with Retry-After)",
@@ -56,12 +57,13 @@ REFUSALS = {
 
 _REASON = {"type": "object", "properties": {
     "loc": {"type": "array", "items": {"type": "string"}, "description": "where in the request"},
-    "msg": {"type": "string"}, "row": {"type": ["integer", "null"], "description": "the CSV row (the header is 1)"},
-    "field": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}}}
+    "msg": {"type": "string"}, "row": {"type": "integer", "description": "the file's row (the header is row 1)"},
+    "column": {"type": ["string", "null"], "description": "the column as the file's header names it (null: the row)"},
+    "code": {"type": "string"}, "message": {"$ref": "#/components/schemas/ProblemMessage"}}}
 PROBLEM_MEMBERS = {
     "errors": {"type": "array", "items": _REASON,
                "description": "Every reason of a refusal with many: request parameters that do not fit (`loc`, "
-                              "`msg`), or the CSV rows of an import (`row`, `field` or `code`, `message`)"},
+                              "`msg`), or every error of an import's rows (`row`, `column`, `code`, `message`)"},
     "position": {"type": "integer", "minimum": 0,
                  "description": "Which statement of a batch of statements the registry refused, from 0"},
     "verdict": {"type": "string", "description": "The resolver's verdict on a code nothing is registered for"},

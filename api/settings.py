@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     """The base of the GS1 Digital Link URIs printed in QR codes."""
     max_body_bytes: int = 1_048_576
-    """Requests with larger bodies get 413; CSV imports may use `max_import_bytes`."""
+    """Requests with larger bodies get 413; batch imports (CSV, xlsx) may use `max_import_bytes`."""
     max_import_bytes: int = 16_777_216
     rate_limit: str = "600/minute"
     """Public GET requests allowed per client address (a `limits` expression); "" turns the limit off."""

@@ -10,6 +10,7 @@ statements are checked inside a savepoint, so a refused one is rolled back alone
 together under one signed checkpoint. A submission is still all or nothing.
 """
 
+import contextlib
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,11 +23,16 @@ from ledger.core.types import Receipt, Statement
 from ledger.store.group import GroupCommit
 from ledger.store.log import MAX_BATCH, Log
 from registry.custody import Custody
+from registry.errors import DomainError
 from registry.handlers.parties import key_id_of
 from registry.unit import Item, UnitOfWork, open_unit, projection_txn
 
 Draft = tuple[str, Mapping[str, Any]]
 """(kind, body) of a statement the registry signs for an organisation with its custodial key."""
+
+
+class _Checked(Exception):
+    """Leaves a unit of work that only checked its statements: rolled back like a refusal."""
 
 
 def _utcnow() -> datetime:
@@ -98,6 +104,27 @@ class Registry:
             return unit.apply(self._sign(unit, organisation, drafts), signature_checked=True)
 
         return self._run(Submission(check, len(drafts)))
+
+    def refusals_as(self, organisation: str, drafts: Sequence[Draft]) -> list[DomainError]:
+        """What the registry would refuse of `drafts` signed by `organisation`, appending nothing: each draft is
+        checked after the ones before it that were accepted, so every refusal is found, not only the first. Each
+        error's `position` is its draft's. Raises DomainError (position None) for a refusal of the whole
+        submission, such as an organisation without a custodial key."""
+        refusals: list[DomainError] = []
+
+        def check(unit: UnitOfWork) -> list[Item]:
+            for position, item in enumerate(self._sign(unit, organisation, drafts)):
+                try:
+                    with unit.savepoint():
+                        unit.apply([item], signature_checked=True)
+                except DomainError as exc:
+                    exc.position = position
+                    refusals.append(exc)
+            raise _Checked  # nothing of this unit is to be appended
+
+        with contextlib.suppress(_Checked):
+            self._run(Submission(check, len(drafts)))
+        return refusals
 
     def _with_new_custodial_key(self, issuer: str, organisation: str,
                                 draft: Callable[[str], Draft]) -> Receipt:

@@ -1,5 +1,6 @@
-"""What the `nguon` commands share: the database option and opening the registry."""
+"""What the `nguon` commands share: the database option, opening the registry, and the user's language."""
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -39,3 +40,13 @@ def key_text(text: str) -> str:
 
 def note_verifier(text: str) -> NoteVerifier:
     return NoteVerifier.from_text(key_text(text))
+
+
+def in_user_language(en: str, vi: str) -> str:
+    """`vi` when the user's locale is Vietnamese (LC_ALL, else LC_MESSAGES, else LANG, as POSIX orders them:
+    `vi_VN.UTF-8`), else `en`."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return vi if value.lower().startswith("vi") else en
+    return en

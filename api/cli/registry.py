@@ -13,7 +13,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine
 
-from api.cli.common import DatabaseOption, database_url, err, key_text, note_verifier, open_registry
+from api.cli.common import (
+    DatabaseOption,
+    database_url,
+    err,
+    in_user_language,
+    key_text,
+    note_verifier,
+    open_registry,
+)
 from api.digital_link import DigitalLink, DigitalLinkError, normalise_gtin
 from api.migrations import upgrade
 from api.qr import qr_png, qr_svg
@@ -30,7 +38,7 @@ from registry.kinds import vietnam_today
 from registry.replay import ReplayError, projection_digest, replay
 from registry.service import Registry
 from registry.state import State
-from registry.tables import RegSerial
+from registry.tables import RegBatch, RegProduct, RegSerial
 from registry.verdict.batch import verify_batch
 
 VERDICT_WORDS = {"authentic": ("authentic", "chính hãng"), "warning": ("warning", "cảnh báo"),
@@ -153,16 +161,47 @@ def demo(database: DatabaseOption = None,
         engine.dispose()
 
 
+def _not_registered(link: DigitalLink, database: str | None) -> tuple[str, str] | None:
+    """Why the registry has nothing for `link` (in English and Vietnamese), or None when it has the batch (and
+    the item, for a link with a serial)."""
+    engine = make_engine(database_url(database))
+    try:
+        with engine.connect() as connection:
+            state = State(connection)
+            gtin, lot, serial = link.gtin14, link.lot, link.serial
+            if state.get(RegProduct, gtin=gtin) is None:
+                return f"GTIN {gtin} is not registered", f"mã GTIN {gtin} chưa được đăng ký"
+            if state.get(RegBatch, gtin=gtin, lot=lot) is None:
+                return f"lot {lot} of GTIN {gtin} is not registered", f"lô {lot} của mã GTIN {gtin} chưa được đăng ký"
+            if serial is not None and state.get(RegSerial, gtin=gtin, lot=lot, serial=serial) is None:
+                return (f"serial {serial} was not issued for lot {lot} of GTIN {gtin}",
+                        f"số sê-ri {serial} chưa được cấp cho lô {lot} của mã GTIN {gtin}")
+            return None
+    finally:
+        engine.dispose()
+
+
 @app.command("qr")
 def qr(gtin: str, lot: str, serial: Annotated[str | None, typer.Option(help="Serial of one item.")] = None,
        png: Annotated[bool, typer.Option("--png", help="PNG instead of SVG.")] = False,
-       out: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None) -> None:
-    """Print the QR code (SVG, or PNG with --png) of a batch's or item's Digital Link on NGUON_PUBLIC_URL."""
+       out: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None,
+       offline: Annotated[bool, typer.Option("--offline", help="Make the code without asking the registry "
+                                             "whether it holds the batch or item.")] = False,
+       database: DatabaseOption = None) -> None:
+    """Print the QR code (SVG, or PNG with --png) of a registered batch's or item's Digital Link on
+    NGUON_PUBLIC_URL; a code for something the registry does not hold only with --offline."""
     try:
         link = DigitalLink(normalise_gtin(gtin), lot, serial)
     except DigitalLinkError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
+    missing = None if offline else _not_registered(link, database)
+    if missing is not None:
+        en, vi = missing
+        err.print(in_user_language(f"{en}; no code made (--offline makes one without asking the registry)",
+                                   f"{vi}; không tạo mã (thêm --offline để tạo mà không kiểm tra sổ đăng ký)"),
+                  style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
     uri = link.uri(get_settings().public_url)
     data = qr_png(uri) if png else qr_svg(uri)
     if out is None:

@@ -136,6 +136,49 @@ class TestOnCommit:
         assert calls == [size + 2]
 
 
+class TestRefusals:
+    """`refusals_as` finds every refusal of a submission, each statement judged after the accepted ones before it,
+    and appends nothing."""
+
+    def test_every_refusal_is_found_and_nothing_is_appended(self, registry: Registry, producer: str,
+                                                             tmp_path: Path) -> None:
+        size, digest = log_size(registry), live_digest(registry)
+        drafts = [make_batch(lot="A"), make_batch(lot="X", gtin=gtin(999)), make_batch(lot="A"),
+                  make_batch(lot="B"), make_batch(lot="B")]
+        refusals = registry.refusals_as(PRODUCER, drafts)
+        assert [(r.position, r.code) for r in refusals] == [(1, "unknown-product"), (2, "duplicate-lot"),
+                                                            (4, "duplicate-lot")]
+        assert (log_size(registry), live_digest(registry)) == (size, digest)
+        assert registry.refusals_as(PRODUCER, [drafts[0], drafts[3]]) == []
+        assert len(registry.submit_as(PRODUCER, [drafts[0], drafts[3]])) == 2
+        assert replayed_digest(registry, tmp_path) == live_digest(registry)
+
+    def test_a_refusal_of_the_whole_submission_is_raised(self, registry: Registry, producer: str) -> None:
+        size = log_size(registry)
+        with pytest.raises(NotAllowedError) as caught:
+            registry.refusals_as("nobody", [make_batch(lot="A")])
+        assert (caught.value.code, caught.value.position, log_size(registry)) == ("no-custodial-key", None, size)
+
+    def test_a_check_grouped_with_submissions_leaves_them_to_append(self, registry: Registry, producer: str) -> None:
+        group = registry.group
+        size, commits = log_size(registry), group.commits
+        submitters = [Submitter(lambda: registry.submit_as(PRODUCER, [make_batch(lot="G0")])),
+                      Submitter(lambda: registry.refusals_as(PRODUCER, [make_batch(lot="G1"), make_batch(lot="G1")])),
+                      Submitter(lambda: registry.submit_as(PRODUCER, [make_batch(lot="G1")]))]
+        with registry.log.store.write():
+            submitters[0].start()
+            wait_until(lambda: group.leading and group.waiting == 0, 10, "the first submission leads")
+            for waiting, submitter in enumerate(submitters[1:], start=1):
+                submitter.start()  # queued in this order: the check, then a submission of the lot it checked
+                wait_until(lambda waiting=waiting: group.waiting == waiting, 10, f"{waiting} submissions wait")
+        for submitter in submitters:
+            submitter.join(60)
+        assert [s.error for s in submitters] == [None] * 3
+        assert [(r.position, r.code) for r in submitters[1].result] == [(1, "duplicate-lot")]
+        assert [r.index for r in submitters[2].result] == [size + 1]
+        assert (log_size(registry), group.commits) == (size + 2, commits + 2)
+
+
 class TestSubmissionSize:
     """A submission holds 1 to MAX_BATCH statements; anything else is refused before any work."""
 
