@@ -27,7 +27,7 @@ from tests.api.conftest import (
     make_product,
     produced_on,
 )
-from tests.checks import VIETNAMESE
+from tests.checks import VIETNAMESE, english_in
 
 CSV_TYPE = "text/csv; charset=utf-8"
 VI = {c.key: c.vi for c in COLUMNS}
@@ -79,6 +79,7 @@ def listed_errors(response: httpx.Response) -> list[tuple[int, str | None, str]]
     for error in problem["errors"]:
         assert error["message"]["en"], error
         assert VIETNAMESE.search(error["message"]["vi"]), error
+        assert not english_in(error["message"]["vi"]), error
     assert "nothing was imported" in problem["detail"]
     return [(e["row"], e["column"], e["code"]) for e in problem["errors"]]
 
