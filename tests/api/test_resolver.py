@@ -123,7 +123,7 @@ class TestVerdictDocument:
     @pytest.mark.parametrize(("scenario", "verdict", "failed"), [
         ("genuine", "authentic", []),
         ("transformed", "authentic", []),
-        ("recalled", "warning", ["not-recalled"]),
+        ("recalled", "recalled", ["not-recalled"]),
         ("suspended_right", "invalid", ["claim-valid-at-production", "claim-valid-at-registration"]),
         ("wrongly_suspended", "authentic", []),
         ("expired_right", "authentic", []),
