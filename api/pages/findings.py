@@ -142,10 +142,10 @@ def _inputs(verdict: Verdict, w: Writer) -> Iterator[Finding]:
             continue
         what = w.names(item.names) or w.pick("một lô nguyên liệu", "an input batch")
         yield Finding("warning", w.pick(
-            f"Sản phẩm được làm từ {what} (lô {item.lot}); lô này đã bị {w.name(recall.issuer)} thu hồi ngày "
-            f"{w.day(recall.on)}. Lý do: {sentence(recall.reason)}",
-            f"It was made from {what} (lot {item.lot}), which {w.name(recall.issuer)} recalled on "
-            f"{w.day(recall.on)}. Reason: {sentence(recall.reason)}"))
+            f"Được làm từ {what} (lô {item.lot}), lô đã bị thu hồi ngày {w.day(recall.on)}: "
+            f"{sentence(recall.reason)}",
+            f"Made from {what} (lot {item.lot}), which was recalled on {w.day(recall.on)}: "
+            f"{sentence(recall.reason)}"))
 
 
 def _scans(verdict: Verdict, w: Writer) -> Iterator[Finding]:

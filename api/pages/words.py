@@ -19,7 +19,8 @@ TEXT: dict[str, dict[str, str]] = {
         "invalid_keep": "Đừng mua hoặc dùng sản phẩm này như hàng chính hãng; nếu đã mua, hãy giữ lại sản phẩm, "
         "nhãn và hóa đơn.",
         "report": "Báo cho: {contact}.",
-        "product": "Sản phẩm", "producer": "Nhà sản xuất", "origin": "Xuất xứ", "codes": "Mã trên nhãn",
+        "about": "Về sản phẩm này", "product": "Sản phẩm", "producer": "Nhà sản xuất", "origin": "Xuất xứ",
+        "codes": "Mã trên nhãn",
         "lot": "Lô", "serial": "Số sê-ri", "quantity": "Số lượng của lô", "produced_on": "Ngày sản xuất",
         "registered_on": "Ngày đăng ký lô", "licence": "Mã doanh nghiệp GS1 {prefix} do {agency} cấp cho {licensee}",
         "claims": "Chỉ dẫn địa lý và nhãn hiệu", "gi": "Chỉ dẫn địa lý", "collective": "Nhãn hiệu tập thể",
@@ -33,6 +34,7 @@ TEXT: dict[str, dict[str, str]] = {
         "certified_by": "{result}, do {who} chứng nhận, hiệu lực đến {until}", "expired": "đã hết hiệu lực",
         "not-yet-valid": "chưa có hiệu lực", "journey": "Hành trình", "made_from": "Được làm từ",
         "became": "Đã được dùng để làm", "produced": "Sản xuất", "by": "do {who}", "route": "từ {source} đến {to}",
+        "received_route": "{to} nhận từ {source}",
         "to_only": "đến {to}", "from_only": "từ {source}", "recalled_item": "đã bị thu hồi ngày {on}",
         "used": "dùng {amount}", "history": "Lịch sử đính chính",
         "history_note": "Những thông tin dưới đây đã bị rút lại nên không còn hiệu lực và không ảnh hưởng tới kết "
@@ -68,7 +70,8 @@ TEXT: dict[str, dict[str, str]] = {
         "invalid_keep": "Do not buy or use it as the genuine product; if you bought it, keep the product, its label "
         "and the receipt.",
         "report": "Report it to {contact}.",
-        "product": "Product", "producer": "Producer", "origin": "Origin", "codes": "Codes on the label",
+        "about": "About this product", "product": "Product", "producer": "Producer", "origin": "Origin",
+        "codes": "Codes on the label",
         "lot": "Lot", "serial": "Serial", "quantity": "Size of the batch", "produced_on": "Produced on",
         "registered_on": "Batch registered on", "licence": "GS1 company prefix {prefix}, licensed by {agency} to "
         "{licensee}", "claims": "Geographical indications and marks", "gi": "Geographical indication",
@@ -81,7 +84,8 @@ TEXT: dict[str, dict[str, str]] = {
         "certifications": "Certifications", "pass": "passed", "fail": "failed",
         "certified_by": "{result}, certified by {who}, valid until {until}", "expired": "expired",
         "not-yet-valid": "not yet valid", "journey": "Journey", "made_from": "Made from", "became": "Used to make",
-        "produced": "Produced", "by": "by {who}", "route": "from {source} to {to}", "to_only": "to {to}",
+        "produced": "Produced", "by": "by {who}", "route": "from {source} to {to}",
+        "received_route": "by {to}, from {source}", "to_only": "to {to}",
         "from_only": "from {source}", "recalled_item": "recalled on {on}", "used": "{amount} used",
         "history": "History of corrections",
         "history_note": "The statements below were retracted: they have no effect and do not count in the checks; "

@@ -183,7 +183,7 @@ ADVICE = {
                         "Ngừng bán, chờ trả về nhà vườn."],
                  "en": ["Do not eat or use this product.", "Take it back to where you bought it",
                         "recalled this batch on 7 November 2026", "800 kg", "30 October 2026, 08:00"]},
-    "warning": {"vi": ["thu hồi ngày 07/11/2026", "40 hộp", "Hãy hỏi lại người bán"],
+    "warning": {"vi": ["đã bị thu hồi ngày 07/11/2026", "40 hộp", "Hãy hỏi lại người bán"],
                 "en": ["recalled on 7 November 2026", "40 boxes", "Ask the seller"]},
     "invalid": {"vi": ["Điều đã phát hiện", "bị đình chỉ từ ngày 01/10/2026", "Báo cho: đội Quản lý thị trường",
                        "2.000 cái"],
