@@ -33,11 +33,17 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+# axe-core for the consumer-page test, from tests/e2e/package-lock.json (npm's own marker file is the stamp).
+AXE_STAMP := tests/e2e/node_modules/.package-lock.json
+
+$(AXE_STAMP): tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+
+test: lint $(AXE_STAMP)
 	$(BIN)/pytest
 
 bench: install-dev
 	$(BIN)/python bench/ledger_bench.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis tests/e2e/node_modules

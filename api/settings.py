@@ -1,14 +1,34 @@
 """Settings from the environment (prefix NGUON_). Nothing is read until `get_settings()` is called."""
 
 import ipaddress
+import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ledger.files.keys import load_or_create_secret_file
+
+
+class ReportContact(BaseModel):
+    """Whom a shopper tells about a product whose label the registry does not back, in each language of the
+    consumer page: words that follow "Báo cho:" and "Report it to"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    vi: str
+    en: str
+
+
+DEFAULT_REPORT_CONTACT = ReportContact(
+    vi="đội Quản lý thị trường gần nơi bạn mua hàng, hoặc Sở Khoa học và Công nghệ của tỉnh, thành phố",
+    en="the market surveillance team (Quản lý thị trường) nearest to where you bought it, or the province's "
+    "Department of Science and Technology")
+"""Counterfeit goods are the market surveillance force's to seize, and misused GIs and marks the provincial
+Department of Science and Technology's to inspect; a deployment names its own offices and hotline."""
 
 
 class Settings(BaseSettings):
@@ -43,6 +63,19 @@ class Settings(BaseSettings):
     """Cosignatures a checkpoint needs to count as published; 0 publishes every checkpoint."""
     secret_key: SecretStr | None = None
     """Seals custodial keys at rest; when unset, a random one is generated into data_dir on first run."""
+    report_contact: Annotated[ReportContact, NoDecode] = DEFAULT_REPORT_CONTACT
+    """Whom the consumer page tells a shopper to report a product that is not valid or not registered to:
+    NGUON_REPORT_CONTACT is one text for both languages, or a JSON object {"vi": ..., "en": ...}."""
+
+    @field_validator("report_contact", mode="before")
+    @classmethod
+    def _contact(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if not text:
+            raise ValueError("NGUON_REPORT_CONTACT is empty; leave it unset for the default, or name an office")
+        return json.loads(text) if text.startswith("{") else {"vi": text, "en": text}
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -6,7 +6,8 @@ organisation gets a custodial key and is registered by the authority of its prov
 storyline of `demo_data/timeline.json` one step (one issuer, one `submit_as`, all or nothing) at a time, each
 at the time the step gives: GIs, marks and an accreditation, a GS1 company prefix per producer, rights of use,
 products and batches from August to November 2026, a transformation, shipments, certifications, inspections, a
-wrongful suspension retracted, a backdated suspension, a recall and an expired right. The story runs on its
+wrongful suspension retracted, a backdated suspension, a recall (and gift boxes packed from the recalled
+batch before it), and an expired right. The story runs on its
 own clock, so that its entries are logged when the story says and every time rule holds as it would have.
 
     organisations.json  id, names, roles, commune (a key of `communes`), who registers it, and for an authority
@@ -88,6 +89,8 @@ class DemoSummary:
     transformed: tuple[BatchKey, ...]
     """Made from input batches (pomelo gift boxes)."""
     recalled: tuple[BatchKey, ...]
+    recalled_input: tuple[BatchKey, ...]
+    """Made from a batch recalled after it was used (orange gift boxes): a warning, not recalled themselves."""
     suspended_right: tuple[BatchKey, ...]
     """Produced on a day on which the producer's right was suspended by a statement recorded after the batch."""
     wrongly_suspended: tuple[BatchKey, ...]
@@ -228,8 +231,9 @@ def load_demo(registry: Registry) -> DemoSummary:
         organisations=tuple(org["id"] for org in organisations), gis=tuple(gis), marks=tuple(marks),
         products=tuple(products), batches=tuple(batches), genuine=scenario("genuine"),
         transformed=scenario("transformed"), recalled=scenario("recalled"),
-        suspended_right=scenario("suspended_right"), wrongly_suspended=scenario("wrongly_suspended"),
-        expired_right=scenario("expired_right"), no_claim=scenario("no_claim"), entries=_log_size(registry),
+        recalled_input=scenario("recalled_input"), suspended_right=scenario("suspended_right"),
+        wrongly_suspended=scenario("wrongly_suspended"), expired_right=scenario("expired_right"),
+        no_claim=scenario("no_claim"), entries=_log_size(registry),
     )
 
 

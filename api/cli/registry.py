@@ -42,7 +42,8 @@ from registry.tables import RegBatch, RegProduct, RegSerial
 from registry.verdict.batch import verify_batch
 
 VERDICT_WORDS = {"authentic": ("authentic", "chính hãng"), "warning": ("warning", "cảnh báo"),
-                 "invalid": ("not valid", "không hợp lệ"), "unknown": ("unknown", "không xác định")}
+                 "recalled": ("recalled", "đã bị thu hồi"), "invalid": ("not valid", "không hợp lệ"),
+                 "unknown": ("unknown", "không xác định")}
 
 app = typer.Typer()
 
@@ -120,7 +121,7 @@ def _demo_urls(registry: Registry, engine: Engine, base: str) -> list[tuple[str,
                                    today=vietnam_today()).verdict
             name = link.gtin14 if verdict.product is None else verdict.product.names.vi
             rows.append((verdict.verdict, f"{name} — {link.element_string()}", link.uri(base)))
-    order = {"authentic": 0, "warning": 1, "invalid": 2, "unknown": 3}
+    order = {"authentic": 0, "warning": 1, "recalled": 2, "invalid": 3, "unknown": 4}
     return sorted(rows, key=lambda row: order[row[0]])
 
 

@@ -26,6 +26,7 @@ from api.openapi import media_schema
 from api.pages.consumer import render_not_found, render_verdict, wants_language
 from api.problems import PROBLEM_JSON, ApiProblem, problem
 from api.scans import is_issued, scan_evidence
+from api.settings import ReportContact
 from api.verdict_cache import CachedVerdict
 from ledger.store.sql import SqlView
 from registry.kinds import vietnam_today
@@ -105,20 +106,22 @@ def _verdict(request: Request, view: SqlView, services: Services, link: DigitalL
                                       today=today, checkpoint=published))
 
 
-def _unknown(link: DigitalLink, verdict: CachedVerdict, wanted: _Wanted, language: str) -> Response:
+def _unknown(link: DigitalLink, verdict: CachedVerdict, wanted: _Wanted, language: str,
+             report: ReportContact) -> Response:
     """The 404 of a code no batch has: a problem with the reasons, or the not-found page."""
     if wanted.form == "document":
         return problem(404, "unknown-code", f"no batch {link.element_string()} is registered",
                        f"không có lô {link.element_string()} nào được đăng ký", verdict="unknown",
                        reasons=[r.to_json() for r in verdict.document.verdict.reasons])
-    return HTMLResponse(render_not_found(link, verdict.document, language), status_code=404)
+    return HTMLResponse(render_not_found(link, verdict.document, language, report), status_code=404)
 
 
-def _page(link: DigitalLink, verdict: CachedVerdict, language: str, base_url: str) -> HTMLResponse:
+def _page(link: DigitalLink, verdict: CachedVerdict, language: str, base_url: str,
+          report: ReportContact) -> HTMLResponse:
     """The consumer page, rendered once per language while the verdict is kept."""
     page = verdict.pages.get(language)
     if page is None:
-        page = verdict.pages[language] = render_verdict(link, verdict.document, language, base_url)
+        page = verdict.pages[language] = render_verdict(link, verdict.document, language, base_url, report)
     return HTMLResponse(page)
 
 
@@ -148,10 +151,11 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
     verdict = _verdict(request, view, services, link)
     judged = verdict.document.verdict
     if judged.verdict == "unknown" and judged.batch is None:
-        return _unknown(link, verdict, wanted, wants_language(request, lang))
+        return _unknown(link, verdict, wanted, wants_language(request, lang), services.settings.report_contact)
     if wanted.form == "document":
         return Response(verdict.json_bytes(), media_type="application/json")
-    return _page(link, verdict, wants_language(request, lang), base_url(services.settings.public_url))
+    return _page(link, verdict, wants_language(request, lang), base_url(services.settings.public_url),
+                 services.settings.report_contact)
 
 
 @router.get("/.well-known/gs1resolver", response_model=ResolverDescription)

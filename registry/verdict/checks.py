@@ -10,8 +10,9 @@ from registry.verdict.facts import Product, Retracted
 from registry.verdict.record import Batch, Claim, Input, Origin, Reason, ScanStats, Serial
 from registry.verdict.rights import Certification, Indication, Right, change_on, in_window
 
-VERDICTS = ("unknown", "invalid", "warning")
-"""Failing severities, gravest first; with none failing the verdict is `authentic`."""
+VERDICTS = ("unknown", "recalled", "invalid", "warning")
+"""Failing severities, gravest first; with none failing the verdict is `authentic`. A recall outranks `invalid`:
+it is the one outcome that tells the holder to stop using the product, whatever else is wrong with it."""
 
 PRODUCTION = ("the production date", "ngày sản xuất")
 REGISTRATION = ("the day the batch was registered", "ngày đăng ký lô")
@@ -131,26 +132,31 @@ def check_claims(checks: Checks, claims: list[Claim], origin: Origin, produced_o
 
 
 def check_recalls(checks: Checks, batch: Batch, inputs: list[Input]) -> None:
+    """The batch itself recalled makes the verdict `recalled`; a recalled input only a `warning`, because a recall
+    speaks of the batch it names: whether what was made from it is affected is for its maker or an authority to
+    say, by recalling it too."""
     lot, lot_vi = _lot(batch.gtin, batch.lot)
     recall_ = batch.recall
     if recall_ is None:
-        checks.add("not-recalled", True, "warning", f"Batch {lot} has not been recalled",
+        checks.add("not-recalled", True, "recalled", f"Batch {lot} has not been recalled",
                    f"Lô {lot_vi} chưa bị thu hồi")
     else:
-        checks.add("not-recalled", False, "warning",
+        checks.add("not-recalled", False, "recalled",
                    f"Batch {lot} was recalled by {recall_.issuer} on {recall_.on} (entry {recall_.entry}): "
                    f"{recall_.reason}; a recalled batch should be neither sold nor used",
                    f"Lô {lot_vi} đã bị {recall_.issuer} thu hồi ngày {recall_.on} (mục {recall_.entry}): "
                    f"{recall_.reason}; không được bán hoặc sử dụng lô đã bị thu hồi")
     if not inputs:
         return
-    recalled = [i for i in inputs if i.recalled]
+    recalled = [(i, i.recall) for i in inputs if i.recall is not None]
     if recalled:
         checks.add("inputs-not-recalled", False, "warning",
-                   f"Input batches {', '.join(f'{i.lot} ({i.gtin}, entry {i.recalled_entry})' for i in recalled)} "
-                   "were recalled after this batch was made from them; none of its inputs should be recalled",
-                   f"Các lô đầu vào {', '.join(f'{i.lot} ({i.gtin}, mục {i.recalled_entry})' for i in recalled)} đã "
-                   "bị thu hồi sau khi được dùng để làm lô này; không lô đầu vào nào được phép bị thu hồi")
+                   "Input batches " + "; ".join(f"{i.lot} ({i.gtin}), recalled on {r.on} (entry {r.entry}): {r.reason}"
+                                                for i, r in recalled)
+                   + "; a batch made from a recalled input may be affected by what its recall says",
+                   "Các lô đầu vào " + "; ".join(f"{i.lot} ({i.gtin}), bị thu hồi ngày {r.on} (mục {r.entry}): "
+                                                 f"{r.reason}" for i, r in recalled)
+                   + "; lô làm từ lô đầu vào đã bị thu hồi có thể bị ảnh hưởng bởi lý do thu hồi đó")
     else:
         checks.add("inputs-not-recalled", True, "warning", f"No input batch has been recalled ({len(inputs)} checked)",
                    f"Không lô đầu vào nào bị thu hồi (đã kiểm tra {len(inputs)} lô)")

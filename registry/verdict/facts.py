@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from registry import places
 from registry.schemas import (
     BatchRecalled,
     BatchRegistered,
@@ -52,8 +53,25 @@ class Names:
 
 @dataclass(frozen=True)
 class Place:
+    """A commune as a statement cites it (code and list version), named from the administrative list it cites
+    (`registry.places`): `name` already says what it is ("Xã Bát Tràng", "Đặc khu Phú Quốc"); `province` is the
+    code of its province from 1 July 2025 and `province_name` that province's name. Names are None for a code
+    the list does not have."""
+
     code: str
     version: str
+    name: str | None = None
+    province: str | None = None
+    province_name: str | None = None
+
+
+def place(code: str, version: str) -> Place:
+    """The commune `code` of the list in force on `version`, with its name and province's."""
+    found = places.commune(code, version)
+    if found is None:
+        return Place(code, version)
+    province = places.provinces().get(found.province)
+    return Place(code, version, found.name, found.province, None if province is None else province.name)
 
 
 @dataclass(frozen=True)
@@ -79,13 +97,13 @@ def organisation(cited: Cited, org_id: str) -> Organisation:
         return Organisation(org_id, None)
     entry, body = found
     names = Names(body.names.vi, body.names.en)
-    commune = None if body.commune is None else Place(body.commune.code, body.commune.version)
+    commune = None if body.commune is None else place(body.commune.code, body.commune.version)
     history = []
     for update, changes in cited.all("organisation.updated.v1", OrganisationUpdated, lambda b: b.id == org_id):
         if changes.names is not None:
             names = Names(changes.names.vi, changes.names.en)
         if changes.commune is not None:
-            commune = Place(changes.commune.code, changes.commune.version)
+            commune = place(changes.commune.code, changes.commune.version)
         history.append(Change(update.index, "updated"))
     return Organisation(org_id, names, commune, entry.index, tuple(history))
 

@@ -5,12 +5,13 @@ server (`registry.verdict.batch.verify_batch`) and an offline verifier (`nguon v
 reach the same verdict. The verdict is the gravest outcome among the checks that fail:
 
     unknown    no such batch is registered;
+    recalled   the batch was recalled (a recall in effect, not retracted): it should be neither sold nor used;
     invalid    a GI or mark claim was not valid on the production date or on the day the batch was registered,
                the batch registration was retracted, the serial was never issued for this batch, or a
                certification of the batch failed;
-    warning    the batch or one of its inputs was recalled, a certification is revoked, failed (for the product
-               or producer) or is not valid today, the origin lies outside a GI area as amended since, or the
-               scans look like a copied code;
+    warning    one of its inputs was recalled (the recall names that input, not this batch), a certification is
+               revoked, failed (for the product or producer) or is not valid today, the origin lies outside a GI
+               area as amended since, or the scans look like a copied code;
     authentic  every check holds.
 
 `reasons` lists every check made (`registry.verdict.checks`), passing ones too, with a stable code, what its

@@ -8,17 +8,18 @@ inputs, outputs, the serial asked about, and the verdict (`Verdict.to_json`). `r
 from dataclasses import dataclass
 from typing import Any
 
-from registry import places
 from registry.schemas import BatchEvent, BatchRegistered, SerialsIssued
 from registry.verdict.cited import Cited
 from registry.verdict.facts import (
     Names,
     Organisation,
+    Place,
     Product,
     Recall,
     Retracted,
     batch_registration,
     organisation,
+    place,
     plain,
     product,
     recall,
@@ -103,10 +104,13 @@ class AreaCheck:
 
 @dataclass(frozen=True)
 class Origin:
+    """The origin commune, named as `registry.verdict.facts.Place` names it, and how it lies in each GI's area."""
+
     code: str
     version: str
     name: str | None
     province: str | None
+    province_name: str | None
     areas: tuple[AreaCheck, ...]
 
 
@@ -114,8 +118,7 @@ class Origin:
 class EventPlace:
     """Where an event happened: a commune of the administrative list (if named) and the producer's own words."""
 
-    code: str | None
-    version: str | None
+    commune: Place | None
     name: str | None
 
 
@@ -142,7 +145,7 @@ class Input:
     produced_on: str | None
     producer: Organisation | None
     recalled: bool
-    recalled_entry: int | None
+    recall: Recall | None
     withdrawn: bool
     entry: int | None
 
@@ -208,7 +211,6 @@ class Verdict:
 
 
 def origin_of(cited: Cited, body: BatchRegistered, index: int, claims: list[Indication]) -> Origin:
-    known = places.commune(body.origin.code, body.origin.version)
     checks = []
     for claim in claims:
         if claim.type != "gi":
@@ -220,8 +222,8 @@ def origin_of(cited: Cited, body: BatchRegistered, index: int, claims: list[Indi
         part = next((p for p in then if (p.code, p.version) == key), None)
         checks.append(AreaCheck(claim.id, part is not None,
                                 any((p.code, p.version) == key for p in now), None if part is None else part.stage))
-    return Origin(body.origin.code, body.origin.version, None if known is None else known.name,
-                  None if known is None else known.province, tuple(checks))
+    named = place(body.origin.code, body.origin.version)
+    return Origin(named.code, named.version, named.name, named.province, named.province_name, tuple(checks))
 
 
 def serial_of(cited: Cited, gtin: str, lot: str, serial: str | None) -> tuple[Serial | None, int]:
@@ -244,12 +246,12 @@ def inputs_of(cited: Cited, body: BatchRegistered) -> list[Input]:
         recalled = recall(cited, item.gtin, item.lot)
         if registered is None:
             found.append(Input(item.gtin, item.lot, item.quantity, None, None, None, None, recalled is not None,
-                               None if recalled is None else recalled.entry, False, None))
+                               recalled, False, None))
             continue
         entry, source = registered
         found.append(Input(item.gtin, item.lot, item.quantity, source.unit, None if made is None else made.names,
                            source.produced_on, organisation(cited, entry.issuer), recalled is not None,
-                           None if recalled is None else recalled.entry, entry.index in cited.retracted, entry.index))
+                           recalled, entry.index in cited.retracted, entry.index))
     return found
 
 
@@ -267,11 +269,10 @@ def outputs_of(cited: Cited, gtin: str, lot: str) -> list[Output]:
 def events_of(cited: Cited, gtin: str, lot: str) -> list[Event]:
     found = []
     for entry, body in cited.live("batch.event.v1", BatchEvent, lambda b: (b.gtin, b.lot) == (gtin, lot)):
-        place = None
+        where = None
         if body.place is not None:
             commune = body.place.commune
-            place = EventPlace(commune.code if commune else None, commune.version if commune else None,
-                               body.place.name)
-        found.append(Event(body.biz_step, body.disposition, body.event_time, place, body.source, body.destination,
+            where = EventPlace(None if commune is None else place(commune.code, commune.version), body.place.name)
+        found.append(Event(body.biz_step, body.disposition, body.event_time, where, body.source, body.destination,
                            entry.issuer, body.note, entry.index))
     return sorted(found, key=lambda e: (e.event_time, e.entry))

@@ -14,7 +14,7 @@ import typing
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from registry.verdict.checks import VERDICTS
 from registry.verdict.facts import Names
@@ -34,6 +34,13 @@ def _list(item: Any) -> Any:
 
 
 VERDICT = one_of("authentic", *VERDICTS)
+VERDICT_MEANING = (
+    "The gravest outcome among the failing checks (`reasons`): `unknown` (no such batch is registered), `recalled` "
+    "(the batch itself was recalled: neither sell nor use it; `batch.recall` gives who, when and why), `invalid` (a "
+    "GI or mark claim that did not hold, a retracted registration, a serial never issued, a failed certification "
+    "of the batch), `warning` (an input was recalled, see `inputs[].recall`; a certification revoked, failed for "
+    "the product or producer, or not valid today; an origin outside a GI area as amended since; scans that look "
+    "like a copied code), or `authentic` when every check holds.")
 
 
 def _shape(hint: Any) -> Any:
@@ -79,7 +86,8 @@ EVENT = _model("VerdictEvent", "An EPCIS 2.0 ObjectEvent of the batch.", type=(o
 FACTS = _model("VerdictFacts", "The verdict on a batch and the facts it rests on, as judged on `as_of`.",
                **_fields(Verdict, without=("verdict", "reasons", "claims", "certifications", "events",
                                            "organisations")),
-               verdict=(VERDICT, ...), reasons=(_list(REASON), ...), claims=(_list(CLAIM), ...),
+               verdict=(VERDICT, Field(description=VERDICT_MEANING)), reasons=(_list(REASON), ...),
+               claims=(_list(CLAIM), ...),
                certifications=(_list(CERTIFICATION), ...), events=(_list(EVENT), ...),
                organisations=(types.GenericAlias(dict, (str, fact_model(Names))), ...))
 INCLUSION_PROOF = _model("VerdictInclusionProof", "An RFC 9162 inclusion proof, hashes in hex.",

@@ -23,7 +23,7 @@ from tests.registry.conftest import fresh_engine
 
 Bundle = dict[str, Any]
 WORDS = {"authentic": ("authentic", "chính hãng"), "warning": ("warning", "cảnh báo"),
-         "invalid": ("not valid", "không hợp lệ")}
+         "recalled": ("recalled", "đã bị thu hồi"), "invalid": ("not valid", "không hợp lệ")}
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from sqlalchemy import select
 
 from api.digital_link import DigitalLink
 from api.pages.consumer import render_verdict
+from api.pages.plain import day
 from api.scans import WARN_CLIENTS, WARN_DAYS, client_id, client_key
 from api.settings import Settings, load_secret
 from api.tables import ScanClient, ScanWindow
@@ -91,11 +93,12 @@ class TestConsumerPage:
         response = resolver.client.get(path(genuine()), params={"lang": "vi"}, headers={"Accept-Language": "en"})
         assert '<html lang="vi">' in response.text
 
-    @pytest.mark.parametrize(("scenario", "badge", "word"), [("recalled", "warning", "Cảnh báo"),
-                                                             ("suspended_right", "invalid", "Không hợp lệ")])
-    def test_shows_the_verdict_of_each_scenario(self, resolver: Api, scenario: str, badge: str, word: str) -> None:
+    @pytest.mark.parametrize(("scenario", "outcome", "word"), [("recalled", "recalled", "Đã bị thu hồi"),
+                                                               ("recalled_input", "warning", "Cảnh báo"),
+                                                               ("suspended_right", "invalid", "Không hợp lệ")])
+    def test_shows_the_verdict_of_each_scenario(self, resolver: Api, scenario: str, outcome: str, word: str) -> None:
         text = resolver.client.get(path(scenarios()[scenario][0])).text
-        assert f'class="badge {badge}"' in text
+        assert f'class="verdict {outcome}"' in text
         assert word in text
 
     def test_the_page_reads_the_typed_document_and_a_renamed_field_breaks_it(self, app: FastAPI,
@@ -107,13 +110,13 @@ class TestConsumerPage:
                                               services.published(view)).document
         link, batch = DigitalLink(key.gtin, key.lot), document.verdict.batch
         assert batch is not None
-        assert f"{batch.produced_on}</dd>" in render_verdict(link, document, "en", PUBLIC_URL)
+        assert f"{day(batch.produced_on, 'en')}</dd>" in render_verdict(link, document, "en", PUBLIC_URL)
         renamed_type = dataclasses.make_dataclass(
             "Batch", [("made_on" if f.name == "produced_on" else f.name, f.type) for f in dataclasses.fields(batch)],
             frozen=True)
         renamed = renamed_type(*(getattr(batch, f.name) for f in dataclasses.fields(batch)))
         edited = dataclasses.replace(document, verdict=dataclasses.replace(document.verdict, batch=renamed))
-        with pytest.raises(UndefinedError, match="Batch has no field 'produced_on'"):
+        with pytest.raises((UndefinedError, AttributeError), match="produced_on"):
             render_verdict(link, edited, "en", PUBLIC_URL)
 
 
@@ -123,7 +126,8 @@ class TestVerdictDocument:
     @pytest.mark.parametrize(("scenario", "verdict", "failed"), [
         ("genuine", "authentic", []),
         ("transformed", "authentic", []),
-        ("recalled", "warning", ["not-recalled"]),
+        ("recalled", "recalled", ["not-recalled"]),
+        ("recalled_input", "warning", ["inputs-not-recalled"]),
         ("suspended_right", "invalid", ["claim-valid-at-production", "claim-valid-at-registration"]),
         ("wrongly_suspended", "authentic", []),
         ("expired_right", "authentic", []),
@@ -266,7 +270,7 @@ class TestUnknownCodes:
         assert response.status_code == 404
         assert response.headers["content-type"].startswith("text/html")
         assert "Không tìm thấy mã" in response.text
-        assert 'class="badge unknown"' in response.text
+        assert 'class="verdict unknown"' in response.text
 
     def test_a_program_gets_a_problem_with_verdict_unknown(self, resolver: Api) -> None:
         response = resolver.client.get(path(BatchKey(genuine().gtin, "FAKE-0001")), headers=JSON)
@@ -280,6 +284,33 @@ class TestUnknownCodes:
         problem = assert_problem(response, 404, "unknown-code")
         assert [(r["code"], r["ok"]) for r in problem["reasons"]] == [("batch-registered", False),
                                                                       ("product-registered", False)]
+
+
+class TestReportContact:
+    """NGUON_REPORT_CONTACT names whom shoppers tell about a product that is not valid or not registered."""
+
+    @pytest.fixture
+    def settings(self, database_url: str, tmp_path: Path) -> Settings:
+        contact = '{"vi": "Đội Quản lý thị trường số 1, Hà Nội, 024 3826 0000", "en": "Hanoi market team no. 1"}'
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("NGUON_REPORT_CONTACT", contact)
+            return Settings(database_url=database_url, data_dir=tmp_path / "data", public_url=PUBLIC_URL,
+                            rate_limit="")
+
+    def test_the_invalid_and_unknown_pages_name_the_deployments_contact(self, resolver: Api) -> None:
+        for key in (scenarios()["suspended_right"][0], BatchKey(genuine().gtin, "FAKE-0001")):
+            vi = resolver.client.get(path(key), params={"lang": "vi"}).text
+            en = resolver.client.get(path(key), params={"lang": "en"}).text
+            assert "Báo cho: Đội Quản lý thị trường số 1, Hà Nội, 024 3826 0000." in vi
+            assert "Report it to Hanoi market team no. 1." in en
+
+    def test_one_text_serves_both_languages_and_an_empty_one_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("NGUON_REPORT_CONTACT", "Chi cục QLTT, 1900 0000")
+        assert Settings().report_contact.model_dump() == {"vi": "Chi cục QLTT, 1900 0000",
+                                                           "en": "Chi cục QLTT, 1900 0000"}
+        monkeypatch.setenv("NGUON_REPORT_CONTACT", " ")
+        with pytest.raises(ValueError, match="NGUON_REPORT_CONTACT is empty"):
+            Settings()
 
 
 class TestResolverDescription:

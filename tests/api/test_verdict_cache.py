@@ -23,6 +23,6 @@ class TestVerdictCache:
                                json={"gtin": key.gtin, "lot": key.lot, "reason": "glaze defect"})
         assert recalled.status_code == 201
         after = client.get(url, headers={"Accept": "application/json"})
-        assert after.json()["verdict"] == "warning"
+        assert after.json()["verdict"] == "recalled"
         page = client.get(url, headers={"Accept": "text/html"})
-        assert "Cảnh báo" in page.text
+        assert "Đã bị thu hồi" in page.text

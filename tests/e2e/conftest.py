@@ -62,12 +62,13 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
+@contextmanager
+def uvicorn_server(database_url: str, directory: Path) -> Iterator[Server]:
+    """A server on a migrated `database_url`, its data directory in `directory`, until the block ends."""
     migrate(database_url)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "NGUON_DATABASE_URL": database_url, "NGUON_DATA_DIR": str(tmp_path / "data"),
+    env = {**os.environ, "NGUON_DATABASE_URL": database_url, "NGUON_DATA_DIR": str(directory / "data"),
            "NGUON_PUBLIC_URL": base_url, "NGUON_LOG_ORIGIN": "e2e.nguon/log",
            "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     process = subprocess.Popen(
@@ -92,6 +93,12 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
+    with uvicorn_server(database_url, tmp_path) as running:
+        yield running
 
 
 ServeFactory = Callable[..., AbstractContextManager[Server]]

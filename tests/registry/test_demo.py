@@ -80,12 +80,12 @@ class TestSummary:
     """The summary lists what the demo wrote, grouped by the scenario each batch demonstrates."""
 
     def test_every_scenario_has_batches(self, summary: DemoSummary) -> None:
-        for name in ("genuine", "transformed", "recalled", "suspended_right", "no_claim"):
+        for name in ("genuine", "transformed", "recalled", "recalled_input", "suspended_right", "no_claim"):
             assert getattr(summary, name), f"scenario {name} is empty"
 
     def test_scenario_batches_are_registered_batches(self, summary: DemoSummary) -> None:
-        grouped = (summary.genuine + summary.transformed + summary.recalled + summary.suspended_right
-                   + summary.no_claim)
+        grouped = (summary.genuine + summary.transformed + summary.recalled + summary.recalled_input
+                   + summary.suspended_right + summary.no_claim)
         assert set(grouped) <= set(summary.batches)
         assert len(set(grouped)) == len(grouped), "a batch is in two scenarios"
 
@@ -172,6 +172,26 @@ class TestScenarios:
             row = batch(demo_registry, key)
             assert row["recalled_entry"] is not None
             assert [e["disposition"] for e in events(demo_registry, key, "inspecting")] == ["non_conformant"]
+            document = verdict(demo_registry, key)
+            assert document["verdict"] == "recalled"
+            assert document["batch"]["recall"]["reason"].startswith("Thu hồi tự nguyện")
+
+    def test_a_batch_packed_from_the_recalled_one_before_its_recall_reads_as_a_warning(
+            self, demo_registry: Registry, summary: DemoSummary) -> None:
+        for key in summary.recalled_input:
+            document = verdict(demo_registry, key)
+            assert document["verdict"] == "warning"
+            assert [r["code"] for r in document["reasons"] if not r["ok"]] == ["inputs-not-recalled"]
+            [source] = document["inputs"]
+            assert (source["gtin"], source["lot"]) in {(k.gtin, k.lot) for k in summary.recalled}
+            assert source["recall"]["on"] > document["batch"]["produced_on"]
+
+    def test_vietnamese_texts_hold_no_english_word(self) -> None:
+        """What the demo says in Vietnamese (names, notes, reasons, specifications) is shown on Vietnamese pages,
+        so it says "dữ liệu mẫu" and never "demo"."""
+        timeline = (Path(__file__).parents[2] / "registry" / "demo_data" / "timeline.json").read_text("utf-8")
+        assert "dữ liệu mẫu / demo" not in timeline
+        assert "(dữ liệu mẫu)" in timeline
 
     def test_suspension_recorded_after_the_batch_covers_its_production_date(self, demo_registry: Registry,
                                                                             summary: DemoSummary) -> None:

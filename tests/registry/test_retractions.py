@@ -354,7 +354,7 @@ class TestRetractedRecall:
         retract(world, PRODUCER, withdrawn, "Mẫu đúng là của lô này.")
         assert one(world, RegBatch, gtin=GTIN, lot="L1")["recalled_entry"] == first
         document = verdict(world)
-        assert (document["verdict"], document["batch"]["recall"]["entry"]) == ("warning", first)
+        assert (document["verdict"], document["batch"]["recall"]["entry"]) == ("recalled", first)
         assert replayed_digest(world, tmp_path) == live_digest(world)
 
     def test_the_producer_cannot_retract_an_authoritys_recall(self, world: Registry, lot: int) -> None:

@@ -216,7 +216,10 @@ class TestAuthentic:
         assert (claim["type"], claim["id"], claim["status"], claim["right"]["id"], claim["manager"]["id"]) == (
             "gi", GI_ID, "valid", RIGHT_ID, ROOT)
         assert doc["origin"]["areas"] == [{"gi": GI_ID, "inside": True, "inside_now": True, "stage": "raw_material"}]
-        assert (doc["origin"]["name"], doc["origin"]["province"]) == ("Xã An Khánh", "01")
+        assert (doc["origin"]["name"], doc["origin"]["province"], doc["origin"]["province_name"]) == (
+            "Xã An Khánh", "01", "Thành phố Hà Nội")
+        assert doc["producer"]["commune"] == {"code": "09877", "version": "2025-07-01", "name": "Xã An Khánh",
+                                              "province": "01", "province_name": "Thành phố Hà Nội"}
         assert (doc["batch"]["registered_on"], doc["batch"]["withdrawn"], doc["as_of"]) == (
             "2026-11-26", False, "2026-11-26")
         assert doc["organisations"][SHOP] == {"vi": f"Tổ chức {SHOP}", "en": f"Organisation {SHOP}"}
@@ -226,6 +229,7 @@ class TestAuthentic:
             "cert-1", CERTIFIER, "pass", "valid")
         [event] = doc["events"]
         assert (event["biz_step"], event["source"], event["destination"]) == ("shipping", PRODUCER, SHOP)
+        assert event["place"] == {"commune": doc["producer"]["commune"], "name": None}
 
     def test_evidence_proves_every_entry_the_facts_name(self, world: World) -> None:
         world.batch()
@@ -306,33 +310,23 @@ class TestAuthentic:
 class TestWarning:
     """Facts that call for care, without showing the product false, give a warning."""
 
-    def test_a_recalled_batch_gives_a_warning_with_the_reason(self, world: World) -> None:
-        world.batch()
-        recall = world.submit(PRODUCER, ("batch.recalled.v1", {"gtin": GTIN, "lot": "L1",
-                                                               "reason": "Dư lượng thuốc vượt ngưỡng."}))
-        doc = world.verify()
-        assert doc["verdict"] == "warning"
-        assert failing(doc) == {"not-recalled": "warning"}
-        assert doc["batch"]["recalled"] is True
-        assert doc["batch"]["recall"] == {"entry": recall, "issuer": PRODUCER, "reason": "Dư lượng thuốc vượt ngưỡng.",
-                                          "on": "2026-11-26"}
-        message = reason(doc, "not-recalled")["message"]
-        assert "Dư lượng thuốc vượt ngưỡng." in message["vi"]
-        assert "thu hồi" in message["vi"]
-        assert f"entry {recall}" in message["en"]
-        assert recall in {item["index"] for item in doc["evidence"]["entries"]}
-
-    def test_a_recalled_input_gives_the_output_a_warning(self, world: World) -> None:
+    def test_a_recalled_input_gives_the_output_a_warning_with_the_inputs_recall(self, world: World) -> None:
         world.batch()
         world.ship(to=PROCESSOR)
         world.submit(PROCESSOR, ("batch.registered.v1", {
             "gtin": CANDIED, "lot": "M1", "quantity": "40", "unit": "H87", "produced_on": "2026-11-22",
             "origin": {"code": COMMUNE["code"], "version": COMMUNE["version"]},
             "inputs": [{"gtin": GTIN, "lot": "L1", "quantity": "30"}]}))
-        world.submit(PRODUCER, ("batch.recalled.v1", {"gtin": GTIN, "lot": "L1", "reason": "Residue above limit."}))
+        recall = world.submit(PRODUCER, ("batch.recalled.v1", {"gtin": GTIN, "lot": "L1",
+                                                               "reason": "Residue above limit."}))
         doc = world.verify("M1", CANDIED)
         assert (doc["verdict"], failing(doc)) == ("warning", {"inputs-not-recalled": "warning"})
         assert doc["inputs"][0]["recalled"] is True
+        assert doc["inputs"][0]["recall"] == {"entry": recall, "issuer": PRODUCER, "reason": "Residue above limit.",
+                                              "on": "2026-11-26"}
+        message = reason(doc, "inputs-not-recalled")["message"]
+        assert "recalled on 2026-11-26" in message["en"]
+        assert "Residue above limit." in message["vi"]
 
     @pytest.mark.parametrize("scans", [ScanStats(scans=40, readers=25, days=5), ScanStats(scans=900, readers=300,
                                                                                            days=30)])
@@ -382,6 +376,35 @@ class TestWarning:
                                    "said_on": "2026-11-26", "retracted_by": [
                                        {"entry": correction, "issuer": PRODUCER, "reason": "Shipped to the wrong shop.",
                                         "on": "2026-11-26", "authority": False}]}]
+
+
+class TestRecalled:
+    """A batch that was itself recalled is `recalled`, whatever else holds or fails but its registration."""
+
+    def test_a_recalled_batch_is_recalled_with_the_reason_and_day(self, world: World) -> None:
+        world.batch()
+        recall = world.submit(PRODUCER, ("batch.recalled.v1", {"gtin": GTIN, "lot": "L1",
+                                                               "reason": "Dư lượng thuốc vượt ngưỡng."}))
+        doc = world.verify()
+        assert doc["verdict"] == "recalled"
+        assert failing(doc) == {"not-recalled": "recalled"}
+        assert doc["batch"]["recalled"] is True
+        assert doc["batch"]["recall"] == {"entry": recall, "issuer": PRODUCER, "reason": "Dư lượng thuốc vượt ngưỡng.",
+                                          "on": "2026-11-26"}
+        message = reason(doc, "not-recalled")["message"]
+        assert "Dư lượng thuốc vượt ngưỡng." in message["vi"]
+        assert "thu hồi" in message["vi"]
+        assert f"entry {recall}" in message["en"]
+        assert recall in {item["index"] for item in doc["evidence"]["entries"]}
+
+    def test_a_recall_outweighs_an_invalid_registration(self, world: World) -> None:
+        registered = world.batch()
+        world.submit(PRODUCER, ("batch.recalled.v1", {"gtin": GTIN, "lot": "L1", "reason": "Mislabelled."}))
+        world.submit(PRODUCER, ("correction.v1", {"entry": registered, "reason": "Lot never made."}))
+        doc = world.verify()
+        assert doc["verdict"] == "recalled"
+        assert failing(doc) == {"not-corrected": "invalid", "not-recalled": "recalled"}
+        check_offline(doc, world.log.verifier)
 
 
 class TestInvalid:
@@ -461,12 +484,15 @@ class TestInvalid:
         assert (doc["verdict"], failing(doc)) == ("invalid", {"certification-passed": "invalid"})
 
     def test_invalid_outweighs_a_warning(self, world: World) -> None:
-        registered = world.batch()
-        world.submit(PRODUCER, ("batch.recalled.v1", {"gtin": GTIN, "lot": "L1", "reason": "Mislabelled."}))
-        world.submit(PRODUCER, ("correction.v1", {"entry": registered, "reason": "Lot never made."}))
+        world.batch()
+        world.certify(result="fail")
+        world.submit(CERTIFIER, ("certification.issued.v1", {
+            "id": "cert-producer", "subject": {"type": "producer", "organisation": PRODUCER}, "scheme": "VietGAP",
+            "result": "fail", "valid_from": "2026-11-01", "valid_until": "2027-11-01",
+            "document_sha256": hashlib.sha256(b"producer audit").hexdigest()}))
         doc = world.verify()
         assert doc["verdict"] == "invalid"
-        assert failing(doc) == {"not-corrected": "invalid", "not-recalled": "warning"}
+        assert sorted(r["severity"] for r in doc["reasons"] if not r["ok"]) == ["invalid", "warning"]
 
 
 class TestUnknown:

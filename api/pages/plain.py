@@ -1,0 +1,137 @@
+"""How the consumer page writes facts for people: days and times in Viet Nam's time, numbers in each language's
+style, quantities with unit words, places and organisations by name.
+
+The verdict keeps the registry's forms (ISO days, UTC times, UN/ECE unit codes, commune codes, organisation ids),
+which the page shows only among the expert details. `Writer` is what the templates call to turn them into words.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+from registry.kinds import VIETNAM
+from registry.places import REFORM, version_day
+from registry.verdict.facts import Names, Place
+from registry.verdict.record import Origin
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+UNITS: dict[str, tuple[str, str, str]] = {
+    "H87": ("cái", "piece", "pieces"), "C62": ("đơn vị", "unit", "units"), "KGM": ("kg", "kg", "kg"),
+    "GRM": ("g", "g", "g"), "TNE": ("tấn", "tonne", "tonnes"), "LTR": ("lít", "litre", "litres"),
+    "MLT": ("ml", "ml", "ml"), "MTR": ("m", "metre", "metres"), "MTK": ("m²", "m²", "m²"),
+    "XBX": ("hộp", "box", "boxes"),
+}
+"""Every UN/ECE Recommendation 20 code the registry accepts (`registry.values.UNITS`): the Vietnamese word, the
+English singular and plural. Vietnamese counts things with a classifier that depends on the thing (quả bưởi, chai
+nước mắm, chiếc nón); a piece (H87) is written "cái", the classifier invoices use for any counted item."""
+
+
+def day(value: str | None, lang: str) -> str:
+    """A day (YYYY-MM-DD) as "20/08/2026" in Vietnamese and "20 August 2026" in English."""
+    if not value:
+        return ""
+    try:
+        when = date.fromisoformat(value)
+    except ValueError:
+        return value
+    if lang == "vi":
+        return f"{when.day:02d}/{when.month:02d}/{when.year}"
+    return f"{when.day} {MONTHS[when.month - 1]} {when.year}"
+
+
+def local_time(value: str) -> str:
+    """A UTC time (RFC 3339) as Viet Nam's local time in ISO form (2026-08-20T09:00), to sort with days."""
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(VIETNAM).strftime("%Y-%m-%dT%H:%M")
+
+
+def moment(value: str, lang: str) -> str:
+    """A UTC time (RFC 3339) as Viet Nam's local time: "20/08/2026, 09:00" or "20 August 2026, 09:00"."""
+    local = local_time(value)
+    if local == value:
+        return value
+    return f"{day(local[:10], lang)}, {local[11:]}"
+
+
+def number(value: str, lang: str) -> str:
+    """A decimal quantity grouped by thousands: "1.200,5" in Vietnamese, "1,200.5" in English."""
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        return value
+    whole, _, fraction = f"{amount:f}".partition(".")
+    fraction = fraction.rstrip("0")
+    grouped = f"{int(whole):,}"
+    if lang == "vi":
+        return grouped.replace(",", ".") + (f",{fraction}" if fraction else "")
+    return grouped + (f".{fraction}" if fraction else "")
+
+
+def quantity(value: str, unit: str | None, lang: str) -> str:
+    """A quantity with its unit in words: "150 cái", "800 kg", "1 box", "40 boxes"."""
+    words = None if unit is None else UNITS.get(unit)
+    if words is None:
+        return number(value, lang)
+    vi, one, many = words
+    if lang == "vi":
+        return f"{number(value, lang)} {vi}"
+    try:
+        singular = Decimal(value) == 1
+    except InvalidOperation:
+        singular = False
+    return f"{number(value, lang)} {one if singular else many}"
+
+
+def place(where: Place | Origin | None, lang: str) -> str:
+    """A commune by its name and its province's ("Xã Bát Tràng, Thành phố Hà Nội"), saying when the name is
+    one from before the reform of 1 July 2025. The list's names already say what each is (Xã, Phường, Đặc khu)."""
+    if where is None:
+        return ""
+    if where.name is None:
+        return ("một xã không có trong danh mục hành chính" if lang == "vi"
+                else "a commune not in the administrative list")
+    named = ", ".join(part for part in (where.name, where.province_name) if part)
+    if version_day(where.version) < REFORM:
+        return named + (" (tên trước ngày 01/07/2025)" if lang == "vi" else " (its name before 1 July 2025)")
+    return named
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Writes the facts of one verdict in one language (`vi` or `en`), naming organisations by the names their
+    registrations give (`organisations`, by id)."""
+
+    lang: str
+    organisations: Mapping[str, Names]
+
+    def pick(self, vi: str, en: str) -> str:
+        return vi if self.lang == "vi" else en
+
+    def names(self, names: Names | None) -> str:
+        return "" if names is None else names.vi if self.lang == "vi" else names.en
+
+    def name(self, org_id: str | None) -> str:
+        """An organisation's name; one whose registration is not cited is not named by its id, which means
+        nothing to a reader (the id stays in the expert details)."""
+        found = None if org_id is None else self.organisations.get(org_id)
+        if found is None:
+            return self.pick("một tổ chức không có trong sổ đăng ký", "an organisation not in the registry")
+        return self.names(found)
+
+    def day(self, value: str | None) -> str:
+        return day(value, self.lang)
+
+    def moment(self, value: str) -> str:
+        return moment(value, self.lang)
+
+    def quantity(self, value: str, unit: str | None) -> str:
+        return quantity(value, unit, self.lang)
+
+    def place(self, where: Place | Origin | None) -> str:
+        return place(where, self.lang)
