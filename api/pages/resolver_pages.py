@@ -21,6 +21,7 @@ TEXT: dict[str, dict[str, str]] = {
         "batches": "Các lô gần đây", "no_batches": "Sản phẩm này chưa có lô hàng nào được đăng ký.",
         "lot": "Lô", "produced_on": "sản xuất ngày", "recalled": "đã bị thu hồi",
         "batch_not_found": "Không tìm thấy lô hàng", "code_asked": "Mã bạn quét",
+        "product_page": "Xem trang của sản phẩm này",
         "links": "Các liên kết của mã này (linkset, JSON)",
         "check_digit": "Mã GTIN sai số kiểm tra",
         "check_digit_note": "Chữ số cuối cùng của mã GTIN là số kiểm tra, được tính từ các chữ số đứng trước. "
@@ -42,6 +43,7 @@ TEXT: dict[str, dict[str, str]] = {
         "batches": "Recent batches", "no_batches": "No batch of this product is registered yet.",
         "lot": "Lot", "produced_on": "produced on", "recalled": "recalled",
         "batch_not_found": "Batch not found", "code_asked": "The code you scanned",
+        "product_page": "This product's page",
         "links": "This code's links (linkset, JSON)",
         "check_digit": "Wrong check digit in the GTIN",
         "check_digit_note": "The last digit of a GTIN is a check digit computed from the digits before it. This "
