@@ -34,6 +34,7 @@ class TestDocsPage:
         assert not re.search(r"<script>|<script [^>]*>[^<]", page.text)
         policy = page.headers["content-security-policy"]
         assert "script-src 'self';" in policy
+        assert "unsafe-inline" not in policy
         assert "frame-ancestors 'none'" in policy
         script = client.get("/static/nguon/docs.js").text
         assert 'url: "openapi.json"' in script

@@ -82,10 +82,10 @@ class TestProductPages:
         text = page(resolver.client.get(path(key), headers=HTML), 200)
         assert 'class="badge unknown"' in text
         assert "Không tìm thấy lô hàng" in text
-        assert "không có lô NO-SUCH-LOT nào" in text
+        assert "Không có lô NO-SUCH-LOT nào" in text
         assert f'href="{PUBLIC_URL}/01/{key.gtin}?lang=vi"' in text
         english = page(resolver.client.get(path(key), params={"lang": "en"}, headers=HTML), 200)
-        assert "no batch NO-SUCH-LOT of GTIN" in english
+        assert "No batch NO-SUCH-LOT of GTIN" in english
 
 
 class TestHeaders:

@@ -58,7 +58,7 @@ class TestConsumerPage:
             "invalid": groups["suspended_right"][0],
         }
         urls = {verdict: f"{demo_server.base_url}/01/{key.gtin}/10/{key.lot}" for verdict, key in pages.items()}
-        urls["unknown"] = f"{demo_server.base_url}/01/{pages['authentic'].gtin}/10/FAKE-0001"
+        urls["unknown"] = f"{demo_server.base_url}/01/08930000000019/10/FAKE-0001"  # a GTIN no product has
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for verdict, url in urls.items():
             for lang in ("vi", "en"):
