@@ -70,11 +70,16 @@ class _Resolving:
     asked: _Asked
 
     def wants_html(self) -> bool:
-        return preferred(self.request.headers.get("accept", ""), (HTML, JSON, LINKSET_JSON)) == HTML
+        return _wants_html(self.request)
 
     def links(self) -> dict[str, str]:
         """The Link header to this code's linkset (1.2, 2.2: even when redirecting)."""
         return {"Link": f'<{self.uri}?linkType=linkset>; rel="linkset"; type="{LINKSET_JSON}"'}
+
+
+def _wants_html(request: Request) -> bool:
+    """Whether a refusal should be a page: the client prefers HTML to every JSON it could be given."""
+    return preferred(request.headers.get("accept", ""), (HTML, JSON, LINKSET_JSON, PROBLEM_JSON)) == HTML
 
 
 def _asked(request: Request, link_type: str | None) -> _Asked:
@@ -92,7 +97,7 @@ def _html(text: str, status: int = 200, headers: dict[str, str] | None = None) -
 
 def _refused(request: Request, error: DigitalLinkError, language: str) -> Response:
     """400 for a path that is not a GS1 Digital Link (1.2, 2.4.1): a problem, or the page saying why."""
-    if preferred(request.headers.get("accept", ""), (HTML, JSON)) == HTML:
+    if _wants_html(request):
         footer = request.url.path
         return cached(_html(render_refusal(invalid_link(error, language), language, footer), 400), "invalid")
     extra: dict[str, Any] = {"gtin": error.gtin, "check_digit": error.expected} \

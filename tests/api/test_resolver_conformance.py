@@ -288,6 +288,15 @@ class TestWalkingUp:
     def test_a_gtin_no_product_has_is_a_404(self, resolver: Api, tail: str) -> None:
         problem = assert_problem(resolver.client.get(f"/01/{UNKNOWN_GTIN}{tail}", headers=JSON), 404, "unknown-code")
         assert problem["verdict"] == "unknown"
+        if tail:
+            assert [(r["code"], r["ok"]) for r in problem["reasons"]] == [("batch-registered", False),
+                                                                          ("product-registered", False)]
+
+    @pytest.mark.parametrize("accept", ["application/linkset+json", "application/problem+json"])
+    def test_a_client_that_wants_json_gets_its_refusals_as_problems(self, resolver: Api, accept: str) -> None:
+        for url, status in ((f"/01/{UNKNOWN_GTIN}", 404), (f"/01/{wrong_check_digit(genuine().gtin)}", 400)):
+            response = resolver.client.get(url, headers={"Accept": accept})
+            assert (response.status_code, response.headers["content-type"]) == (status, "application/problem+json")
 
 
 class TestDescription:

@@ -59,6 +59,9 @@ class TestRefusalPages:
         text = page(resolver.client.get(f"/01/{UNKNOWN_GTIN}", headers=HTML), 404)
         assert "Không tìm thấy sản phẩm" in text
         assert "hàng giả" in text
+        with_lot = page(resolver.client.get(f"/01/{UNKNOWN_GTIN}/10/FAKE-0001", headers=HTML), 404)
+        assert "Không tìm thấy mã" in with_lot
+        assert 'class="badge unknown"' in with_lot
 
     def test_a_link_type_not_offered_lists_those_that_are(self, resolver: Api) -> None:
         text = page(resolver.client.get(path(genuine()), params={"linkType": "gs1:recipeInfo"}, headers=HTML), 404)
