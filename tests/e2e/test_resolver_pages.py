@@ -5,6 +5,7 @@ screenshots are kept under test-artifacts/screenshots/."""
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
 from registry.demo import scenarios
@@ -64,3 +65,17 @@ class TestPagesInABrowser:
         taken = _browse(f"{server.base_url}/docs", tmp_path / "shot-docs", f"--screenshot={shot}",
                         "--window-size=1280,1400")
         assert taken.returncode == 0, taken.stderr[-2000:]
+
+
+class TestHeadUnderUvicorn:
+    """uvicorn sends HEAD's headers, GET's length among them, and no body."""
+
+    def test_head_of_a_page_and_a_linkset(self, demo_server: Server) -> None:
+        key = scenarios()["genuine"][0]
+        with httpx.Client(base_url=demo_server.base_url, timeout=30) as client:
+            for url in (f"/01/{key.gtin}/10/{key.lot}", f"/01/{key.gtin}/10/{key.lot}?linkType=linkset",
+                        f"/01/{key.gtin}"):
+                got, head = client.get(url), client.head(url)
+                assert (head.status_code, head.content) == (got.status_code, b"")
+                assert head.headers["content-length"] == str(len(got.content))
+                assert head.headers["link"] == got.headers["link"]
