@@ -78,7 +78,8 @@ class _Resolving:
 
 
 def _wants_html(request: Request) -> bool:
-    """Whether a refusal should be a page: the client prefers HTML to every JSON it could be given."""
+    """Whether a refusal or a product's answer should be a page: the client prefers HTML to every JSON it could be
+    given."""
     return preferred(request.headers.get("accept", ""), (HTML, JSON, LINKSET_JSON, PROBLEM_JSON)) == HTML
 
 
@@ -87,8 +88,8 @@ def _asked(request: Request, link_type: str | None) -> _Asked:
         return _Asked("linkset")
     if link_type is not None:
         return _Asked("link", link_type_name(link_type))
-    form = preferred(request.headers.get("accept", ""), (HTML, JSON, LINKSET_JSON))
-    return _Asked({HTML: "page", JSON: "document", LINKSET_JSON: "linkset"}[form])  # type: ignore[arg-type]
+    by_media = {HTML: _Asked("page"), JSON: _Asked("document"), LINKSET_JSON: _Asked("linkset")}
+    return by_media[preferred(request.headers.get("accept", ""), tuple(by_media))]
 
 
 def _html(text: str, status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
@@ -102,8 +103,7 @@ def _refused(request: Request, error: DigitalLinkError, language: str) -> Respon
         return cached(_html(render_refusal(invalid_link(error, language), language, footer), 400), "invalid")
     extra: dict[str, Any] = {"gtin": error.gtin, "check_digit": error.expected} \
         if isinstance(error, CheckDigitError) else {}
-    return cached(problem(400, "invalid-digital-link", error.en, f"đường dẫn GS1 Digital Link không hợp lệ: "
-                          f"{error.vi}", None, **extra), "invalid")
+    return cached(problem(400, "invalid-digital-link", error.en, error.vi, None, **extra), "invalid")
 
 
 def _not_canonical(request: Request, code: CodeRequest) -> Response | None:
