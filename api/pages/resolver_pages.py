@@ -22,7 +22,7 @@ TEXT: dict[str, dict[str, str]] = {
         "lot": "Lô", "produced_on": "sản xuất ngày", "recalled": "đã bị thu hồi",
         "batch_not_found": "Không tìm thấy lô hàng", "code_asked": "Mã bạn quét",
         "product_page": "Xem trang của sản phẩm này",
-        "links": "Các liên kết của mã này (linkset, JSON)",
+        "links": "Danh sách liên kết của mã này (dạng JSON)",
         "check_digit": "Mã GTIN sai số kiểm tra",
         "check_digit_note": "Chữ số cuối cùng của mã GTIN là số kiểm tra, được tính từ các chữ số đứng trước. "
         "Ở mã này, số kiểm tra là {written}, nhưng phải là {expected}: mã đúng sẽ là {corrected}. Nếu bạn tự gõ "
