@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import openapi, problems
+from api import docs_page, openapi, openapi_examples, problems
 from api.authenticate import AuthenticateFirst
 from api.deps import Services
 from api.limits import BodyLimit, BodyTimeout, NoNulInUrl
@@ -15,6 +15,7 @@ from api.ratelimit import RateLimit
 from api.routes import bundles, codes, imports, log, reads, resolver, tokens, writes
 from api.scans import ScanCounter
 from api.settings import Settings, get_settings, load_secret
+from api.web_headers import PublicCors, SecurityHeaders
 from ledger.files.keys import load_or_create_log_key
 from ledger.store.engines import make_engine
 from ledger.store.log import Log
@@ -51,7 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
         engine.dispose()
 
     app = FastAPI(title="Nguồn", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  responses=problems.RESPONSES)
+                  responses=problems.RESPONSES, docs_url=None, redoc_url=None)
     app.state.services = Services(settings, engine, log_, registry, scans, witnessing)
     problems.install(app)
     routers = (log.router, writes.router, tokens.router, imports.router, codes.router, bundles.router, reads.router,
@@ -60,6 +61,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     routes = [route for router in routers for route in router.routes]
     openapi.install(app, routes, rate_limited=bool(settings.rate_limit))
+    openapi_examples.install(app)
+    docs_page.install(app)
     @app.get("/api/v1/health", tags=["operations"], response_model=HealthOut)
     def health() -> dict[str, str]:
         """Liveness: answers without touching the database."""
@@ -75,6 +78,8 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(PublicCors)  # the resolver is readable from any origin, whatever NGUON_CORS_ORIGINS says
+    app.add_middleware(SecurityHeaders)
 
     return app
 

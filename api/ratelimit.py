@@ -19,7 +19,7 @@ PUBLIC_PREFIXES = ("/01/", "/api/v1/", "/.well-known/")
 
 
 class RateLimit:
-    """ASGI middleware: `limit` (e.g. "600/minute") per client address on GET requests to public paths."""
+    """ASGI middleware: `limit` (e.g. "600/minute") per client address on GET and HEAD requests to public paths."""
 
     def __init__(self, app: ASGIApp, limit: str) -> None:
         self.app = app
@@ -27,8 +27,9 @@ class RateLimit:
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(PUBLIC_PREFIXES) \
-                or scope["path"] == "/api/v1/health":
+        # HEAD costs what GET costs (the same answer is computed), so it counts too.
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") \
+                or not scope["path"].startswith(PUBLIC_PREFIXES) or scope["path"] == "/api/v1/health":
             await self.app(scope, receive, send)
             return
         client = scope.get("client")

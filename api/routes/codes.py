@@ -35,8 +35,7 @@ def _link(view: ViewDep, gtin: str, lot: str, serial: str | None = None) -> Digi
     try:
         link = DigitalLink(gtin, lot, serial)
     except DigitalLinkError as exc:
-        vi = getattr(exc, "vi", "mã GTIN, số lô hoặc số sê-ri không hợp lệ")
-        raise ApiProblem(422, "invalid-code", str(exc), vi) from exc
+        raise ApiProblem(422, "invalid-code", str(exc), exc.vi) from exc
     state = State(view.connection)
     if state.get(RegBatch, gtin=gtin, lot=lot) is None:
         raise ApiProblem(404, "unknown-batch", f"batch {gtin}/{lot} is not registered",

@@ -306,3 +306,14 @@ def demo(app: FastAPI, client: TestClient) -> tuple[Api, DemoSummary]:
     """A client of an app holding the demo registry (loaded through the app's own Registry)."""
     summary = load_demo(app.state.services.registry)
     return Api(client, app), summary
+
+
+RESOLVER_CLIENT = ("203.0.113.7", 50000)
+"""Where the resolver's tests scan from (TEST-NET-3): an address that must never be stored."""
+
+
+@pytest.fixture
+def resolver(app: FastAPI, demo: tuple[Api, DemoSummary]) -> Iterator[Api]:
+    """The demo registry, resolved by a client at RESOLVER_CLIENT."""
+    with TestClient(app, client=RESOLVER_CLIENT) as client:
+        yield Api(client, app)

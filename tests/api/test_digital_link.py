@@ -207,7 +207,6 @@ class TestParsePath:
             (f"/01/{GTIN}", "has no lot"),
             (f"/01/{GTIN}/21/S1", "has no lot"),
             (f"/01/{GTIN}/10", "no value"),
-            (f"/01/{GTIN}/10/L1/", "no value"),
             (f"/01/{GTIN}/10/", "empty value for AI 10"),
             (f"/01/{GTIN}/10//21/S1", "empty value for AI 10"),
             (f"/00/{GTIN}/10/L1", "must start with /01/"),

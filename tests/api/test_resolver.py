@@ -1,15 +1,14 @@
 """The GS1 Digital Link resolver on the demo registry: the consumer page, the verdict document with evidence a
-client checks offline, RFC 9264 linksets, canonical URIs, and serial scan counting."""
+client checks offline, and serial scan counting (GS1-Conformant Resolver 1.2 itself: test_resolver_conformance.py;
+pages and headers for browsers: test_resolver_pages.py)."""
 
 import dataclasses
 import hashlib
 import hmac
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -23,47 +22,23 @@ from api.scans import WARN_CLIENTS, WARN_DAYS, client_id, client_key
 from api.settings import Settings, load_secret
 from api.tables import ScanClient, ScanWindow
 from ledger.store.sql import SqlView
-from registry.demo import BatchKey, DemoSummary, scenarios, serialised
+from registry.demo import BatchKey, scenarios
 from registry.kinds import vietnam_today
 from registry.verdict.evidence import check_evidence
 from registry.verdict.shapes import DOCUMENT
 from tests.api.conftest import PUBLIC_URL, Api, assert_problem
-
-GS1 = "https://gs1.org/voc/"
-JSON = {"Accept": "application/json"}
-CLIENT_ADDRESS = "203.0.113.7"
-"""The address the test client scans from (TEST-NET-3), which must never be stored."""
-DEMO_PRODUCER = "gom-hong-phuc"
-"""The demo's maker of vases, whose batch carries serials."""
-
+from tests.api.resolving import (
+    CLIENT_ADDRESS,
+    JSON,
+    UNKNOWN_GTIN,
+    failing,
+    genuine,
+    item,
+    path,
+)
 
 _windows = ScanWindow.__table__  # type: ignore[attr-defined]
 _clients = ScanClient.__table__  # type: ignore[attr-defined]
-
-
-def path(key: BatchKey, serial: str | None = None) -> str:
-    return DigitalLink(key.gtin, key.lot, serial).path()
-
-
-def item() -> BatchKey:
-    key = serialised()
-    assert key is not None, "the demo has a serialised batch"
-    return key
-
-
-def failing(document: dict[str, Any]) -> list[str]:
-    return [r["code"] for r in document["reasons"] if not r["ok"]]
-
-
-@pytest.fixture
-def resolver(app: FastAPI, demo: tuple[Api, DemoSummary]) -> Iterator[Api]:
-    """The demo registry, resolved by a client at CLIENT_ADDRESS."""
-    with TestClient(app, client=(CLIENT_ADDRESS, 50000)) as client:
-        yield Api(client, app)
-
-
-def genuine() -> BatchKey:
-    return scenarios()["genuine"][0]
 
 
 class TestConsumerPage:
@@ -149,7 +124,8 @@ class TestVerdictDocument:
     def test_the_openapi_document_describes_the_verdict_document(self, resolver: Api) -> None:
         spec = resolver.client.get("/openapi.json").json()
         content = spec["paths"]["/01/{rest}"]["get"]["responses"]["200"]["content"]
-        assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/VerdictDocument"}
+        assert content["application/json"]["schema"] == {"anyOf": [{"$ref": "#/components/schemas/VerdictDocument"},
+                                                                    {"$ref": "#/components/schemas/ProductAnswer"}]}
         assert {"text/html", "application/linkset+json"} <= set(content)
         described = spec["components"]["schemas"]["VerdictDocument"]
         assert set(described["required"]) == set(resolver.client.get(path(genuine()), headers=JSON).json())
@@ -167,125 +143,6 @@ class TestVerdictDocument:
         assert response.json()["verdict"] == "authentic"
 
 
-class TestLinkset:
-    """?linkType=all or Accept: application/linkset+json give an RFC 9264 linkset of GS1 link types."""
-
-    def check(self, response: httpx.Response, key: BatchKey) -> None:
-        assert response.status_code == 200
-        assert response.headers["content-type"] == "application/linkset+json"
-        [entry] = response.json()["linkset"]
-        anchor = f"{PUBLIC_URL}{path(key)}"
-        assert entry["anchor"] == anchor
-        for relation in ("pip", "traceability", "certificationInfo", "verificationService", "epcis", "defaultLink"):
-            [link] = entry[GS1 + relation]
-            assert link["href"].startswith(PUBLIC_URL)
-            assert link["title"]
-        assert entry[GS1 + "pip"][0]["href"] == anchor
-        assert entry[GS1 + "pip"][0]["title*"][0]["language"] == "vi"
-        certifications = f"{PUBLIC_URL}/api/v1/certifications?subject_gtin={key.gtin}"
-        assert entry[GS1 + "certificationInfo"][0]["href"] == certifications
-
-    def test_linktype_all(self, resolver: Api) -> None:
-        self.check(resolver.client.get(path(genuine()), params={"linkType": "all"}), genuine())
-
-    def test_accept_linkset_json(self, resolver: Api) -> None:
-        self.check(resolver.client.get(path(genuine()), headers={"Accept": "application/linkset+json"}), genuine())
-
-    @pytest.mark.parametrize("link_type", ["gs1:certificationInfo", f"{GS1}certificationInfo"])
-    def test_one_link_type_redirects_to_its_target(self, resolver: Api, link_type: str) -> None:
-        response = resolver.client.get(path(genuine()), params={"linkType": link_type}, follow_redirects=False)
-        assert response.status_code == 307
-        assert response.headers["location"] == f"{PUBLIC_URL}/api/v1/certifications?subject_gtin={genuine().gtin}"
-
-    def test_verification_service_redirects_to_the_checkpoint(self, resolver: Api) -> None:
-        response = resolver.client.get(path(genuine()), params={"linkType": "gs1:verificationService"},
-                                       follow_redirects=False)
-        assert (response.status_code, response.headers["location"]) == (307, f"{PUBLIC_URL}/api/v1/log/checkpoint")
-
-    def test_epcis_redirects_to_the_batch_s_events_with_their_hash_ids(self, resolver: Api) -> None:
-        key = genuine()
-        response = resolver.client.get(path(key), params={"linkType": "gs1:epcis"}, follow_redirects=False)
-        events_url = f"{PUBLIC_URL}/api/v1/batches/{key.gtin}/{key.lot}/epcis"
-        assert (response.status_code, response.headers["location"]) == (307, events_url)
-        document = resolver.client.get(events_url.removeprefix(PUBLIC_URL)).json()
-        assert document["type"] == "EPCISDocument"
-        events = document["epcisBody"]["eventList"]
-        assert events, "the demo batch has recorded events"
-        assert all(e["eventID"].startswith("ni:///sha-256;") for e in events)
-
-    def test_an_unknown_link_type_is_a_404_problem(self, resolver: Api) -> None:
-        response = resolver.client.get(path(genuine()), params={"linkType": "gs1:recipeInfo"})
-        problem = assert_problem(response, 404, "unknown-link-type")
-        assert "gs1:certificationInfo" in problem["detail"]
-
-
-class TestCanonicalUris:
-    """One URI per code: other spellings redirect to it, malformed paths are 404 problems."""
-
-    def test_a_gtin_13_redirects_to_the_gtin_14_path_keeping_the_query(self, resolver: Api) -> None:
-        key = genuine()
-        assert key.gtin.startswith("0")
-        response = resolver.client.get(f"/01/{key.gtin[1:]}/10/{key.lot}", params={"lang": "en", "region": "HN"},
-                                       follow_redirects=False)
-        assert response.status_code == 308
-        assert response.headers["location"] == f"{path(key)}?lang=en&region=HN"
-
-    def test_an_escaped_unreserved_character_redirects_to_the_plain_one(self, resolver: Api) -> None:
-        key = genuine()
-        escaped = key.lot.replace("-", "%2D", 1)
-        response = resolver.client.get(f"/01/{key.gtin}/10/{escaped}", follow_redirects=False)
-        assert (response.status_code, response.headers["location"]) == (308, path(key))
-
-    @pytest.mark.parametrize(("tail", "says"), [
-        ("/21/S1/10/L1", "GS1 Digital Link orders the GTIN key qualifiers"),
-        ("/10/L1/22/V1", "AI 22"),
-        ("/10", "no value"),
-        ("", "no lot"),
-    ])
-    def test_a_malformed_path_is_a_404_problem(self, resolver: Api, tail: str, says: str) -> None:
-        problem = assert_problem(resolver.client.get(f"/01/{genuine().gtin}{tail}"), 404, "invalid-digital-link")
-        assert says in problem["detail"]
-
-    def test_a_gtin_with_a_wrong_check_digit_is_a_404_problem(self, resolver: Api) -> None:
-        gtin = genuine().gtin[:-1] + str((int(genuine().gtin[-1]) + 1) % 10)
-        problem = assert_problem(resolver.client.get(f"/01/{gtin}/10/L1"), 404, "invalid-digital-link")
-        assert "check digit" in problem["detail"]
-
-    def test_a_lot_with_a_slash_resolves_when_percent_encoded(self, resolver: Api) -> None:
-        vase = item()
-        bat_trang = {"code": "00577", "version": "2025-07-01"}
-        resolver.created("/batches", {"gtin": vase.gtin, "lot": "BT-2026/11", "quantity": "10", "unit": "H87",
-                                      "produced_on": "2026-11-02", "origin": bat_trang}, as_=DEMO_PRODUCER)
-        assert path(BatchKey(vase.gtin, "BT-2026/11")).endswith("/10/BT-2026%2F11")
-        response = resolver.client.get(f"/01/{vase.gtin}/10/BT-2026%2F11", headers=JSON)
-        assert response.status_code == 200
-        assert (response.json()["verdict"], response.json()["batch"]["lot"]) == ("authentic", "BT-2026/11")
-
-
-class TestUnknownCodes:
-    """A code no one registered: a 404 page for browsers, a problem with verdict unknown for programs."""
-
-    def test_a_browser_gets_a_404_page(self, resolver: Api) -> None:
-        response = resolver.client.get(path(BatchKey(genuine().gtin, "FAKE-0001")), headers={"Accept": "text/html"})
-        assert response.status_code == 404
-        assert response.headers["content-type"].startswith("text/html")
-        assert "Không tìm thấy mã" in response.text
-        assert 'class="verdict unknown"' in response.text
-
-    def test_a_program_gets_a_problem_with_verdict_unknown(self, resolver: Api) -> None:
-        response = resolver.client.get(path(BatchKey(genuine().gtin, "FAKE-0001")), headers=JSON)
-        problem = assert_problem(response, 404, "unknown-code")
-        assert problem["verdict"] == "unknown"
-        assert [(r["code"], r["ok"]) for r in problem["reasons"]] == [("batch-registered", False),
-                                                                      ("product-registered", True)]
-
-    def test_an_unknown_product_is_unknown_too(self, resolver: Api) -> None:
-        response = resolver.client.get(path(BatchKey("08930000000019", "L1")), headers=JSON)
-        problem = assert_problem(response, 404, "unknown-code")
-        assert [(r["code"], r["ok"]) for r in problem["reasons"]] == [("batch-registered", False),
-                                                                      ("product-registered", False)]
-
-
 class TestReportContact:
     """NGUON_REPORT_CONTACT names whom shoppers tell about a product that is not valid or not registered."""
 
@@ -298,11 +155,18 @@ class TestReportContact:
                             rate_limit="")
 
     def test_the_invalid_and_unknown_pages_name_the_deployments_contact(self, resolver: Api) -> None:
-        for key in (scenarios()["suspended_right"][0], BatchKey(genuine().gtin, "FAKE-0001")):
+        for key in (scenarios()["suspended_right"][0], BatchKey(UNKNOWN_GTIN, "FAKE-0001")):
             vi = resolver.client.get(path(key), params={"lang": "vi"}).text
             en = resolver.client.get(path(key), params={"lang": "en"}).text
             assert "Báo cho: Đội Quản lý thị trường số 1, Hà Nội, 024 3826 0000." in vi
             assert "Report it to Hanoi market team no. 1." in en
+
+    def test_a_made_up_lot_and_an_unknown_gtin_name_it_too(self, resolver: Api) -> None:
+        for url in (path(BatchKey(genuine().gtin, "FAKE-0001")), f"/01/{UNKNOWN_GTIN}"):
+            vi = resolver.client.get(url, params={"lang": "vi"}).text
+            en = resolver.client.get(url, params={"lang": "en"}).text
+            assert "báo cho Đội Quản lý thị trường số 1, Hà Nội, 024 3826 0000." in vi
+            assert "report it to Hanoi market team no. 1." in en
 
     def test_one_text_serves_both_languages_and_an_empty_one_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("NGUON_REPORT_CONTACT", "Chi cục QLTT, 1900 0000")
@@ -311,18 +175,6 @@ class TestReportContact:
         monkeypatch.setenv("NGUON_REPORT_CONTACT", " ")
         with pytest.raises(ValueError, match="NGUON_REPORT_CONTACT is empty"):
             Settings()
-
-
-class TestResolverDescription:
-    """/.well-known/gs1resolver describes the resolver."""
-
-    def test_names_the_root_primary_key_and_link_types(self, resolver: Api) -> None:
-        description = resolver.client.get("/.well-known/gs1resolver").json()
-        assert description["resolverRoot"] == PUBLIC_URL
-        assert description["supportedPrimaryKeys"] == ["01"]
-        assert description["supportedLinkType"] == [{"namespace": GS1, "prefix": "gs1:"}]
-        assert description["linkTypeDefaultCanBeLinkset"] is False
-        assert description["name"]
 
 
 class TestSerialScans:
@@ -374,10 +226,14 @@ class TestSerialScans:
     def test_a_batch_that_does_not_exist_stores_nothing(self, resolver: Api) -> None:
         for lot in ("FAKE-0001", "FAKE-0002"):
             response = resolver.client.get(path(BatchKey(item().gtin, lot), "BT260000001"), headers=JSON)
-            assert_problem(response, 404, "unknown-code")
-        response = resolver.client.get(path(BatchKey("08930000000019", "L1"), "S1"), headers=JSON)
+            assert (response.status_code, response.json()["requested"]["registered"]) == (200, False)
+        response = resolver.client.get(path(BatchKey(UNKNOWN_GTIN, "L1"), "S1"), headers=JSON)
         assert_problem(response, 404, "unknown-code")
         assert (self.windows(resolver), self.clients(resolver)) == ([], [])
+
+    def test_a_head_request_is_not_a_scan(self, resolver: Api) -> None:
+        assert resolver.client.head(path(item(), "BT260000001")).status_code == 200
+        assert self.windows(resolver) == []
 
     def test_stores_a_keyed_hash_of_the_reader_never_its_address(self, resolver: Api, settings: Settings) -> None:
         key = item()

@@ -86,7 +86,7 @@ class TestReads:
         accept = {"Accept": "application/json"}
         assert seeded_app.client.get(f"/01/{GTIN}/10/{LOT}", headers=accept).status_code == 200
         response = seeded_app.client.get(f"/01/{other(GTIN, digits)}/10/{LOT}", headers=accept)
-        assert_problem(response, 404, "invalid-digital-link")
+        assert_problem(response, 400, "invalid-digital-link")
 
     @pytest.mark.parametrize("tail", ["qr.svg", "qr.png", "labels.html"])
     def test_a_gtin_of_a_code_or_label_sheet(self, seeded_app: SeededApp, digits: dict[int, str], tail: str) -> None:
