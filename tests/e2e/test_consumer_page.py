@@ -22,10 +22,9 @@ from selenium.webdriver.chrome.service import Service
 from registry.demo import scenarios
 from registry.values import UNITS
 from tests.conftest import TEST_DATABASE_ENV, postgres_schema
+from tests.e2e.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium
 from tests.e2e.conftest import Server, uvicorn_server
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"phone": (412, 915), "laptop": (1280, 800)}
 WORDS = {
@@ -87,10 +86,8 @@ def _demo_pages(server: Server) -> dict[str, Page]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--hide-scrollbars", "--lang=en-US"):
+    options.binary_location = chromium()
+    for flag in (*CHROMIUM_FLAGS, "--lang=en-US"):
         options.add_argument(flag)
     assert Path("/usr/bin/chromedriver").exists(), "Debian's chromium-driver package is needed (.ci/run installs it)"
     driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))

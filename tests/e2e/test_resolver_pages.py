@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from registry.demo import scenarios
+from tests.e2e.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium
 from tests.e2e.conftest import Server
-from tests.e2e.test_consumer_page import ARTIFACTS, CHROMIUM_FLAGS, _chromium
 
 # Everything but this server is unreachable, as on a machine without internet.
 OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--enable-logging=stderr", "--v=0",
@@ -18,7 +18,7 @@ OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--enable
 
 
 def _browse(url: str, profile: Path, *mode: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([_chromium(), *CHROMIUM_FLAGS, *OFFLINE, f"--user-data-dir={profile}", *mode, url],
+    return subprocess.run([chromium(), *CHROMIUM_FLAGS, *OFFLINE, f"--user-data-dir={profile}", *mode, url],
                           capture_output=True, text=True, timeout=120, check=False)
 
 
