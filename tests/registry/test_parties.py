@@ -255,7 +255,7 @@ class TestStatementChecks:
         assert "more than 24 hours before" in error.en
         assert "hãy ký lại tuyên bố" in error.vi
 
-    @pytest.mark.parametrize("kind", ["batch.teleported.v1", "batch.registered", "batch.registered.v2"])
+    @pytest.mark.parametrize("kind", ["batch.teleported.v1", "batch.registered", "batch.registered.v3"])
     def test_refuses_an_unknown_kind(self, registry: Registry, producer: str, kind: str) -> None:
         error = refused(registry, producer, [(kind, make_batch()[1])], "unknown-kind")
         assert "batch.registered.v1" in error.en
