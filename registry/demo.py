@@ -30,6 +30,7 @@ from typing import Any
 
 from ledger.core.types import parse_timestamp
 from registry.errors import ConflictError, DomainError
+from registry.kinds import BATCH_REGISTERED, PRODUCT_REGISTERED
 from registry.service import Draft, Registry
 from registry.values import gtin_check_digit
 
@@ -216,9 +217,9 @@ def load_demo(registry: Registry) -> DemoSummary:
                 gis.append(body["id"])
             elif kind == "mark.registered.v1":
                 marks.append(body["id"])
-            elif kind == "product.registered.v1":
+            elif kind in PRODUCT_REGISTERED:
                 products.append(DemoProduct(body["gtin"], body["names"]["vi"], body["names"]["en"], step["issuer"]))
-            elif kind == "batch.registered.v1":
+            elif kind in BATCH_REGISTERED:
                 batches.append(BatchKey(body["gtin"], body["lot"]))
 
     def scenario(name: str) -> tuple[BatchKey, ...]:

@@ -20,6 +20,7 @@ Scan statistics are not log entries: the server passes them for items, and an of
 them.
 """
 
+from registry.kinds import ORGANISATION_REGISTERED
 from registry.schemas import BatchRegistered, OrganisationRegistered
 from registry.verdict.checks import (
     PRODUCTION,
@@ -27,6 +28,7 @@ from registry.verdict.checks import (
     Checks,
     check_certifications,
     check_claims,
+    check_expiry,
     check_item,
     check_recalls,
     check_registration,
@@ -41,6 +43,7 @@ from registry.verdict.record import (
     ScanStats,
     Verdict,
     events_of,
+    expiry_of,
     inputs_of,
     origin_of,
     outputs_of,
@@ -81,7 +84,7 @@ def judge(cited: Cited, gtin: str, lot: str, *, today: str, serial: str | None =
     item, issued = serial_of(cited, gtin, lot, serial)
     recalled = recall(cited, gtin, lot)
     batch = Batch(gtin, lot, body.quantity, body.unit, body.produced_on, entry.day, issued, recalled is not None,
-                  recalled, entry.index in cited.retracted, entry.index, serial)
+                  recalled, entry.index in cited.retracted, entry.index, serial, *expiry_of(body, made))
     producer = organisation(cited, entry.issuer)
     check_registration(checks, batch, retractions)
     checks.add("product-registered", made is not None, "invalid",
@@ -99,6 +102,7 @@ def judge(cited: Cited, gtin: str, lot: str, *, today: str, serial: str | None =
     check_claims(checks, claims, origin, body.produced_on, entry.day)
     inputs = inputs_of(cited, body)
     check_recalls(checks, batch, inputs)
+    check_expiry(checks, batch, today)
     judged = check_certifications(checks, certifications(cited, gtin, lot, entry.issuer), today)
     check_item(checks, batch, item, scans)
     return Verdict(checks.verdict(), tuple(checks.reasons), today, batch, made, producer, origin, tuple(claims),
@@ -108,4 +112,4 @@ def judge(cited: Cited, gtin: str, lot: str, *, today: str, serial: str | None =
 
 def _parties(cited: Cited) -> tuple[Organisation, ...]:
     return tuple(organisation(cited, body.id)
-                 for _, body in cited.all("organisation.registered.v1", OrganisationRegistered))
+                 for _, body in cited.all(ORGANISATION_REGISTERED, OrganisationRegistered))
