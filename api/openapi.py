@@ -48,6 +48,7 @@ REFUSALS = {
     408: "The request body did not arrive in time",
     409: "The statement conflicts with what is registered",
     413: "The request body is too large",
+    415: "The request body is not of a media type the route takes",
     422: "The parameters or body do not fit, or the registry's rules refuse the statement",
     429: "Too many requests from this client (with Retry-After)",
     503: "Not available yet (with Retry-After)",

@@ -127,6 +127,7 @@ class TestVerdictDocument:
         ("suspended_right", "invalid", ["claim-valid-at-production", "claim-valid-at-registration"]),
         ("wrongly_suspended", "authentic", []),
         ("expired_right", "authentic", []),
+        ("expired", "warning", ["not-expired"]),
     ])
     def test_gives_the_expected_verdict_with_its_reasons(self, resolver: Api, scenario: str, verdict: str,
                                                          failed: list[str]) -> None:
