@@ -262,14 +262,14 @@ class TestScenarios:
             passport = one(demo_registry, RegProductPassport, gtin=product.gtin)
             assert kept[passport["image"]]["media_type"] == "image/png"
             assert kept[passport["image"]]["organisation"] == product.producer
-            assert passport["usage_vi"] and passport["usage_en"]
+            assert all((passport["usage_vi"], passport["usage_en"]))
 
     def test_producers_give_their_address_and_identifiers(self, demo_registry: Registry,
                                                           summary: DemoSummary) -> None:
         for key in summary.genuine + summary.expired:
             producer = verdict(demo_registry, key)["producer"]
             address = producer["address"]
-            assert address["street"] and address["commune"] and address["province"], producer
+            assert all((address["street"], address["commune"], address["province"])), producer
             assert producer["tax_code"] is None or producer["tax_code"].startswith("99")
         fish_sauce = verdict(demo_registry, summary.genuine[0])
         assert fish_sauce["producer"]["address"] == {"street": "Tổ 4, khu phố 1, Dương Đông",
