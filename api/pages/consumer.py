@@ -13,6 +13,8 @@ from jinja2 import Environment, PackageLoader, TemplateRuntimeError, Undefined, 
 from jinja2.utils import missing
 
 from api.digital_link import DigitalLink
+from api.pages.passport import PASSPORT_TEXT
+from registry.values import day_vi
 from registry.verdict.document import VerdictDocument
 from registry.verdict.facts import Names
 
@@ -178,7 +180,8 @@ def _context(link: DigitalLink, document: VerdictDocument, lang: str) -> dict[st
             "kind": lambda kind: KINDS.get(kind, (kind, kind))[0 if lang == "vi" else 1],
             "unit": lambda code: UNITS.get(code, (code, code))[0 if lang == "vi" else 1],
             "claim_name": lambda claim_id: in_language(claim_names.get(claim_id), claim_id),
-            "short": lambda digest: f"{digest.hex()[:12]}…"}
+            "short": lambda digest: f"{digest.hex()[:12]}…",
+            "passport": PASSPORT_TEXT[lang], "written_day": day_vi}
 
 
 def render_verdict(link: DigitalLink, document: VerdictDocument, lang: str, base_url: str) -> str:

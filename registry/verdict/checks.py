@@ -177,8 +177,8 @@ def check_expiry(checks: Checks, batch: Batch, today: str) -> None:
         return
     since = (date.fromisoformat(batch.expires_on) + timedelta(days=1)).isoformat()
     checks.add("not-expired", False, "warning",
-               f"Expired since {day_en(since)}: batch {lot} may be used until {until_en}; expired goods should be "
-               "neither sold nor used",
+               f"Expired since {day_en(since)}: the expiry date of batch {lot} is {until_en}; expired goods should "
+               "be neither sold nor used",
                f"Đã hết hạn sử dụng từ ngày {day_vi(since)}: lô {lot_vi} chỉ được dùng đến hết ngày {until_vi}; "
                "không được bán hoặc sử dụng hàng đã hết hạn sử dụng")
 
