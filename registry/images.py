@@ -137,6 +137,12 @@ def store(connection: Connection, organisation: str, data: bytes, declared: str 
     return image, added.rowcount == 1
 
 
+def kept(connection: Connection, sha256: str) -> bool:
+    """Whether the image with this SHA-256 (hex) is kept."""
+    table = RegImage.__table__  # type: ignore[attr-defined]
+    return connection.execute(select(table.c.sha256).where(table.c.sha256 == sha256)).first() is not None
+
+
 def load(connection: Connection, sha256: str) -> tuple[str, bytes] | None:
     """The media type and bytes of the image with this SHA-256 (hex), or None."""
     table = RegImage.__table__  # type: ignore[attr-defined]

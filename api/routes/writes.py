@@ -10,10 +10,11 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict
 
-from api.deps import OptionalOrganisationDep, OrganisationDep, ServicesDep
+from api.deps import OptionalOrganisationDep, OrganisationDep, Services, ServicesDep
 from api.outputs import ReceiptOut
 from api.problems import ApiProblem
 from ledger.core.types import Receipt, Signature, Statement
+from registry import images
 from registry import schemas as s
 from registry.kinds import KINDS, ORGANISATION_REGISTERED, VERSIONS
 
@@ -97,9 +98,22 @@ WRITES: list[tuple[str, str, type[s.Body], str]] = [
 ]
 
 
+def _image_kept(services: Services, sha256: str | None) -> None:
+    """A product's image must be uploaded before the product names it, so that its page never shows a hole. The
+    registry's rules do not look (replay cannot see images), so a self-signed statement may name any hash."""
+    if sha256 is None:
+        return
+    with services.engine.connect() as connection:
+        if not images.kept(connection, sha256):
+            raise ApiProblem(422, "unknown-image", f"no image with SHA-256 {sha256} was uploaded; upload it to "
+                             "/api/v1/images first", f"chưa có ảnh nào mang mã SHA-256 {sha256}; hãy tải ảnh lên "
+                             "/api/v1/images trước")
+
+
 def _typed(kind: str, model: type[s.Body]) -> Callable[..., ReceiptOut]:
     def write(body: model, organisation: OrganisationDep, services: ServicesDep) -> ReceiptOut:  # type: ignore[valid-type]
         recorded, data = oldest_version(kind, body)
+        _image_kept(services, data.get("image"))
         if recorded in ORGANISATION_REGISTERED and not data.get("keys"):
             return receipt_out(services.registry.register_with_custodial_key(organisation, data, recorded))
         return receipt_out(services.registry.submit_as(organisation, [(recorded, data)])[0])
