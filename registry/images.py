@@ -133,8 +133,9 @@ def store(connection: Connection, organisation: str, data: bytes, declared: str 
     # Two uploads of one picture at once: the first insert wins and the other changes nothing.
     added = connection.execute(dialect.insert(table).values(
         sha256=image.sha256, media_type=image.media_type, width=image.width, height=image.height, data=data,
-        organisation=organisation, created_at=datetime.now(UTC).isoformat()).on_conflict_do_nothing())
-    return image, added.rowcount == 1
+        organisation=organisation, created_at=datetime.now(UTC).isoformat()
+    ).on_conflict_do_nothing().returning(table.c.sha256)).first()
+    return image, added is not None
 
 
 def kept(connection: Connection, sha256: str) -> bool:
