@@ -4,6 +4,7 @@ client checks offline, RFC 9264 linksets, canonical URIs, and serial scan counti
 import dataclasses
 import hashlib
 import hmac
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -97,6 +98,25 @@ class TestConsumerPage:
         text = resolver.client.get(path(scenarios()[scenario][0])).text
         assert f'class="badge {badge}"' in text
         assert word in text
+
+    @pytest.mark.parametrize(("lang", "lines"), [
+        ("vi", ["<h2>Hạn sử dụng</h2>", "09/11/2026 (60 ngày kể từ ngày sản xuất) — <strong>đã hết hạn</strong>",
+                "<li>TCCS 01:2026/HL</li>", "<h2>Cảnh báo an toàn</h2>",
+                "Số 12 ngõ 20 phố Mễ Trì Thượng, Phường Từ Liêm, Thành phố Hà Nội",
+                "<dt>Mã số thuế</dt><dd><code>9901000109</code></dd>"]),
+        ("en", ["<h2>Use by</h2>", "09/11/2026 (60 days from production) — <strong>expired</strong>",
+                "<h2>Safety warnings</h2><p>Do not eat if the flakes smell odd or show mould.</p>",
+                "<dt>Tax code</dt>"]),
+    ])
+    def test_shows_the_passport_of_a_product_one_block_per_fact(self, resolver: Api, lang: str,
+                                                                lines: list[str]) -> None:
+        key = scenarios()["expired"][0]
+        text = resolver.client.get(path(key), params={"lang": lang}).text
+        assert 'class="badge warning"' in text
+        assert [line for line in lines if line not in text] == []
+        image = re.search(r'<img src="(/api/v1/images/[0-9a-f]{64})"', text)
+        assert image is not None
+        assert resolver.client.get(image.group(1)).headers["content-type"] == "image/png"
 
     def test_the_page_reads_the_typed_document_and_a_renamed_field_breaks_it(self, app: FastAPI,
                                                                             resolver: Api) -> None:
