@@ -70,12 +70,16 @@ def _png_size(data: bytes) -> tuple[int, int] | None:
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    # Walk the marker segments to the first start of frame: FF, marker, 2-byte length, then P, Y, X.
+    # Walk the marker segments to the first start of frame: FF, marker, 2-byte length, then P, Y, X. A marker may
+    # be preceded by any number of FF fill bytes (ITU T.81 B.1.1.2).
     at = 2
     while at + 9 <= len(data):
         if data[at] != 0xFF:
             return None
         marker = data[at + 1]
+        if marker == 0xFF:
+            at += 1
+            continue
         if marker in _JPEG_FRAMES:
             height, width = struct.unpack(">HH", data[at + 5:at + 9])
             return int(width), int(height)

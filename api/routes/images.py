@@ -7,7 +7,7 @@ refused, never believed. What a hash names cannot change, so an image is served 
 """
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Request, Response, status
 from pydantic import BaseModel
@@ -70,5 +70,4 @@ def image(view: ViewDep, sha256: str) -> Response:
         raise ApiProblem(404, "unknown-image", f"no image with SHA-256 {sha256[:64]} is kept here",
                          f"không có ảnh nào mang mã SHA-256 {sha256[:64]}")
     media_type, data = found
-    headers: dict[str, Any] = {**IMMUTABLE, "ETag": f'"{sha256}"'}
-    return Response(data, media_type=media_type, headers=headers)
+    return Response(data, media_type=media_type, headers={**IMMUTABLE, "ETag": f'"{sha256}"'})

@@ -31,6 +31,11 @@ class TestExamine:
         image = examine(encoded(fmt, **options), None)
         assert (image.media_type, image.width, image.height) == (media_type, 300, 200)
 
+    def test_reads_a_jpeg_whose_markers_are_padded_with_fill_bytes(self) -> None:
+        data = encoded("JPEG")
+        padded = data[:2] + b"\xff\xff\xff" + data[2:]
+        assert (examine(padded, "image/jpeg").width, examine(padded, "image/jpeg").height) == (300, 200)
+
     def test_names_an_image_by_the_sha256_of_its_bytes(self) -> None:
         data = encoded("PNG")
         assert examine(data, "image/png").sha256 == hashlib.sha256(data).hexdigest()
