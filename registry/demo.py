@@ -119,7 +119,8 @@ def _data(name: str) -> Any:
 
 
 class _Resolver:
-    """Expands the "gtin:", "commune:", "sha256:" and "entry:" shorthands of the data files."""
+    """Expands the "gtin:", "commune:", "sha256:", "image:" and "entry:" shorthands of the data files, and draws
+    the pictures."""
 
     def __init__(self, gtins: Mapping[str, str], communes: Mapping[str, dict[str, str]],
                  pictures: Mapping[str, list[str]]) -> None:
