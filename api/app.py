@@ -12,7 +12,7 @@ from api.deps import Services
 from api.limits import BodyLimit, BodyTimeout, NoNulInUrl
 from api.outputs import HealthOut
 from api.ratelimit import RateLimit
-from api.routes import bundles, codes, imports, log, reads, resolver, tokens, writes
+from api.routes import bundles, codes, images, imports, log, reads, resolver, tokens, writes
 from api.scans import ScanCounter
 from api.settings import Settings, get_settings, load_secret
 from api.web_headers import PublicCors, SecurityHeaders
@@ -55,8 +55,8 @@ def create_app(settings: Settings) -> FastAPI:
                   responses=problems.RESPONSES, docs_url=None, redoc_url=None)
     app.state.services = Services(settings, engine, log_, registry, scans, witnessing)
     problems.install(app)
-    routers = (log.router, writes.router, tokens.router, imports.router, codes.router, bundles.router, reads.router,
-               resolver.router)
+    routers = (log.router, writes.router, tokens.router, imports.router, images.router, codes.router, bundles.router,
+               reads.router, resolver.router)
     for router in routers:
         app.include_router(router)
     routes = [route for router in routers for route in router.routes]

@@ -21,7 +21,8 @@ from sqlalchemy.engine import Connection
 
 from ledger.core.signing import public_key_bytes, statement_key_id
 from registry.errors import NotAllowedError
-from registry.tables import RegCustodialKey, RegKey
+from registry.held import RegCustodialKey
+from registry.tables import RegKey
 
 _INFO = b"nguon custodial keys v1"
 

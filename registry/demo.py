@@ -7,18 +7,22 @@ storyline of `demo_data/timeline.json` one step (one issuer, one `submit_as`, al
 at the time the step gives: GIs, marks and an accreditation, a GS1 company prefix per producer, rights of use,
 products and batches from August to November 2026, a transformation, shipments, certifications, inspections, a
 wrongful suspension retracted, a backdated suspension, a recall (and gift boxes packed from the recalled
-batch before it), and an expired right. The story runs on its
+batch before it), an expired right and a batch past its expiry date; producers upload a picture of each product
+first (`registry.demo_images`). The story runs on its
 own clock, so that its entries are logged when the story says and every time rule holds as it would have.
 
-    organisations.json  id, names, roles, commune (a key of `communes`), who registers it, and for an authority
-                        the provinces delegated to it
+    organisations.json  id, names, roles, commune (a key of `communes`), who registers it, for an authority the
+                        provinces delegated to it, and optionally street, tax_code and business_registration
+                        (registered by organisation.registered.v2)
     timeline.json       start (when the organisations are registered), communes, gtins (13-digit bodies; the
-                        check digit is computed here), scenarios (batch keys by what they demonstrate) and steps:
-                        at (UTC), issuer, story and drafts [kind, body] or [kind, body, label]
+                        check digit is computed here), images (KEY: [shape, ground, figure] for
+                        `registry.demo_images.picture`), scenarios (batch keys by what they demonstrate) and
+                        steps: at (UTC), issuer, story and drafts [kind, body] or [kind, body, label]
 
 Inside a body, a string "gtin:KEY" stands for that product's GTIN-14, "commune:KEY" for the commune object,
-"sha256:TEXT" for the hex SHA-256 of TEXT (the certificate documents), and "entry:LABEL" for the log index of
-the draft an earlier step labelled LABEL.
+"sha256:TEXT" for the hex SHA-256 of TEXT (the certificate documents), "image:KEY" for the SHA-256 of that
+picture (which the step's issuer uploads before the step), and "entry:LABEL" for the log index of the draft an
+earlier step labelled LABEL.
 """
 
 import hashlib
@@ -30,7 +34,9 @@ from importlib import resources
 from typing import Any
 
 from ledger.core.types import parse_timestamp
+from registry.demo_images import picture
 from registry.errors import ConflictError, DomainError
+from registry.kinds import BATCH_REGISTERED, ORGANISATION_REGISTERED, PRODUCT_REGISTERED
 from registry.service import Draft, Registry
 from registry.values import gtin_check_digit
 
@@ -46,7 +52,10 @@ DEMO_NOTE = (
     "the mark certificate and all application numbers; the exact grant days; GI specification summaries, yields "
     "and area lists; which post-reform commune a village now lies in; the delegations, the accreditation and "
     "the GS1 company prefixes; all rights, quotas, plots, GTINs, lots, quantities, shipments, certificates, "
-    "inspections, the suspensions, the retraction and the recall."
+    "inspections, the suspensions, the retraction and the recall; every street, tax code (all begin with 99) and "
+    "registration number, every picture (drawn by code), shelf life, usage text and warning, and which standard "
+    "each product applies (TCVN 5107:2018 fish sauce, TCVN 4193:2014 green coffee and TCVN 11892-1:2017 VietGAP "
+    "are real standards; TCCS 01:2026/HL is invented)."
 )
 DEMO_NOTE_VI = (
     "Dữ liệu mẫu. Có thật: tên Cục Sở hữu trí tuệ và các Sở; số văn bằng chỉ dẫn địa lý 00132 (La Tinh, cấp "
@@ -56,7 +65,10 @@ DEMO_NOTE_VI = (
     "cũ mang mã 00583). Tự đặt: mọi nhà sản xuất, hội, tổ chức chứng nhận, nhà phân phối, nhân chứng; số văn bằng "
     "nhãn hiệu và mọi số đơn; ngày cấp cụ thể; tóm tắt bản mô tả, định mức và danh sách vùng; việc làng nghề thuộc "
     "xã mới nào; các quyết định ủy quyền, công nhận và mã doanh nghiệp GS1; mọi quyền sử dụng, hạn mức, thửa đất, "
-    "GTIN, số lô, số lượng, vận chuyển, chứng nhận, kiểm tra, đình chỉ, đính chính và thu hồi."
+    "GTIN, số lô, số lượng, vận chuyển, chứng nhận, kiểm tra, đình chỉ, đính chính và thu hồi; mọi địa chỉ, mã số "
+    "thuế (đều bắt đầu bằng 99) và số đăng ký kinh doanh, mọi hình ảnh (vẽ bằng chương trình), hạn sử dụng, hướng "
+    "dẫn sử dụng và cảnh báo, và tiêu chuẩn áp dụng cho từng sản phẩm (TCVN 5107:2018 nước mắm, TCVN 4193:2014 cà "
+    "phê nhân và TCVN 11892-1:2017 VietGAP là tiêu chuẩn có thật; TCCS 01:2026/HL là tự đặt)."
 )
 
 
@@ -97,6 +109,8 @@ class DemoSummary:
     """Under a right wrongly suspended and the suspension retracted: authentic, the history on the page."""
     expired_right: tuple[BatchKey, ...]
     """Made under a mark right that has expired since: still authentic."""
+    expired: tuple[BatchKey, ...]
+    """Past its expiry date (its production date plus its product's shelf life): a warning."""
     no_claim: tuple[BatchKey, ...]
     """Plain batches without GI or mark."""
     entries: int
@@ -108,11 +122,14 @@ def _data(name: str) -> Any:
 
 
 class _Resolver:
-    """Expands the "gtin:", "commune:", "sha256:" and "entry:" shorthands of the data files."""
+    """Expands the "gtin:", "commune:", "sha256:", "image:" and "entry:" shorthands of the data files, and draws
+    the pictures."""
 
-    def __init__(self, gtins: Mapping[str, str], communes: Mapping[str, dict[str, str]]) -> None:
+    def __init__(self, gtins: Mapping[str, str], communes: Mapping[str, dict[str, str]],
+                 pictures: Mapping[str, list[str]]) -> None:
         self.gtins = {key: body + str(gtin_check_digit(body)) for key, body in gtins.items()}
         self.communes = communes
+        self.pictures = {key: picture(*spec) for key, spec in pictures.items()}
         self.labels: dict[str, int] = {}
 
     def __call__(self, value: Any) -> Any:
@@ -128,6 +145,8 @@ class _Resolver:
                 return dict(self._lookup(self.communes, "commune", rest))
             if prefix == "sha256":
                 return hashlib.sha256(rest.encode()).hexdigest()
+            if prefix == "image":
+                return hashlib.sha256(self._lookup(self.pictures, "picture", rest)).hexdigest()
             if prefix == "entry":
                 return self._lookup(self.labels, "labelled entry", rest)
         return value
@@ -174,8 +193,11 @@ def _register_organisations(registry: Registry, organisations: list[dict[str, An
         body: dict[str, Any] = {"id": org["id"], "names": org["names"], "roles": org["roles"]}
         if org.get("commune"):
             body["commune"] = resolve(f"commune:{org['commune']}")
+        address: dict[str, Any] = {n: org[n] for n in ("street", "tax_code", "business_registration") if n in org}
+        body.update(address)
         body["keys"] = [{"public_key": registry.create_custodial_key(org["id"]), "custodial": True}]
-        by_registrar.setdefault(org["registered_by"], []).append(("organisation.registered.v1", body))
+        kind = ORGANISATION_REGISTERED[1 if address else 0]
+        by_registrar.setdefault(org["registered_by"], []).append((kind, body))
         if "delegation" in org:
             delegations.append(("delegation.granted.v1", {"id": f"uy-quyen-{org['id']}", "authority": org["id"],
                                                           "valid_from": "2025-07-01", **org["delegation"]}))
@@ -199,7 +221,7 @@ def load_demo(registry: Registry) -> DemoSummary:
     timeline = _data("timeline.json")
     if organisations[0]["id"] != ROOT:
         raise ValueError(f"organisations.json must start with the root authority {ROOT}")
-    resolve = _Resolver(timeline["gtins"], timeline["communes"])
+    resolve = _Resolver(timeline["gtins"], timeline["communes"], timeline["images"])
     clock = _StoryClock(parse_timestamp(timeline["start"]))
     story = Registry(registry.log, registry.custody, clock, group_limit=1)
     _register_organisations(story, organisations, resolve)
@@ -210,6 +232,10 @@ def load_demo(registry: Registry) -> DemoSummary:
     batches: list[BatchKey] = []
     for step in timeline["steps"]:
         clock.now = parse_timestamp(step["at"])
+        for draft in step["drafts"]:
+            named = str(draft[1].get("image", ""))
+            if named.startswith("image:"):
+                story.store_image(step["issuer"], resolve.pictures[named.removeprefix("image:")], "image/png")
         drafts: list[Draft] = [(draft[0], resolve(draft[1])) for draft in step["drafts"]]
         indices = _submit(story, step["issuer"], drafts, step["story"])
         resolve.labels.update({draft[2]: index for draft, index in zip(step["drafts"], indices, strict=True)
@@ -219,9 +245,9 @@ def load_demo(registry: Registry) -> DemoSummary:
                 gis.append(body["id"])
             elif kind == "mark.registered.v1":
                 marks.append(body["id"])
-            elif kind == "product.registered.v1":
+            elif kind in PRODUCT_REGISTERED:
                 products.append(DemoProduct(body["gtin"], body["names"]["vi"], body["names"]["en"], step["issuer"]))
-            elif kind == "batch.registered.v1":
+            elif kind in BATCH_REGISTERED:
                 batches.append(BatchKey(body["gtin"], body["lot"]))
 
     def scenario(name: str) -> tuple[BatchKey, ...]:
@@ -233,14 +259,14 @@ def load_demo(registry: Registry) -> DemoSummary:
         transformed=scenario("transformed"), recalled=scenario("recalled"),
         recalled_input=scenario("recalled_input"), suspended_right=scenario("suspended_right"),
         wrongly_suspended=scenario("wrongly_suspended"), expired_right=scenario("expired_right"),
-        no_claim=scenario("no_claim"), entries=_log_size(registry),
+        expired=scenario("expired"), no_claim=scenario("no_claim"), entries=_log_size(registry),
     )
 
 
 def scenarios() -> dict[str, tuple[BatchKey, ...]]:
     """The demo's batches by the scenario they show, read from the data (no database needed)."""
     timeline = _data("timeline.json")
-    resolve = _Resolver(timeline["gtins"], timeline["communes"])
+    resolve = _Resolver(timeline["gtins"], timeline["communes"], {})
     return {name: tuple(BatchKey(resolve(f"gtin:{product}"), lot) for product, lot in keys)
             for name, keys in timeline["scenarios"].items()}
 
@@ -248,7 +274,7 @@ def scenarios() -> dict[str, tuple[BatchKey, ...]]:
 def serialised() -> BatchKey | None:
     """The demo batch whose items carry serials, if any."""
     timeline = _data("timeline.json")
-    resolve = _Resolver(timeline["gtins"], timeline["communes"])
+    resolve = _Resolver(timeline["gtins"], timeline["communes"], {})
     for step in timeline["steps"]:
         for kind, body, *_ in step["drafts"]:
             if kind == "serials.issued.v1":

@@ -22,10 +22,11 @@ from ledger.store.engines import make_engine
 from ledger.store.protocol import ReadView
 from registry.apply import parse_body
 from registry.errors import DomainError
+from registry.kinds import ORGANISATION_REGISTERED
 from registry.replay import CHUNK, ReplayError, replay
 from registry.schemas import KeyAdded, KeyRevoked, OrganisationRegistered
 
-KEY_KINDS = ("organisation.registered.v1", "key.added.v1", "key.revoked.v1")
+KEY_KINDS = (*ORGANISATION_REGISTERED, "key.added.v1", "key.revoked.v1")
 
 Progress = Callable[[str, int, int], None]
 """Called with (phase: "entries" or "replay", done, total)."""

@@ -74,6 +74,16 @@ class KindSpec:
 
 KINDS: dict[str, KindSpec] = {}
 
+ORGANISATION_REGISTERED = ("organisation.registered.v1", "organisation.registered.v2")
+ORGANISATION_UPDATED = ("organisation.updated.v1", "organisation.updated.v2")
+PRODUCT_REGISTERED = ("product.registered.v1", "product.registered.v2")
+BATCH_REGISTERED = ("batch.registered.v1", "batch.registered.v2")
+VERSIONS = (ORGANISATION_REGISTERED, ORGANISATION_UPDATED, PRODUCT_REGISTERED, BATCH_REGISTERED)
+"""The kinds with more than one version, oldest first. A v2 body is its v1 body with optional fields more (an
+organisation's street and identifiers, a product's passport data, a batch's expiry), and one handler applies
+both, so rules and verdicts read every version alike. A v1 body never changes: a verifier that predates v2 still
+reads every v1 entry, and refuses a v2 entry by its kind instead of misreading it."""
+
 
 def kind(name: str, body: type[B], roles: tuple[str, ...] = (), *, subject: Callable[[B], str] | None = None) \
         -> Callable[[Callable[[State, Context, B], None]], Callable[[State, Context, B], None]]:

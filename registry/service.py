@@ -22,9 +22,14 @@ from ledger.core.signing import sign_statement
 from ledger.core.types import Receipt, Statement
 from ledger.store.group import GroupCommit
 from ledger.store.log import MAX_BATCH, Log
+from registry import images
 from registry.custody import Custody
-from registry.errors import DomainError
+from registry.errors import DomainError, NotAllowedError
 from registry.handlers.parties import key_id_of
+from registry.images import Image
+from registry.queries import roles_of
+from registry.state import State
+from registry.tables import RegOrganisation
 from registry.unit import Item, UnitOfWork, open_unit, projection_txn
 
 Draft = tuple[str, Mapping[str, Any]]
@@ -136,11 +141,12 @@ class Registry:
 
         return self._run(Submission(check, 1))[0]
 
-    def register_with_custodial_key(self, issuer: str, body: Mapping[str, Any]) -> Receipt:
-        """Register the organisation `body` describes, as `issuer`, with a custodial key made in the same
-        transaction."""
+    def register_with_custodial_key(self, issuer: str, body: Mapping[str, Any],
+                                    kind: str = "organisation.registered.v1") -> Receipt:
+        """Register the organisation `body` describes, as `issuer`, by a statement of `kind` (a version of
+        organisation.registered), with a custodial key made in the same transaction."""
         return self._with_new_custodial_key(issuer, str(body["id"]), lambda key: (
-            "organisation.registered.v1", {**body, "keys": [{"public_key": key, "custodial": True}]}))
+            kind, {**body, "keys": [{"public_key": key, "custodial": True}]}))
 
     def add_custodial_key(self, issuer: str, organisation: str) -> Receipt:
         """Add a fresh custodial key to `organisation` by a key.added.v1 statement of `issuer` (an organisation
@@ -161,6 +167,19 @@ class Registry:
             return unit.apply([(statement, sign_statement(statement, key))], signature_checked=True)
 
         return self._run(Submission(check, 1))[0]
+
+    def store_image(self, organisation: str, data: bytes, declared: str | None) -> tuple[Image, bool]:
+        """Keep an image a producer uploads for its products (`registry.images.store`): the image and whether it
+        is new. Raises NotAllowedError for an organisation that is not a producer, ImageError for bytes that are
+        not an image the registry keeps."""
+        with self.log.store.write() as txn:
+            connection = projection_txn(txn).connection
+            found = State(connection).get(RegOrganisation, id=organisation)
+            if found is None or "producer" not in roles_of(found):
+                raise NotAllowedError("role-not-allowed", f"{organisation} may not upload images; only a producer "
+                                      "may, for its products", f"{organisation} không được tải ảnh lên; chỉ nhà sản "
+                                      "xuất được tải ảnh cho sản phẩm của mình")
+            return images.store(connection, organisation, data, declared)
 
     def create_custodial_key(self, organisation: str) -> str:
         """A new sealed key for `organisation`; returns the base64 public key to register in a statement.

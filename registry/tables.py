@@ -4,6 +4,9 @@ by `registry.replay`; `entry` columns name the log index that wrote the row. Qua
 from sqlalchemy import BigInteger, Index, Integer
 from sqlmodel import Field, SQLModel
 
+import registry.held  # noqa: F401  (the tables kept beside the projections, never replayed, on the same metadata)
+from registry.passport_tables import RegProductPassport
+
 ENTRY = BigInteger().with_variant(Integer(), "sqlite")
 """A log index: 64 bits like the log's own (SQLite's INTEGER is 64-bit already)."""
 
@@ -17,6 +20,9 @@ class RegOrganisation(SQLModel, table=True):
     """Comma-separated roles, sorted."""
     commune_code: str | None = None
     commune_version: str | None = None
+    street: str | None = None
+    tax_code: str | None = Field(default=None, index=True)
+    business_registration: str | None = None
     entry: int = Field(sa_type=ENTRY)
 
 
@@ -145,6 +151,8 @@ class RegBatch(SQLModel, table=True):
     produced_on: str
     origin_code: str
     origin_version: str
+    expires_on: str | None = None
+    """Declared, or its production date plus its product's shelf life (`registry.schemas.expiry`)."""
     recalled_entry: int | None = Field(default=None, sa_type=ENTRY)
     """The earliest recall in force (not retracted), if any."""
     retracted: bool = False
@@ -334,16 +342,7 @@ PROJECTIONS: tuple[type[SQLModel], ...] = (
     RegOrganisation, RegKey, RegNonce, RegGi, RegGiArea, RegMark, RegMarkUser, RegRight, RegRightChange,
     RegProduct, RegBatch, RegBatchClaim, RegBatchInput, RegEvent, RegCertification, RegSerial, RegHistory,
     RegCorrection, RegEntry, RegDelegation, RegAccreditation, RegPrefixLicence, RegGiYield, RegRecall,
+    RegProductPassport,
 )
 """Every projection table, in the order replay digests them."""
 
-
-class RegCustodialKey(SQLModel, table=True):
-    """Private keys the registry holds for organisations, sealed with a key derived from NGUON_SECRET_KEY. Not a
-    projection: secrets never enter the log, so replay does not rebuild them."""
-
-    __tablename__ = "reg_custodial_keys"
-    key_id: str = Field(primary_key=True)
-    organisation: str = Field(index=True)
-    sealed: bytes
-    created_at: str

@@ -117,6 +117,29 @@ def check_text(value: str) -> str:
     return value
 
 
+def check_tax_code(value: str) -> str:
+    if not re.fullmatch(r"[0-9]{10}(-[0-9]{3})?", value):
+        raise ValueError(f"tax code {value!r} must be 10 digits, or for a branch 10 digits, a hyphen and 3 digits "
+                         "(0101234567, 0101234567-001)")
+    return value
+
+
+def day_vi(day: str) -> str:
+    """A day YYYY-MM-DD as Vietnamese text writes it: dd/mm/yyyy."""
+    year, month, number = day.split("-")
+    return f"{number}/{month}/{year}"
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def day_en(day: str) -> str:
+    """A day YYYY-MM-DD as English text writes it, unambiguously: 3 September 2026."""
+    when = date.fromisoformat(day)
+    return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
+
+
 def decimal_text(value: Decimal) -> str:
     """A decimal as the registry writes quantities: no exponent, no trailing zeros."""
     text = format(value.normalize(), "f")
@@ -144,5 +167,13 @@ CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 """Five digits, leading zeros written: the national code list numbers communes 00001 to 32248."""
 ListVersion = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$")]
 ProvinceCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
+TaxCode = Annotated[str, AfterValidator(check_tax_code)]
+"""A Vietnamese tax code (mã số thuế): 10 ASCII digits, and for a branch or dependent unit a hyphen and 3 more."""
+BusinessRegistration = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z][0-9A-Z./-]{0,29}$")]
+"""A business or household-business registration number as its certificate prints it: ASCII capitals, digits and
+. / - (an enterprise's number is its tax code; a household business's is issued by its district or commune)."""
+StandardCode = Annotated[str, StringConstraints(pattern=r"^[A-ZĐ][A-ZĐa-z0-9 .:/()-]{1,78}[A-Za-z0-9)]$")]
+"""A standard or technical regulation as it is cited: TCVN 5107:2018, QCVN 8-2:2011/BYT, TCCS 01:2026/ABC, ISO
+22000:2018 (ASCII letters and digits, Đ for QCĐP, spaces and . : / ( ) -)."""
 CompanyPrefix = Annotated[str, StringConstraints(pattern=r"^893[0-9]{3,9}$")]
 """A GS1 company prefix licensed by GS1 Viet Nam: 893 and 3 to 9 more digits (6 to 12 in all)."""

@@ -70,6 +70,13 @@ def make_organisation(org_id: str, roles: Sequence[str] = ("producer",), **overr
     return "organisation.registered.v1", with_overrides(body, overrides)
 
 
+def v2(draft: Draft, **fields: Any) -> Draft:
+    """`draft` as the second version of its kind (organisation.registered and .updated, product.registered,
+    batch.registered), with `fields` that only that version has (an override of None removes a field)."""
+    kind, body = draft
+    return kind.removesuffix(".v1") + ".v2", with_overrides(body, fields)
+
+
 def make_delegation(authority: str, provinces: Sequence[str] = (HANOI,), **overrides: Any) -> Draft:
     body = {"id": f"delegation-{authority}", "authority": authority, "provinces": list(provinces),
             "valid_from": "2020-01-01"}

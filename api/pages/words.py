@@ -143,6 +143,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "right.reinstated.v1": ("Khôi phục quyền sử dụng", "Reinstatement of the right of use"),
     "right.revoked.v1": ("Thu hồi quyền sử dụng", "Revocation of the right of use"),
     "batch.registered.v1": ("Đăng ký lô hàng", "Registration of the batch"),
+    "batch.registered.v2": ("Đăng ký lô hàng", "Registration of the batch"),
     "batch.event.v1": ("Sự kiện của lô hàng", "An event of the batch"),
     "batch.recalled.v1": ("Thu hồi lô hàng", "Recall of the batch"),
     "serials.issued.v1": ("Cấp số sê-ri", "Issue of serial numbers"),

@@ -10,11 +10,13 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict
 
-from api.deps import OptionalOrganisationDep, OrganisationDep, ServicesDep
+from api.deps import OptionalOrganisationDep, OrganisationDep, Services, ServicesDep
 from api.outputs import ReceiptOut
 from api.problems import ApiProblem
 from ledger.core.types import Receipt, Signature, Statement
+from registry import images
 from registry import schemas as s
+from registry.kinds import KINDS, ORGANISATION_REGISTERED, VERSIONS
 
 router = APIRouter(prefix="/api/v1", tags=["writes"])
 
@@ -43,11 +45,24 @@ def draft_body(body: BaseModel) -> dict[str, Any]:
     return body.model_dump(mode="json", exclude_none=True)
 
 
-# (path, kind, body model, summary)
+def oldest_version(kind: str, body: s.Body) -> tuple[str, dict[str, Any]]:
+    """The oldest version of `kind` that holds `body`, and the body as that version writes it: a typed route records
+    v1 when no field of a later version is used, so that verifiers that predate it still read the statement."""
+    versions = next((v for v in VERSIONS if kind in v), (kind,))
+    data = draft_body(body)
+    for version in versions:
+        fields = KINDS[version].body.model_fields
+        defaults = type(body).model_fields
+        if all(name in fields or value == defaults[name].get_default() for name, value in body):
+            return version, {name: value for name, value in data.items() if name in fields}
+    return kind, data
+
+
+# (path, kind, body model, summary); a kind with versions is its latest (see `oldest_version`)
 WRITES: list[tuple[str, str, type[s.Body], str]] = [
-    ("/organisations", "organisation.registered.v1", s.OrganisationRegistered,
+    ("/organisations", "organisation.registered.v2", s.OrganisationRegisteredV2,
      "Register an organisation (an authority's statement); without keys the registry holds one for it"),
-    ("/organisations/updates", "organisation.updated.v1", s.OrganisationUpdated, "Update an organisation"),
+    ("/organisations/updates", "organisation.updated.v2", s.OrganisationUpdatedV2, "Update an organisation"),
     ("/keys", "key.added.v1", s.KeyAdded, "Add a key to an organisation"),
     ("/keys/revocations", "key.revoked.v1", s.KeyRevoked, "Revoke a key"),
     ("/gis", "gi.registered.v1", s.GiRegistered, "Register a geographical indication"),
@@ -61,8 +76,10 @@ WRITES: list[tuple[str, str, type[s.Body], str]] = [
     ("/rights/suspensions", "right.suspended.v1", s.RightChanged, "Suspend a right of use"),
     ("/rights/reinstatements", "right.reinstated.v1", s.RightChanged, "Reinstate a suspended right of use"),
     ("/rights/revocations", "right.revoked.v1", s.RightChanged, "Revoke a right of use"),
-    ("/products", "product.registered.v1", s.ProductRegistered, "Register a product (GTIN)"),
-    ("/batches", "batch.registered.v1", s.BatchRegistered, "Register a batch (GTIN + lot)"),
+    ("/products", "product.registered.v2", s.ProductRegisteredV2,
+     "Register a product (GTIN) with its passport: image (its SHA-256, uploaded to /images first), shelf life, "
+     "standards, usage and warnings"),
+    ("/batches", "batch.registered.v2", s.BatchRegisteredV2, "Register a batch (GTIN + lot), with its expiry date"),
     ("/events", "batch.event.v1", s.BatchEvent, "Record an EPCIS event on a batch"),
     ("/recalls", "batch.recalled.v1", s.BatchRecalled, "Recall a batch"),
     ("/serials", "serials.issued.v1", s.SerialsIssued, "Issue serial numbers for items of a batch"),
@@ -81,12 +98,25 @@ WRITES: list[tuple[str, str, type[s.Body], str]] = [
 ]
 
 
+def _image_kept(services: Services, sha256: str | None) -> None:
+    """A product's image must be uploaded before the product names it, so that its page never shows a hole. The
+    registry's rules do not look (replay cannot see images), so a self-signed statement may name any hash."""
+    if sha256 is None:
+        return
+    with services.engine.connect() as connection:
+        if not images.kept(connection, sha256):
+            raise ApiProblem(422, "unknown-image", f"no image with SHA-256 {sha256} was uploaded; upload it to "
+                             "/api/v1/images first", f"chưa có ảnh nào mang mã SHA-256 {sha256}; hãy tải ảnh lên "
+                             "/api/v1/images trước")
+
+
 def _typed(kind: str, model: type[s.Body]) -> Callable[..., ReceiptOut]:
     def write(body: model, organisation: OrganisationDep, services: ServicesDep) -> ReceiptOut:  # type: ignore[valid-type]
-        data = draft_body(body)
-        if kind == "organisation.registered.v1" and not data.get("keys"):
-            return receipt_out(services.registry.register_with_custodial_key(organisation, data))
-        return receipt_out(services.registry.submit_as(organisation, [(kind, data)])[0])
+        recorded, data = oldest_version(kind, body)
+        _image_kept(services, data.get("image"))
+        if recorded in ORGANISATION_REGISTERED and not data.get("keys"):
+            return receipt_out(services.registry.register_with_custodial_key(organisation, data, recorded))
+        return receipt_out(services.registry.submit_as(organisation, [(recorded, data)])[0])
 
     return write
 

@@ -24,7 +24,7 @@ The rules, for an entry X and a correction C of X:
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError, UnknownReferenceError
 from registry.handlers.indications import governs_subject
 from registry.handlers.scope import governs_batch, out_of_scope, root_of, scope_of
-from registry.kinds import Context, kind
+from registry.kinds import BATCH_REGISTERED, PRODUCT_REGISTERED, Context, kind
 from registry.queries import current_recall, right_status
 from registry.schemas import Correction, Subject
 from registry.state import Row, State
@@ -41,7 +41,7 @@ from registry.tables import (
 )
 
 RETRACTABLE = frozenset({
-    "batch.registered.v1", "batch.event.v1", "batch.recalled.v1", "serials.issued.v1", "certification.issued.v1",
+    *BATCH_REGISTERED, "batch.event.v1", "batch.recalled.v1", "serials.issued.v1", "certification.issued.v1",
     "certification.revoked.v1", "right.suspended.v1", "right.reinstated.v1", "right.revoked.v1", "correction.v1",
 })
 
@@ -49,7 +49,7 @@ _INSTEAD = {
     "right.granted.v1": ("revoke the right (right.revoked.v1) from the day it should end",
                          "thu hồi quyền sử dụng (right.revoked.v1) từ ngày quyền phải chấm dứt"),
     "key.added.v1": ("revoke the key (key.revoked.v1)", "thu hồi khóa (key.revoked.v1)"),
-    "product.registered.v1": ("stop registering batches of it", "ngừng đăng ký lô cho sản phẩm này"),
+    **dict.fromkeys(PRODUCT_REGISTERED, ("stop registering batches of it", "ngừng đăng ký lô cho sản phẩm này")),
 }
 _DEFAULT_INSTEAD = ("record a new statement of its kind that states what is right (an update, amendment, "
                     "revocation or cancellation)", "lập tuyên bố mới cùng loại ghi nhận thông tin đúng (cập nhật, "
@@ -185,7 +185,7 @@ def _apply(state: State, row: Row, retracted: bool) -> None:
         state.update(RegEvent, {"entry": index}, retracted=retracted)
     elif kind_ == "serials.issued.v1":
         state.update_where(RegSerial, {"entry": index}, retracted=retracted)
-    elif kind_ == "batch.registered.v1":
+    elif kind_ in BATCH_REGISTERED:
         gtin, lot = batch_key(subject)
         state.update(RegBatch, {"gtin": gtin, "lot": lot}, retracted=retracted)
     elif kind_ == "certification.issued.v1":

@@ -19,15 +19,19 @@ from registry.handlers.common import (
 from registry.handlers.indications import _gi, _mark
 from registry.handlers.scope import governs_batch, out_of_scope, scope_of
 from registry.kinds import Context, kind, vietnam_day
+from registry.passport_tables import RegProductPassport
 from registry.queries import holders, in_area, licence_for, right_active_on
 from registry.schemas import (
     BatchEvent,
     BatchRecalled,
     BatchRegistered,
+    BatchRegisteredV2,
     Input,
     ProductRegistered,
+    ProductRegisteredV2,
     SerialsIssued,
     Subject,
+    expiry,
 )
 from registry.state import Row, State
 from registry.tables import (
@@ -41,7 +45,7 @@ from registry.tables import (
     RegRight,
     RegSerial,
 )
-from registry.values import decimal_text
+from registry.values import day_vi, decimal_text
 
 INSPECTING_ROLES = {"inspector", "certifier", "authority"}
 BACKDATE_DAYS = 30
@@ -53,6 +57,7 @@ def _batch_subject(body: BatchRegistered | BatchEvent | BatchRecalled | SerialsI
     return f"batch:{body.gtin}/{body.lot}"
 
 
+@kind("product.registered.v2", ProductRegisteredV2, roles=("producer",), subject=lambda b: f"product:{b.gtin}")
 @kind("product.registered.v1", ProductRegistered, roles=("producer",), subject=lambda b: f"product:{b.gtin}")
 def product_registered(state: State, ctx: Context, body: ProductRegistered) -> None:
     absent(state, RegProduct, "product", "sản phẩm", gtin=body.gtin)
@@ -65,6 +70,11 @@ def product_registered(state: State, ctx: Context, body: ProductRegistered) -> N
             "được đánh theo mã doanh nghiệp của chính nhà sản xuất")
     state.insert(RegProduct, gtin=body.gtin, producer=ctx.issuer, name_vi=body.names.vi, name_en=body.names.en,
                  unit=body.unit, licence=licence["id"], entry=ctx.index)
+    if isinstance(body, ProductRegisteredV2):
+        texts = {f"{name}_{lang}": None if text is None else getattr(text, lang)
+                 for name, text in (("usage", body.usage), ("warnings", body.warnings)) for lang in ("vi", "en")}
+        state.insert(RegProductPassport, gtin=body.gtin, image=body.image, shelf_life_days=body.shelf_life_days,
+                     standards="\n".join(body.standards), **texts)
 
 
 def _claim_right(state: State, ctx: Context, body: BatchRegistered, subject: Subject) -> Row:
@@ -164,6 +174,19 @@ def _consume(state: State, ctx: Context, body: BatchRegistered, item: Input) -> 
                  quantity=item.quantity)
 
 
+def _expiry(state: State, body: BatchRegistered) -> str | None:
+    """The batch's expiry date: declared (not before its production date), or derived from its product's shelf
+    life."""
+    declared = body.expires_on if isinstance(body, BatchRegisteredV2) else None
+    if declared is not None and declared < body.produced_on:
+        raise RuleViolationError(
+            "expiry-before-production", f"expiry date {declared} is before production date {body.produced_on}; "
+            "goods expire after they are made", f"hạn sử dụng {day_vi(declared)} sớm hơn ngày sản xuất "
+            f"{day_vi(body.produced_on)}; hạn sử dụng phải từ ngày sản xuất trở đi")
+    passport = state.get(RegProductPassport, gtin=body.gtin)
+    return expiry(body.produced_on, declared, None if passport is None else passport["shelf_life_days"])[0]
+
+
 def _dates(ctx: Context, body: BatchRegistered) -> None:
     not_after_day(ctx, body.produced_on, "production date", "ngày sản xuất")
     not_ancient(body.produced_on, "production date", "ngày sản xuất")
@@ -177,6 +200,7 @@ def _dates(ctx: Context, body: BatchRegistered) -> None:
             f"{BACKDATE_DAYS} ngày kể từ ngày sản xuất")
 
 
+@kind("batch.registered.v2", BatchRegisteredV2, roles=("producer",), subject=_batch_subject)
 @kind("batch.registered.v1", BatchRegistered, roles=("producer",), subject=_batch_subject)
 def batch_registered(state: State, ctx: Context, body: BatchRegistered) -> None:
     product = need(state, RegProduct, "product", "sản phẩm", gtin=body.gtin)
@@ -191,6 +215,7 @@ def batch_registered(state: State, ctx: Context, body: BatchRegistered) -> None:
         raise ConflictError("duplicate-lot", f"lot {body.lot} of GTIN {body.gtin} is already registered",
                             f"lô {body.lot} của GTIN {body.gtin} đã được đăng ký")
     _dates(ctx, body)
+    expires_on = _expiry(state, body)
     place(ctx, body.origin, "the origin commune", "xã xuất xứ")
     if len({(c.type, c.id) for c in body.claims}) != len(body.claims):
         raise RuleViolationError("repeated-claim", "a GI or mark is claimed twice",
@@ -211,7 +236,7 @@ def batch_registered(state: State, ctx: Context, body: BatchRegistered) -> None:
         _consume(state, ctx, body, item)
     state.insert(RegBatch, gtin=body.gtin, lot=body.lot, producer=ctx.issuer, quantity=body.quantity, unit=body.unit,
                  produced_on=body.produced_on, origin_code=body.origin.code, origin_version=body.origin.version,
-                 entry=ctx.index)
+                 expires_on=expires_on, entry=ctx.index)
     for subject, right, credit, charge in claims:
         state.insert(RegBatchClaim, gtin=body.gtin, lot=body.lot, subject_type=subject.type, subject_id=subject.id,
                      right=right["id"], credit=decimal_text(credit), charged=decimal_text(charge))

@@ -10,7 +10,14 @@ from registry.handlers.common import absent, history, need, organisation, place
 from registry.handlers.scope import ROOT_ONLY_ROLES, governs_organisation, out_of_scope, scope_of
 from registry.kinds import Context, kind
 from registry.queries import roles_of
-from registry.schemas import KeyAdded, KeyRevoked, OrganisationRegistered, OrganisationUpdated
+from registry.schemas import (
+    KeyAdded,
+    KeyRevoked,
+    OrganisationRegistered,
+    OrganisationRegisteredV2,
+    OrganisationUpdated,
+    OrganisationUpdatedV2,
+)
 from registry.state import Row, State
 from registry.tables import RegKey, RegOrganisation
 
@@ -34,6 +41,30 @@ def _root_only_roles(ctx: Context, roles: set[str], what_en: str, what_vi: str) 
                            f"chỉ cơ quan gốc được {what_vi} có vai trò {named}")
 
 
+def _identifiers(body: OrganisationRegistered | OrganisationUpdated) -> dict[str, str]:
+    """The tax code and business registration number a v2 body gives."""
+    if not isinstance(body, OrganisationRegisteredV2 | OrganisationUpdatedV2):
+        return {}
+    found = {"tax_code": body.tax_code, "business_registration": body.business_registration}
+    return {name: value for name, value in found.items() if value is not None}
+
+
+def _tax_code_free(state: State, org_id: str, tax_code: str | None) -> None:
+    """ConflictError when another organisation has `tax_code` already: one taxpayer is one organisation here, and
+    a second would speak in its name."""
+    for row in state.find(RegOrganisation, tax_code=tax_code) if tax_code else ():
+        if row["id"] != org_id:
+            raise ConflictError("duplicate-tax-code", f"tax code {tax_code} is registered to {row['name_en']} "
+                                f"({row['id']}) already", f"mã số thuế {tax_code} đã được đăng ký cho "
+                                f"{row['name_vi']}")
+
+
+def _street(body: OrganisationRegistered | OrganisationUpdated) -> str | None:
+    return body.street if isinstance(body, OrganisationRegisteredV2 | OrganisationUpdatedV2) else None
+
+
+@kind("organisation.registered.v2", OrganisationRegisteredV2, roles=("authority",),
+      subject=lambda b: f"organisation:{b.id}")
 @kind("organisation.registered.v1", OrganisationRegistered, roles=("authority",),
       subject=lambda b: f"organisation:{b.id}")
 def organisation_registered(state: State, ctx: Context, body: OrganisationRegistered) -> None:
@@ -49,13 +80,18 @@ def organisation_registered(state: State, ctx: Context, body: OrganisationRegist
         if commune is None or commune.province not in scope.provinces:
             raise out_of_scope(ctx, scope, f"register {body.id}, whose commune is not in its provinces",
                                f"đăng ký {body.id} vì xã của tổ chức này không thuộc các tỉnh được ủy quyền")
+    identifiers = _identifiers(body)
+    _tax_code_free(state, body.id, identifiers.get("tax_code"))
     state.insert(RegOrganisation, id=body.id, name_vi=body.names.vi, name_en=body.names.en,
                  roles=",".join(sorted(body.roles)), commune_code=body.commune.code if body.commune else None,
-                 commune_version=body.commune.version if body.commune else None, entry=ctx.index)
+                 commune_version=body.commune.version if body.commune else None, street=_street(body),
+                 **identifiers, entry=ctx.index)
     for key in body.keys:
         _add_key(state, ctx, body.id, key.public_key, key.custodial)
 
 
+@kind("organisation.updated.v2", OrganisationUpdatedV2, roles=("authority",),
+      subject=lambda b: f"organisation:{b.id}")
 @kind("organisation.updated.v1", OrganisationUpdated, roles=("authority",), subject=lambda b: f"organisation:{b.id}")
 def organisation_updated(state: State, ctx: Context, body: OrganisationUpdated) -> None:
     row = organisation(state, body.id)
@@ -70,7 +106,10 @@ def organisation_updated(state: State, ctx: Context, body: OrganisationUpdated) 
         if not scope.root and province not in scope.provinces:
             raise out_of_scope(ctx, scope, f"move {body.id} to a commune outside its provinces",
                                f"chuyển {body.id} sang xã ngoài các tỉnh được ủy quyền")
-        changes.update(commune_code=body.commune.code, commune_version=body.commune.version)
+        # An address is replaced whole: a new commune takes the street given with it, or none.
+        changes.update(commune_code=body.commune.code, commune_version=body.commune.version, street=_street(body))
+    identifiers = _identifiers(body)
+    changes.update(identifiers)
     if not changes:
         raise RuleViolationError("empty-update", "the update changes nothing", "bản cập nhật không thay đổi gì")
     if not scope.root:
@@ -79,6 +118,7 @@ def organisation_updated(state: State, ctx: Context, body: OrganisationUpdated) 
             raise _root_only_roles(ctx, touched, "update an organisation", "cập nhật tổ chức")
         if not governs_organisation(scope, row):
             raise out_of_scope(ctx, scope, f"update {body.id}", f"cập nhật {body.id}")
+    _tax_code_free(state, body.id, identifiers.get("tax_code"))
     state.update(RegOrganisation, {"id": body.id}, **changes)
     history(state, ctx, "organisation", body.id, "updated")
 

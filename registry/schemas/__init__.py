@@ -1,8 +1,12 @@
-"""Bodies of the registry's statement kinds (v1), as pydantic models that refuse unknown fields, one module per
-part of the registry (as `registry.handlers` is split); every name is importable from here."""
+"""Bodies of the registry's statement kinds, as pydantic models that refuse unknown fields, one module per part of
+the registry (as `registry.handlers` is split); every name is importable from here.
+
+A body never changes once its kind is in use: a new field makes a new version of the kind (`...V2`, the v1 body
+with optional fields more; see `registry.kinds.VERSIONS`), so that a verifier that predates it refuses the new kind
+by name instead of reading a body it does not know."""
 
 from registry.schemas.assurance import CertificationIssued, CertificationRevoked, CertSubject
-from registry.schemas.common import Body, Commune, KeyId, Names, PublicKey, Role, Stage
+from registry.schemas.common import Body, Commune, KeyId, Names, PublicKey, Role, Stage, Texts
 from registry.schemas.corrections import Correction
 from registry.schemas.goods import (
     BIZ_STEPS,
@@ -11,13 +15,16 @@ from registry.schemas.goods import (
     BatchRecalled,
     BatchRef,
     BatchRegistered,
+    BatchRegisteredV2,
     BizStep,
     Disposition,
     Input,
     Place,
     ProductRegistered,
+    ProductRegisteredV2,
     Serial,
     SerialsIssued,
+    expiry,
 )
 from registry.schemas.indications import (
     AreaPart,
@@ -42,7 +49,15 @@ from registry.schemas.jurisdiction import (
     PrefixRevoked,
     ScopeWithdrawn,
 )
-from registry.schemas.parties import KeyAdded, KeyRevoked, NewKey, OrganisationRegistered, OrganisationUpdated
+from registry.schemas.parties import (
+    KeyAdded,
+    KeyRevoked,
+    NewKey,
+    OrganisationRegistered,
+    OrganisationRegisteredV2,
+    OrganisationUpdated,
+    OrganisationUpdatedV2,
+)
 
 __all__ = [
     "BIZ_STEPS",
@@ -53,6 +68,7 @@ __all__ = [
     "BatchRecalled",
     "BatchRef",
     "BatchRegistered",
+    "BatchRegisteredV2",
     "BizStep",
     "Body",
     "CertSubject",
@@ -76,11 +92,14 @@ __all__ = [
     "Names",
     "NewKey",
     "OrganisationRegistered",
+    "OrganisationRegisteredV2",
     "OrganisationUpdated",
+    "OrganisationUpdatedV2",
     "Place",
     "PrefixLicensed",
     "PrefixRevoked",
     "ProductRegistered",
+    "ProductRegisteredV2",
     "PublicKey",
     "Quota",
     "RightChanged",
@@ -91,6 +110,8 @@ __all__ = [
     "SerialsIssued",
     "Stage",
     "Subject",
+    "Texts",
     "Yield",
     "Yields",
+    "expiry",
 ]

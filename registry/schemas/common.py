@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from registry.validation import BilingualValueError
-from registry.values import CommuneCode, ListVersion, ShortText
+from registry.values import CommuneCode, ListVersion, ShortText, Text
 
 Role = Literal["authority", "certifier", "association", "producer", "inspector", "witness", "numbering_agency"]
 Stage = Literal["raw_material", "processing", "finishing"]
@@ -21,6 +21,13 @@ class Body(BaseModel):
 class Names(Body):
     vi: ShortText
     en: ShortText
+
+
+class Texts(Body):
+    """A text in Vietnamese and in English, such as a label's usage instructions."""
+
+    vi: Text
+    en: Text
 
 
 class Commune(Body):

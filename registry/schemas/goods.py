@@ -3,14 +3,27 @@ serials."""
 
 # ruff: noqa: RUF012  (a list default is copied per model by pydantic; ruff sees Body's BaseModel only in its own module)
 
+from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from registry.schemas.common import Body, Commune, Names
+from registry.schemas.common import Body, Commune, Names, Texts
 from registry.schemas.indications import Subject
 from registry.validation import BilingualValueError
-from registry.values import AnyGtin, Day, Gtin, Lot, OrgId, PositiveQuantity, ShortText, Text, Unit
+from registry.values import (
+    AnyGtin,
+    Day,
+    Gtin,
+    Lot,
+    OrgId,
+    PositiveQuantity,
+    Sha256Hex,
+    ShortText,
+    StandardCode,
+    Text,
+    Unit,
+)
 
 Serial = Annotated[str, StringConstraints(pattern=r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")]
 
@@ -41,6 +54,28 @@ class ProductRegistered(Body):
     unit: Unit
 
 
+MAX_SHELF_LIFE_DAYS = 3660
+"""Ten years: a label that keeps longer gives no expiry date at all."""
+
+
+class ProductRegisteredV2(ProductRegistered):
+    """A product with the data its digital passport shows (Decree 37/2026/NĐ-CP, Circular 02/2024/TT-BKHCN): the
+    SHA-256 of its image (uploaded to the registry first), its shelf life in days from the production date, the
+    standards it applies, and its usage instructions and safety warnings."""
+
+    image: Sha256Hex | None = None
+    shelf_life_days: Annotated[int, Field(ge=1, le=MAX_SHELF_LIFE_DAYS)] | None = None
+    standards: Annotated[list[StandardCode], Field(max_length=20)] = []
+    usage: Texts | None = None
+    warnings: Texts | None = None
+
+    @model_validator(mode="after")
+    def _standards_once(self) -> "ProductRegisteredV2":
+        if len(set(self.standards)) != len(self.standards):
+            raise ValueError("the standards list repeats a standard")
+        return self
+
+
 class BatchRef(Body):
     gtin: AnyGtin
     lot: Lot
@@ -61,6 +96,23 @@ class BatchRegistered(Body):
     origin: Commune
     claims: Annotated[list[Subject], Field(max_length=10)] = []
     inputs: Annotated[list[Input], Field(max_length=100)] = []
+
+
+class BatchRegisteredV2(BatchRegistered):
+    """A batch with its expiry or best-before date (hạn sử dụng), as its label prints it."""
+
+    expires_on: Day | None = None
+
+
+def expiry(produced_on: str, declared: str | None, shelf_life_days: int | None) -> tuple[str | None, bool]:
+    """A batch's expiry date and whether it is derived: the date the batch declares; else its production date
+    plus its product's shelf life (Decree 43/2017/NĐ-CP Art. 3(11): a label gives either the date or the time from
+    production); else none. Goods are expired after that day, not on it."""
+    if declared is not None:
+        return declared, False
+    if shelf_life_days is None:
+        return None, False
+    return (date.fromisoformat(produced_on) + timedelta(days=shelf_life_days)).isoformat(), True
 
 
 class Place(Body):

@@ -4,10 +4,10 @@
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from registry.schemas.common import Body, Commune, KeyId, Names, PublicKey, Role
-from registry.values import OrgId, Text
+from registry.values import BusinessRegistration, OrgId, ShortText, TaxCode, Text
 
 
 class NewKey(Body):
@@ -28,6 +28,39 @@ class OrganisationUpdated(Body):
     names: Names | None = None
     roles: Annotated[list[Role], Field(min_length=1, max_length=7)] | None = None
     commune: Commune | None = None
+
+
+def _street_with_commune(street: str | None, commune: Commune | None) -> None:
+    if street is not None and commune is None:
+        raise ValueError("a street is part of an address: give the commune with it")
+
+
+class OrganisationRegisteredV2(OrganisationRegistered):
+    """An organisation with its address (the commune and the street, house number and village within it) and its
+    identifiers: tax code and business registration number."""
+
+    street: ShortText | None = None
+    tax_code: TaxCode | None = None
+    business_registration: BusinessRegistration | None = None
+
+    @model_validator(mode="after")
+    def _address(self) -> "OrganisationRegisteredV2":
+        _street_with_commune(self.street, self.commune)
+        return self
+
+
+class OrganisationUpdatedV2(OrganisationUpdated):
+    """An update that may also give the street (with its commune: an address is replaced whole), the tax code and
+    the business registration number."""
+
+    street: ShortText | None = None
+    tax_code: TaxCode | None = None
+    business_registration: BusinessRegistration | None = None
+
+    @model_validator(mode="after")
+    def _address(self) -> "OrganisationUpdatedV2":
+        _street_with_commune(self.street, self.commune)
+        return self
 
 
 class KeyAdded(Body):

@@ -6,6 +6,9 @@ gives the verdict, the gravest severity among the failing ones (`VERDICTS`). `cl
 mark claim is held to, on the production date and on the day the batch was registered.
 """
 
+from datetime import date, timedelta
+
+from registry.values import day_en, day_vi
 from registry.verdict.facts import Product, Retracted
 from registry.verdict.record import Batch, Claim, Input, Origin, Reason, ScanStats, Serial
 from registry.verdict.rights import Certification, Indication, Right, change_on, in_window
@@ -160,6 +163,30 @@ def check_recalls(checks: Checks, batch: Batch, inputs: list[Input]) -> None:
     else:
         checks.add("inputs-not-recalled", True, "warning", f"No input batch has been recalled ({len(inputs)} checked)",
                    f"Không lô đầu vào nào bị thu hồi (đã kiểm tra {len(inputs)} lô)")
+
+
+def check_expiry(checks: Checks, batch: Batch, today: str) -> None:
+    """Whether the batch is past its expiry date on `today`: goods are expired the day after it (Decree
+    43/2017/NĐ-CP Art. 3(11)). A batch without one (ceramics, silk, fresh fruit) is not checked."""
+    if batch.expires_on is None:
+        return
+    lot, lot_vi = _lot(batch.gtin, batch.lot)
+    until_en, until_vi = day_en(batch.expires_on), day_vi(batch.expires_on)
+    if batch.expiry_derived:
+        days = (date.fromisoformat(batch.expires_on) - date.fromisoformat(batch.produced_on)).days
+        until_en += f" ({days} days from its production on {day_en(batch.produced_on)})"
+        until_vi += f" (tính {days} ngày từ ngày sản xuất {day_vi(batch.produced_on)})"
+    if today <= batch.expires_on:
+        checks.add("not-expired", True, "warning", f"Batch {lot} may be used until {until_en}; today is "
+                   f"{day_en(today)}", f"Lô {lot_vi} còn hạn sử dụng đến hết ngày {until_vi}; hôm nay là ngày "
+                   f"{day_vi(today)}")
+        return
+    since = (date.fromisoformat(batch.expires_on) + timedelta(days=1)).isoformat()
+    checks.add("not-expired", False, "warning",
+               f"Expired since {day_en(since)}: the expiry date of batch {lot} is {until_en}; expired goods should "
+               "be neither sold nor used",
+               f"Đã hết hạn sử dụng từ ngày {day_vi(since)}: lô {lot_vi} chỉ được dùng đến hết ngày {until_vi}; "
+               "không được bán hoặc sử dụng hàng đã hết hạn sử dụng")
 
 
 def check_certifications(checks: Checks, certs: list[Certification], today: str) -> list[tuple[Certification, str]]:

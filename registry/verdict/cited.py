@@ -82,20 +82,25 @@ class Cited:
             if any(c.index not in self.retracted for c in self.corrections_of.get(entry.index, [])):
                 self.retracted.add(entry.index)
 
-    def all(self, kind: str, body: type[B], where: Callable[[B], bool] = lambda _: True) -> list[tuple[Logged, B]]:
-        """Entries of `kind` whose body satisfies `where`, retracted ones included, in log order."""
+    def all(self, kind: str | tuple[str, ...], body: type[B],
+            where: Callable[[B], bool] = lambda _: True) -> list[tuple[Logged, B]]:
+        """Entries of `kind` (or of any of the kinds, such as every version of one: `registry.kinds.VERSIONS`) whose
+        body satisfies `where`, retracted ones included, in log order."""
+        kinds = (kind,) if isinstance(kind, str) else kind
+        entries = [e for name in kinds for e in self._by_kind.get(name, [])]
         found = []
-        for entry in self._by_kind.get(kind, []):
+        for entry in sorted(entries, key=lambda e: e.index) if len(kinds) > 1 else entries:
             typed = entry.body
             assert isinstance(typed, body)  # noqa: S101  (Logged.from_json parsed it with the kind's schema)
             if where(typed):
                 found.append((entry, typed))
         return found
 
-    def live(self, kind: str, body: type[B], where: Callable[[B], bool] = lambda _: True) -> list[tuple[Logged, B]]:
+    def live(self, kind: str | tuple[str, ...], body: type[B],
+             where: Callable[[B], bool] = lambda _: True) -> list[tuple[Logged, B]]:
         """Like `all`, without the retracted entries: those in effect."""
         return [(e, b) for e, b in self.all(kind, body, where) if e.index not in self.retracted]
 
-    def first(self, kind: str, body: type[B], where: Callable[[B], bool]) -> tuple[Logged, B] | None:
+    def first(self, kind: str | tuple[str, ...], body: type[B], where: Callable[[B], bool]) -> tuple[Logged, B] | None:
         found = self.all(kind, body, where)
         return found[0] if found else None

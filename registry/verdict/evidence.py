@@ -20,6 +20,7 @@ from ledger.core.note import NoteVerifier
 from ledger.core.proof import InclusionProof
 from ledger.store.log import Log
 from ledger.store.protocol import ReadView, StoredCheckpoint
+from registry.kinds import BATCH_REGISTERED
 from registry.state import State
 from registry.tables import (
     RegBatch,
@@ -37,9 +38,9 @@ from registry.verdict.document import Evidence, ProvedEntry
 MAX_OUTPUTS = 100
 """Outputs cited one step forward; a bulk batch may feed many more (`outputs_truncated` says so)."""
 
-_BATCH_ITSELF = ("batch.registered.v1", "batch.recalled.v1", "correction.v1")
+_BATCH_ITSELF = (*BATCH_REGISTERED, "batch.recalled.v1", "correction.v1")
 """What a verdict needs of an input batch: its registration, its recalls, and their corrections."""
-_REGISTRATION = ("batch.registered.v1", "correction.v1")
+_REGISTRATION = (*BATCH_REGISTERED, "correction.v1")
 
 
 @dataclass

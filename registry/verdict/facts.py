@@ -13,16 +13,22 @@ from functools import cache
 from typing import Any
 
 from registry import places
+from registry.images import image_url
+from registry.kinds import BATCH_REGISTERED, ORGANISATION_REGISTERED, ORGANISATION_UPDATED, PRODUCT_REGISTERED
 from registry.schemas import (
     BatchRecalled,
     BatchRegistered,
     Correction,
     OrganisationRegistered,
+    OrganisationRegisteredV2,
     OrganisationUpdated,
+    OrganisationUpdatedV2,
     PrefixLicensed,
     PrefixRevoked,
     ProductRegistered,
+    ProductRegisteredV2,
 )
+from registry.schemas import Texts as TextsBody
 from registry.verdict.cited import Cited, Logged
 
 
@@ -75,9 +81,31 @@ def place(code: str, version: str) -> Place:
 
 
 @dataclass(frozen=True)
+class Texts:
+    """A text in Vietnamese and in English."""
+
+    vi: str
+    en: str
+
+
+@dataclass(frozen=True)
 class Change:
     entry: int
     action: str
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where an organisation is: the street as it gave it (house number, street, village), and the names of its
+    commune and province in the administrative list its commune cites."""
+
+    street: str | None
+    commune: str | None
+    province: str | None
+
+
+def _address(commune: Place | None, street: str | None) -> Address | None:
+    return None if commune is None else Address(street, commune.name, commune.province_name)
 
 
 @dataclass(frozen=True)
@@ -88,24 +116,41 @@ class Organisation:
     commune: Place | None = None
     entry: int | None = None
     history: tuple[Change, ...] = ()
+    address: Address | None = None
+    tax_code: str | None = None
+    business_registration: str | None = None
 
 
 def organisation(cited: Cited, org_id: str) -> Organisation:
-    """An organisation as its registration and later updates describe it."""
-    found = cited.first("organisation.registered.v1", OrganisationRegistered, lambda b: b.id == org_id)
+    """An organisation as its registration and later updates describe it (a new commune replaces the address
+    whole, street included)."""
+    found = cited.first(ORGANISATION_REGISTERED, OrganisationRegistered, lambda b: b.id == org_id)
     if found is None:
         return Organisation(org_id, None)
     entry, body = found
     names = Names(body.names.vi, body.names.en)
     commune = None if body.commune is None else place(body.commune.code, body.commune.version)
+    street, identifiers = _identity(body, None, {})
     history = []
-    for update, changes in cited.all("organisation.updated.v1", OrganisationUpdated, lambda b: b.id == org_id):
+    for update, changes in cited.all(ORGANISATION_UPDATED, OrganisationUpdated, lambda b: b.id == org_id):
         if changes.names is not None:
             names = Names(changes.names.vi, changes.names.en)
         if changes.commune is not None:
             commune = place(changes.commune.code, changes.commune.version)
+            street = None
+        street, identifiers = _identity(changes, street, identifiers)
         history.append(Change(update.index, "updated"))
-    return Organisation(org_id, names, commune, entry.index, tuple(history))
+    return Organisation(org_id, names, commune, entry.index, tuple(history), _address(commune, street),
+                        identifiers.get("tax_code"), identifiers.get("business_registration"))
+
+
+def _identity(body: OrganisationRegistered | OrganisationUpdated, street: str | None,
+              identifiers: dict[str, str]) -> tuple[str | None, dict[str, str]]:
+    """The street and identifiers after `body`, which gives them only in its second version."""
+    if not isinstance(body, OrganisationRegisteredV2 | OrganisationUpdatedV2):
+        return street, identifiers
+    given = {"tax_code": body.tax_code, "business_registration": body.business_registration}
+    return body.street or street, {**identifiers, **{k: v for k, v in given.items() if v is not None}}
 
 
 @dataclass(frozen=True)
@@ -121,6 +166,13 @@ class Licence:
 
 
 @dataclass(frozen=True)
+class Image:
+    sha256: str
+    url: str
+    """Where the registry serves it, a path on its base URL."""
+
+
+@dataclass(frozen=True)
 class Product:
     gtin: str
     names: Names
@@ -128,10 +180,19 @@ class Product:
     producer: str
     entry: int
     licence: Licence | None
+    image: Image | None = None
+    shelf_life_days: int | None = None
+    standards: tuple[str, ...] = ()
+    usage: Texts | None = None
+    warnings: Texts | None = None
+
+
+def _texts(body: TextsBody | None) -> Texts | None:
+    return None if body is None else Texts(body.vi, body.en)
 
 
 def product(cited: Cited, gtin: str) -> Product | None:
-    found = cited.first("product.registered.v1", ProductRegistered, lambda b: b.gtin == gtin)
+    found = cited.first(PRODUCT_REGISTERED, ProductRegistered, lambda b: b.gtin == gtin)
     if found is None:
         return None
     entry, body = found
@@ -143,7 +204,12 @@ def product(cited: Cited, gtin: str) -> Product | None:
                           terms.valid_from, terms.valid_until, None if revoked is None else revoked[1].effective_on,
                           granted.index)
         break
-    return Product(gtin, Names(body.names.vi, body.names.en), body.unit, entry.issuer, entry.index, licence)
+    made = Product(gtin, Names(body.names.vi, body.names.en), body.unit, entry.issuer, entry.index, licence)
+    if not isinstance(body, ProductRegisteredV2):
+        return made
+    return dataclasses.replace(made, image=None if body.image is None else Image(body.image, image_url(body.image)),
+                               shelf_life_days=body.shelf_life_days, standards=tuple(body.standards),
+                               usage=_texts(body.usage), warnings=_texts(body.warnings))
 
 
 @dataclass(frozen=True)
@@ -162,7 +228,7 @@ def recall(cited: Cited, gtin: str, lot: str) -> Recall | None:
 
 
 def batch_registration(cited: Cited, gtin: str, lot: str) -> tuple[Logged, BatchRegistered] | None:
-    return cited.first("batch.registered.v1", BatchRegistered, lambda b: (b.gtin, b.lot) == (gtin, lot))
+    return cited.first(BATCH_REGISTERED, BatchRegistered, lambda b: (b.gtin, b.lot) == (gtin, lot))
 
 
 @dataclass(frozen=True)

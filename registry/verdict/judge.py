@@ -11,7 +11,8 @@ reach the same verdict. The verdict is the gravest outcome among the checks that
                certification of the batch failed;
     warning    one of its inputs was recalled (the recall names that input, not this batch), a certification is
                revoked, failed (for the product or producer) or is not valid today, the origin lies outside a GI
-               area as amended since, or the scans look like a copied code;
+               area as amended since, the batch is past its expiry date (declared, or its production date plus
+               the product's shelf life), or the scans look like a copied code;
     authentic  every check holds.
 
 `reasons` lists every check made (`registry.verdict.checks`), passing ones too, with a stable code, what its
@@ -21,6 +22,7 @@ Scan statistics are not log entries: the server passes them for items, and an of
 them.
 """
 
+from registry.kinds import ORGANISATION_REGISTERED
 from registry.schemas import BatchRegistered, OrganisationRegistered
 from registry.verdict.checks import (
     PRODUCTION,
@@ -28,6 +30,7 @@ from registry.verdict.checks import (
     Checks,
     check_certifications,
     check_claims,
+    check_expiry,
     check_item,
     check_recalls,
     check_registration,
@@ -42,6 +45,7 @@ from registry.verdict.record import (
     ScanStats,
     Verdict,
     events_of,
+    expiry_of,
     inputs_of,
     origin_of,
     outputs_of,
@@ -82,7 +86,7 @@ def judge(cited: Cited, gtin: str, lot: str, *, today: str, serial: str | None =
     item, issued = serial_of(cited, gtin, lot, serial)
     recalled = recall(cited, gtin, lot)
     batch = Batch(gtin, lot, body.quantity, body.unit, body.produced_on, entry.day, issued, recalled is not None,
-                  recalled, entry.index in cited.retracted, entry.index, serial)
+                  recalled, entry.index in cited.retracted, entry.index, serial, *expiry_of(body, made))
     producer = organisation(cited, entry.issuer)
     check_registration(checks, batch, retractions)
     checks.add("product-registered", made is not None, "invalid",
@@ -100,6 +104,7 @@ def judge(cited: Cited, gtin: str, lot: str, *, today: str, serial: str | None =
     check_claims(checks, claims, origin, body.produced_on, entry.day)
     inputs = inputs_of(cited, body)
     check_recalls(checks, batch, inputs)
+    check_expiry(checks, batch, today)
     judged = check_certifications(checks, certifications(cited, gtin, lot, entry.issuer), today)
     check_item(checks, batch, item, scans)
     return Verdict(checks.verdict(), tuple(checks.reasons), today, batch, made, producer, origin, tuple(claims),
@@ -109,4 +114,4 @@ def judge(cited: Cited, gtin: str, lot: str, *, today: str, serial: str | None =
 
 def _parties(cited: Cited) -> tuple[Organisation, ...]:
     return tuple(organisation(cited, body.id)
-                 for _, body in cited.all("organisation.registered.v1", OrganisationRegistered))
+                 for _, body in cited.all(ORGANISATION_REGISTERED, OrganisationRegistered))

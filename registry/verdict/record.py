@@ -8,7 +8,8 @@ inputs, outputs, the serial asked about, and the verdict (`Verdict.to_json`). `r
 from dataclasses import dataclass
 from typing import Any
 
-from registry.schemas import BatchEvent, BatchRegistered, SerialsIssued
+from registry.kinds import BATCH_REGISTERED
+from registry.schemas import BatchEvent, BatchRegistered, BatchRegisteredV2, SerialsIssued, expiry
 from registry.verdict.cited import Cited
 from registry.verdict.facts import (
     Names,
@@ -82,6 +83,16 @@ class Batch:
     """The registration was retracted."""
     entry: int
     serial: str | None
+    expires_on: str | None = None
+    """Its expiry or best-before date: declared, or derived (`expiry_derived`) from its production date and its
+    product's shelf life (`registry.schemas.expiry`)."""
+    expiry_derived: bool = False
+
+
+def expiry_of(body: BatchRegistered, made: Product | None) -> tuple[str | None, bool]:
+    """The batch's expiry date and whether it is derived, as `registry.handlers.goods` records it."""
+    declared = body.expires_on if isinstance(body, BatchRegisteredV2) else None
+    return expiry(body.produced_on, declared, None if made is None else made.shelf_life_days)
 
 
 @dataclass(frozen=True)
@@ -257,7 +268,7 @@ def inputs_of(cited: Cited, body: BatchRegistered) -> list[Input]:
 
 def outputs_of(cited: Cited, gtin: str, lot: str) -> list[Output]:
     found = []
-    for entry, body in cited.live("batch.registered.v1", BatchRegistered,
+    for entry, body in cited.live(BATCH_REGISTERED, BatchRegistered,
                                   lambda b: any((i.gtin, i.lot) == (gtin, lot) for i in b.inputs)):
         made = product(cited, body.gtin)
         used = next(i.quantity for i in body.inputs if (i.gtin, i.lot) == (gtin, lot))

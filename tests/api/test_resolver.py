@@ -5,6 +5,7 @@ pages and headers for browsers: test_resolver_pages.py)."""
 import dataclasses
 import hashlib
 import hmac
+import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,25 @@ class TestConsumerPage:
         assert f'class="verdict {outcome}"' in text
         assert word in text
 
+    @pytest.mark.parametrize(("lang", "lines"), [
+        ("vi", ["Hạn sử dụng", '<strong class="status-bad">09/11/2026 — đã hết hạn</strong>',
+                "60 ngày kể từ ngày sản xuất", "TCCS 01:2026/HL", "<strong>Cảnh báo an toàn:</strong>",
+                "Số 12 ngõ 20 phố Mễ Trì Thượng", "Phường Từ Liêm, Thành phố Hà Nội", "Mã số thuế 9901000109"]),
+        ("en", ["Use by", '<strong class="status-bad">9 November 2026 — expired</strong>',
+                "60 days from production",
+                "<strong>Safety warnings:</strong> Do not eat if the flakes smell odd or show mould.",
+                "Tax code 9901000109"]),
+    ])
+    def test_shows_the_passport_of_a_product_one_block_per_fact(self, resolver: Api, lang: str,
+                                                                lines: list[str]) -> None:
+        key = scenarios()["expired"][0]
+        text = resolver.client.get(path(key), params={"lang": lang}).text
+        assert 'class="verdict warning"' in text
+        assert [line for line in lines if line not in text] == []
+        image = re.search(r'<img class="product-image" src="(/api/v1/images/[0-9a-f]{64})"', text)
+        assert image is not None
+        assert resolver.client.get(image.group(1)).headers["content-type"] == "image/png"
+
     def test_the_page_reads_the_typed_document_and_a_renamed_field_breaks_it(self, app: FastAPI,
                                                                             resolver: Api) -> None:
         key, services = genuine(), app.state.services
@@ -106,6 +126,7 @@ class TestVerdictDocument:
         ("suspended_right", "invalid", ["claim-valid-at-production", "claim-valid-at-registration"]),
         ("wrongly_suspended", "authentic", []),
         ("expired_right", "authentic", []),
+        ("expired", "warning", ["not-expired"]),
     ])
     def test_gives_the_expected_verdict_with_its_reasons(self, resolver: Api, scenario: str, verdict: str,
                                                          failed: list[str]) -> None:

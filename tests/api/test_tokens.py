@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import func, select
 
 from api.tables import ApiToken
-from registry.tables import RegCustodialKey
+from registry.held import RegCustodialKey
 from tests.api.conftest import (
     GTIN,
     OTHER_PRODUCER,

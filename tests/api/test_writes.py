@@ -32,6 +32,7 @@ from tests.api.conftest import (
     Api,
     assert_problem,
     assert_proves,
+    days_from_today,
     make_batch,
     make_certification,
     make_correction,
@@ -163,6 +164,38 @@ class TestTypedWrites:
         assert [(k["public_key"], k["custodial"], k["active"]) for k in organisation["keys"]] == \
             [(key["public_key"], True, True)]
         assert organisation["roles"] == "producer"
+
+    def test_an_organisation_with_its_address_and_tax_code_is_registered_as_v2_with_a_custodial_key(
+            self, api: Api) -> None:
+        receipt = api.register(PRODUCER, street="Số 9 thôn Giang Cao", tax_code="0101234567")
+        statement = api.entry(receipt["index"])
+        assert (statement["kind"], statement["body"]["tax_code"]) == ("organisation.registered.v2", "0101234567")
+        assert [k["custodial"] for k in statement["body"]["keys"]] == [True]
+        organisation = api.get(f"/organisations/{PRODUCER}")
+        assert (organisation["street"], organisation["tax_code"], organisation["business_registration"]) == (
+            "Số 9 thôn Giang Cao", "0101234567", None)
+
+    def test_an_update_of_identifiers_is_recorded_as_v2_and_of_names_as_v1(self, api: Api, producer: str) -> None:
+        names = api.created("/organisations/updates", {"id": PRODUCER, "names": {"vi": "HTX Mới", "en": "New co-op"}})
+        identifiers = api.created("/organisations/updates", {"id": PRODUCER, "business_registration": "01H8000123"})
+        assert [api.entry(r["index"])["kind"] for r in (names, identifiers)] == [
+            "organisation.updated.v1", "organisation.updated.v2"]
+
+    def test_a_batch_with_its_expiry_date_is_recorded_as_v2(self, api: Api, producer: str) -> None:
+        receipt = api.created("/batches", make_batch(expires_on=days_from_today(300)), as_=PRODUCER)
+        assert api.entry(receipt["index"])["kind"] == "batch.registered.v2"
+        assert api.get(f"/batches/{GTIN}/L1")["expires_on"] == days_from_today(300)
+
+    def test_an_expiry_before_production_is_refused_with_nothing_appended(self, api: Api, producer: str) -> None:
+        with api.nothing_appended():
+            response = api.post("/batches", make_batch(expires_on=days_from_today(-30)), as_=PRODUCER)
+            problem = assert_problem(response, 422, "expiry-before-production")
+        assert "sớm hơn ngày sản xuất" in problem["message"]["vi"]
+
+    def test_a_tax_code_in_other_digits_is_refused_at_the_edge(self, api: Api) -> None:
+        with api.nothing_appended():
+            response = api.post("/organisations", make_organisation(PRODUCER, tax_code="０１０１２３４５６７"), ROOT)
+            assert_problem(response, 422)
 
     def test_an_organisation_registered_with_its_own_key_keeps_only_that_key(self, api: Api) -> None:
         key = OwnKey(PRODUCER)

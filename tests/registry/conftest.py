@@ -76,6 +76,7 @@ from tests.factories import (  # noqa: F401  (the cast and drafts, imported by t
     make_right,
     make_right_change,
     make_serials,
+    v2,
 )
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

@@ -16,6 +16,8 @@ from ledger.store.sql import SqlStore, SqlView
 from registry.custody import Custody
 from registry.demo import DEMO_NOTE, DEMO_NOTE_VI, BatchKey, DemoSummary, load_demo
 from registry.errors import ConflictError
+from registry.held import RegImage
+from registry.passport_tables import RegProductPassport
 from registry.queries import right_active_on
 from registry.service import Registry
 from registry.state import Row, State, table_of
@@ -59,6 +61,10 @@ def summary(demo_registry: Registry) -> DemoSummary:
     return load_demo(demo_registry)
 
 
+def failed(document: dict[str, Any]) -> list[str]:
+    return [r["code"] for r in document["reasons"] if not r["ok"]]
+
+
 def every_row(registry: Registry, model: type[SQLModel]) -> list[Row]:
     with engine_of(registry).connect() as connection:
         return [dict(r) for r in connection.execute(select(table_of(model))).mappings()]
@@ -80,12 +86,12 @@ class TestSummary:
     """The summary lists what the demo wrote, grouped by the scenario each batch demonstrates."""
 
     def test_every_scenario_has_batches(self, summary: DemoSummary) -> None:
-        for name in ("genuine", "transformed", "recalled", "recalled_input", "suspended_right", "no_claim"):
+        for name in ("genuine", "transformed", "recalled", "recalled_input", "suspended_right", "no_claim", "expired"):
             assert getattr(summary, name), f"scenario {name} is empty"
 
     def test_scenario_batches_are_registered_batches(self, summary: DemoSummary) -> None:
         grouped = (summary.genuine + summary.transformed + summary.recalled + summary.recalled_input
-                   + summary.suspended_right + summary.no_claim)
+                   + summary.suspended_right + summary.no_claim + summary.expired)
         assert set(grouped) <= set(summary.batches)
         assert len(set(grouped)) == len(grouped), "a batch is in two scenarios"
 
@@ -247,6 +253,50 @@ class TestScenarios:
         delegations = {d["authority"]: d["provinces"] for d in every_row(demo_registry, RegDelegation)}
         assert delegations["sokhcn-ha-noi"] == "01"
         assert delegations["sokhcn-an-giang"] == "91"
+
+    def test_a_batch_past_its_expiry_date_reads_warning(self, demo_registry: Registry, summary: DemoSummary) -> None:
+        for key in summary.expired:
+            document = verdict(demo_registry, key)
+            assert (document["verdict"], failed(document)) == ("warning", ["not-expired"])
+            assert document["batch"]["expires_on"] < TODAY.isoformat()
+            assert document["batch"]["expiry_derived"] is True
+            [reason] = [r for r in document["reasons"] if r["code"] == "not-expired"]
+            assert reason["message"]["vi"].startswith("Đã hết hạn sử dụng từ ngày 10/11/2026")
+            assert reason["message"]["en"].startswith("Expired since 10 November 2026")
+
+    def test_genuine_batches_with_an_expiry_date_are_within_it(self, demo_registry: Registry,
+                                                               summary: DemoSummary) -> None:
+        dated = [key for key in summary.genuine if batch(demo_registry, key)["expires_on"] is not None]
+        assert len(dated) >= 3
+        for key in dated:
+            document = verdict(demo_registry, key)
+            assert document["verdict"] == "authentic", failed(document)
+            assert any(r["code"] == "not-expired" and r["ok"] for r in document["reasons"])
+        coffee = next(verdict(demo_registry, key) for key in dated if key.lot == "CF-2610-01")
+        assert (coffee["batch"]["expires_on"], coffee["batch"]["expiry_derived"]) == ("2027-10-25", False)
+
+    def test_every_product_shows_a_picture_the_registry_keeps(self, demo_registry: Registry,
+                                                              summary: DemoSummary) -> None:
+        kept = {row["sha256"]: row for row in every_row(demo_registry, RegImage)}
+        for product in summary.products:
+            passport = one(demo_registry, RegProductPassport, gtin=product.gtin)
+            assert kept[passport["image"]]["media_type"] == "image/png"
+            assert kept[passport["image"]]["organisation"] == product.producer
+            assert all((passport["usage_vi"], passport["usage_en"]))
+
+    def test_producers_give_their_address_and_identifiers(self, demo_registry: Registry,
+                                                          summary: DemoSummary) -> None:
+        for key in summary.genuine + summary.expired:
+            producer = verdict(demo_registry, key)["producer"]
+            address = producer["address"]
+            assert all((address["street"], address["commune"], address["province"])), producer
+            assert producer["tax_code"] is None or producer["tax_code"].startswith("99")
+        fish_sauce = verdict(demo_registry, summary.genuine[0])
+        assert fish_sauce["producer"]["address"] == {"street": "Tổ 4, khu phố 1, Dương Đông",
+                                                     "commune": "Đặc khu Phú Quốc", "province": "Tỉnh An Giang"}
+        assert fish_sauce["producer"]["tax_code"] == "9917000201"
+        assert fish_sauce["product"]["standards"] == ["TCVN 5107:2018"]
+        assert fish_sauce["product"]["warnings"]["vi"] == "Chứa cá cơm: người dị ứng với cá không dùng."
 
     def test_plain_batches_claim_nothing(self, demo_registry: Registry, summary: DemoSummary) -> None:
         for key in summary.no_claim:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from registry.passport_tables import RegProductPassport
 from registry.service import Draft, Registry
 from registry.tables import RegBatch, RegBatchClaim, RegBatchInput, RegEvent, RegProduct, RegRight, RegSerial
 from tests.registry.conftest import (
@@ -37,6 +38,7 @@ from tests.registry.conftest import (
     one,
     refused,
     rows,
+    v2,
 )
 
 OLD_COMMUNE = {"code": COMMUNE["code"], "version": "2019-12-01"}
@@ -78,6 +80,101 @@ class TestProductRegistered:
 
     def test_refuses_a_unit_outside_the_list(self, registry: Registry, producer: str) -> None:
         refused(registry, producer, [make_product(gtin=OTHER_GTIN, unit="kg")], "invalid-body")
+
+
+PASSPORT_GTIN = gtin(7)
+USAGE = {"vi": "Lắc đều trước khi dùng.", "en": "Shake well before use."}
+WARNINGS = {"vi": "Chứa cá: người dị ứng với cá không dùng.", "en": "Contains fish: not for people allergic to it."}
+
+
+def passport_product(**fields: object) -> Draft:
+    """PASSPORT_GTIN by product.registered.v2, with a passport unless `fields` say otherwise."""
+    return v2(make_product(gtin=PASSPORT_GTIN), **{
+        "image": "ab" * 32, "shelf_life_days": 30, "standards": ["TCVN 5107:2018", "QCVN 8-2:2011/BYT"],
+        "usage": USAGE, "warnings": WARNINGS, **fields})
+
+
+class TestProductPassport:
+    """product.registered.v2 records what a product's digital passport shows; its v1 body stays as it was."""
+
+    def test_records_the_passport_beside_the_product(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(producer, [passport_product()])
+        assert one(registry, RegProduct, gtin=PASSPORT_GTIN)["producer"] == producer
+        assert one(registry, RegProductPassport, gtin=PASSPORT_GTIN) == {
+            "gtin": PASSPORT_GTIN, "image": "ab" * 32, "shelf_life_days": 30,
+            "standards": "TCVN 5107:2018\nQCVN 8-2:2011/BYT", "usage_vi": USAGE["vi"], "usage_en": USAGE["en"],
+            "warnings_vi": WARNINGS["vi"], "warnings_en": WARNINGS["en"]}
+
+    def test_every_field_of_the_passport_is_optional(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(producer, [passport_product(image=None, shelf_life_days=None, standards=None, usage=None,
+                                                       warnings=None)])
+        assert one(registry, RegProductPassport, gtin=PASSPORT_GTIN)["standards"] == ""
+
+    def test_a_v1_body_refuses_the_fields_of_v2(self, registry: Registry, producer: str) -> None:
+        _, body = passport_product()
+        error = refused(registry, producer, [("product.registered.v1", body)], "invalid-body")
+        assert "shelf_life_days: Extra inputs are not permitted" in error.en
+
+    @pytest.mark.parametrize("fields", [
+        {"shelf_life_days": 0}, {"shelf_life_days": 3661}, {"shelf_life_days": "30"}, {"shelf_life_days": True},
+        {"standards": ["tcvn 5107:2018"]}, {"standards": ["TCVN 5107:2018", "TCVN 5107:2018"]},
+        {"standards": ["TCVN  5107:2018\n"]}, {"standards": [f"TCVN {n}:2018" for n in range(21)]},
+        {"usage": {"vi": "x" * 2001, "en": "x"}}, {"usage": {"vi": "Lắc đều."}}, {"warnings": {"vi": "", "en": "x"}},
+        {"image": "AB" * 32}, {"image": "ab" * 31},
+    ], ids=lambda fields: repr(fields)[:40])
+    def test_refuses_a_passport_outside_its_bounds(self, registry: Registry, producer: str,
+                                                   fields: dict[str, object]) -> None:
+        refused(registry, producer, [passport_product(**fields)], "invalid-body")
+
+    @pytest.mark.parametrize("code", ["TCVN 5107:2018", "QCVN 8-2:2011/BYT", "QCĐP 01:2020/HN", "ISO 22000:2018",
+                                      "TCCS 01:2026/HL", "TCVN ISO 9001:2015"])
+    def test_accepts_standards_as_they_are_cited(self, registry: Registry, producer: str, code: str) -> None:
+        registry.submit_as(producer, [passport_product(standards=[code])])
+        assert one(registry, RegProductPassport, gtin=PASSPORT_GTIN)["standards"] == code
+
+
+class TestBatchExpiry:
+    """A batch's expiry date: declared by batch.registered.v2, or its production date plus its product's shelf
+    life; never before it was made."""
+
+    def test_records_a_declared_expiry_date(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(producer, [v2(make_batch(), expires_on="2027-05-01")])
+        assert one(registry, RegBatch, gtin=GTIN, lot="L1")["expires_on"] == "2027-05-01"
+
+    def test_derives_it_from_the_products_shelf_life(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(producer, [passport_product(), make_batch(gtin=PASSPORT_GTIN, produced_on="2026-11-01")])
+        assert one(registry, RegBatch, gtin=PASSPORT_GTIN, lot="L1")["expires_on"] == "2026-12-01"
+
+    def test_a_declared_date_wins_over_the_shelf_life(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(producer, [passport_product(), v2(make_batch(gtin=PASSPORT_GTIN), expires_on="2026-11-20")])
+        assert one(registry, RegBatch, gtin=PASSPORT_GTIN, lot="L1")["expires_on"] == "2026-11-20"
+
+    def test_a_batch_of_a_product_without_a_shelf_life_has_none(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(producer, [make_batch(), v2(make_batch(lot="L2"))])
+        assert {row["expires_on"] for row in rows(registry, RegBatch, gtin=GTIN)} == {None}
+
+    def test_may_expire_on_the_day_it_was_made(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(producer, [v2(make_batch(produced_on="2026-11-01"), expires_on="2026-11-01")])
+        assert one(registry, RegBatch, gtin=GTIN, lot="L1")["expires_on"] == "2026-11-01"
+
+    def test_refuses_an_expiry_before_the_production_date(self, registry: Registry, producer: str) -> None:
+        error = refused(registry, producer, [v2(make_batch(produced_on="2026-11-01"), expires_on="2026-10-31")],
+                        "expiry-before-production")
+        assert "expiry date 2026-10-31 is before production date 2026-11-01" in error.en
+        assert "hạn sử dụng 31/10/2026 sớm hơn ngày sản xuất 01/11/2026" in error.vi
+
+    def test_refuses_it_in_a_submission_of_several_with_nothing_appended(self, registry: Registry,
+                                                                         producer: str) -> None:
+        refused(registry, producer, [make_batch(lot="L0"), v2(make_batch(produced_on="2026-11-01"),
+                                                               expires_on="2026-01-01")], "expiry-before-production")
+
+    @pytest.mark.parametrize("expires_on", ["2027-02-30", "01/12/2027", "2027-1-5", "２０２７-01-05"])
+    def test_refuses_a_date_that_is_not_one(self, registry: Registry, producer: str, expires_on: str) -> None:
+        refused(registry, producer, [v2(make_batch(), expires_on=expires_on)], "invalid-body")
+
+    def test_a_v1_body_refuses_an_expiry_date(self, registry: Registry, producer: str) -> None:
+        refused(registry, producer, [("batch.registered.v1", v2(make_batch(), expires_on="2027-05-01")[1])],
+                "invalid-body")
 
 
 class TestBatchRegistered:

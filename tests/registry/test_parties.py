@@ -32,7 +32,11 @@ from tests.registry.conftest import (
     refused_signed,
     replayed_digest,
     rows,
+    v2,
 )
+
+OTHER_COMMUNE = {"code": "00577", "version": "2025-07-01"}
+"""Bát Tràng, Hà Nội."""
 
 
 class TestOrganisationRegistered:
@@ -102,6 +106,75 @@ class TestOrganisationUpdated:
 
     def test_refuses_an_update_that_changes_nothing(self, registry: Registry, producer: str) -> None:
         refused(registry, ROOT, [("organisation.updated.v1", {"id": producer})], "empty-update")
+
+
+class TestOrganisationAddressAndIdentifiers:
+    """organisation.registered.v2 and .updated.v2 give an organisation's street and identifiers, checked at the
+    edge; one tax code belongs to one organisation."""
+
+    def test_records_the_street_tax_code_and_business_registration(self, registry: Registry) -> None:
+        registry.submit_as(ROOT, [v2(make_organisation("coop-a"), street="Số 9 xóm 3, thôn Giang Cao",
+                                     tax_code="0101234567-001", business_registration="01H8000123")])
+        row = one(registry, RegOrganisation, id="coop-a")
+        assert (row["street"], row["tax_code"], row["business_registration"], row["commune_code"]) == (
+            "Số 9 xóm 3, thôn Giang Cao", "0101234567-001", "01H8000123", COMMUNE["code"])
+
+    def test_refuses_a_street_without_its_commune(self, registry: Registry) -> None:
+        error = refused(registry, ROOT, [v2(make_organisation("coop-a", commune=None), street="Thôn Đông")],
+                        "invalid-body")
+        assert "give the commune with it" in error.en
+
+    def test_refuses_a_commune_the_administrative_list_does_not_have(self, registry: Registry) -> None:
+        refused(registry, ROOT, [v2(make_organisation("coop-a", commune={"code": "99999", "version": "2025-07-01"}),
+                                    street="Thôn Đông")], "unknown-commune")
+
+    @pytest.mark.parametrize("tax_code", ["0101234567", "0101234567-001"])
+    def test_accepts_a_tax_code_of_ten_digits_or_a_branch(self, registry: Registry, tax_code: str) -> None:
+        registry.submit_as(ROOT, [v2(make_organisation("coop-a"), tax_code=tax_code)])
+        assert one(registry, RegOrganisation, id="coop-a")["tax_code"] == tax_code
+
+    @pytest.mark.parametrize("tax_code", ["010123456", "01012345678", "0101234567-01", "0101234567-0001",
+                                          "0101234567001", "０１０１２３４５６７", "٠١٠١٢٣٤٥٦٧", "0101234567 ",
+                                          "MST0101234567", "010123456７"])
+    def test_refuses_a_tax_code_of_another_shape(self, registry: Registry, tax_code: str) -> None:
+        error = refused(registry, ROOT, [v2(make_organisation("coop-a"), tax_code=tax_code)], "invalid-body")
+        assert "must be 10 digits" in error.en
+
+    @pytest.mark.parametrize("number", ["01h8000123", "01H 8000123", "0" * 31, "-01H8000123", "01H8000123\n"])
+    def test_refuses_a_business_registration_number_of_another_shape(self, registry: Registry, number: str) -> None:
+        refused(registry, ROOT, [v2(make_organisation("coop-a"), business_registration=number)], "invalid-body")
+
+    def test_refuses_a_tax_code_another_organisation_holds(self, registry: Registry) -> None:
+        registry.submit_as(ROOT, [v2(make_organisation("coop-a"), tax_code="0101234567")])
+        error = refused(registry, ROOT, [v2(make_organisation("coop-b"), tax_code="0101234567")],
+                        "duplicate-tax-code")
+        assert error.vi == "mã số thuế 0101234567 đã được đăng ký cho Tổ chức coop-a"
+        refused(registry, ROOT, [v2(("organisation.updated.v1", {"id": ROOT}), tax_code="0101234567")],
+                "duplicate-tax-code")
+
+    def test_an_organisation_may_give_its_own_tax_code_again(self, registry: Registry) -> None:
+        registry.submit_as(ROOT, [v2(make_organisation("coop-a"), tax_code="0101234567")])
+        registry.submit_as(ROOT, [v2(("organisation.updated.v1", {"id": "coop-a"}), tax_code="0101234567",
+                                     business_registration="01H8000123")])
+        assert one(registry, RegOrganisation, id="coop-a")["business_registration"] == "01H8000123"
+
+    def test_an_update_replaces_the_address_whole(self, registry: Registry) -> None:
+        registry.submit_as(ROOT, [v2(make_organisation("coop-a"), street="Thôn La Tinh", tax_code="0101234567")])
+        registry.submit_as(ROOT, [v2(("organisation.updated.v1", {"id": "coop-a"}), commune=OTHER_COMMUNE,
+                                     street="Số 1 Giang Cao")])
+        row = one(registry, RegOrganisation, id="coop-a")
+        assert (row["commune_code"], row["street"], row["tax_code"]) == ("00577", "Số 1 Giang Cao", "0101234567")
+        registry.submit_as(ROOT, [("organisation.updated.v1", {"id": "coop-a", "commune": COMMUNE})])
+        row = one(registry, RegOrganisation, id="coop-a")
+        assert (row["commune_code"], row["street"]) == (COMMUNE["code"], None)
+
+    def test_refuses_an_update_giving_a_street_alone(self, registry: Registry, producer: str) -> None:
+        refused(registry, ROOT, [v2(("organisation.updated.v1", {"id": producer}), street="Thôn Đông")],
+                "invalid-body")
+
+    def test_a_v1_body_refuses_the_fields_of_v2(self, registry: Registry) -> None:
+        refused(registry, ROOT, [("organisation.registered.v1", v2(make_organisation("coop-a"),
+                                                                   tax_code="0101234567")[1])], "invalid-body")
 
 
 class TestIssuerAndKey:
@@ -255,7 +328,7 @@ class TestStatementChecks:
         assert "more than 24 hours before" in error.en
         assert "hãy ký lại tuyên bố" in error.vi
 
-    @pytest.mark.parametrize("kind", ["batch.teleported.v1", "batch.registered", "batch.registered.v2"])
+    @pytest.mark.parametrize("kind", ["batch.teleported.v1", "batch.registered", "batch.registered.v3"])
     def test_refuses_an_unknown_kind(self, registry: Registry, producer: str, kind: str) -> None:
         error = refused(registry, producer, [(kind, make_batch()[1])], "unknown-kind")
         assert "batch.registered.v1" in error.en

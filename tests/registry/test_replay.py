@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
+from typer.testing import CliRunner
 
 import registry.replay as replay_module
+from api.cli.main import app as nguon
 from registry.kinds import KINDS
 from registry.replay import ReplayError, replay
 from registry.service import Draft, Registry
@@ -59,6 +61,7 @@ from tests.registry.conftest import (
     make_licence,
     make_mark,
     make_org,
+    make_organisation,
     make_product,
     make_recall,
     make_right,
@@ -67,8 +70,10 @@ from tests.registry.conftest import (
     new_registry,
     refused,
     replayed_digest,
+    v2,
 )
 
+PASSPORT_GTIN = gtin(7)
 THEIR_PREFIX = "893900"
 THEIR_GTIN = gtin(900, prefix="0893900")
 AUTHORITY = "so-khcn-ha-noi"
@@ -89,12 +94,16 @@ def varied_history(registry: Registry, clock: Clock) -> None:
     registry.submit_as(ROOT, [make_delegation(AUTHORITY, [HANOI]), make_accreditation(CERTIFIER)])
     registry.submit_as(NUMBERING, [make_licence(PRODUCER, p) for p in PRODUCER_PREFIXES]
                        + [make_licence(OTHER_PRODUCER, THEIR_PREFIX)])
-    own = OwnKey(OTHER_PRODUCER)
+    own, moi = OwnKey(OTHER_PRODUCER), OwnKey("htx-moi")
     registry.submit_as(OTHER_PRODUCER, [("key.added.v1", {"organisation": OTHER_PRODUCER,
                                                           "public_key": own.public_key})])
     yields = [{"input_unit": "H87", "output_unit": "KGM", "per_input": "0.8", "text": "1 quả cho 0,8 kg"}]
     registry.submit_as(ROOT, [
         ("organisation.updated.v1", {"id": INSPECTOR, "roles": ["inspector", "witness"]}),
+        ("organisation.updated.v2", {"id": PRODUCER, "commune": COMMUNE, "street": "Số 1 thôn La Tinh",
+                                     "tax_code": "9901000001", "business_registration": "01B8000001"}),
+        v2(make_organisation("htx-moi", keys=[{"public_key": moi.public_key}]), street="Xóm Chợ",
+           tax_code="9901000001-001"),
         make_gi(area=[{"commune": COMMUNE}, {"commune": OTHER_COMMUNE}], yields=yields),
         ("gi.amended.v1", {"gi": GI, "specification": "Amended."}),
         make_gi(id="vai-thieu", certificate="00133", manager=ASSOCIATION),
@@ -107,7 +116,10 @@ def varied_history(registry: Registry, clock: Clock) -> None:
     grant(registry, ASSOCIATION, id=MARK_RIGHT, subject=MARK_CLAIM, valid_from="2020-06-01")
     registry.submit_as(AUTHORITY, [make_right_change("suspended", effective_on="2027-01-06")])
     registry.submit_as(AUTHORITY, [make_right_change("reinstated", effective_on="2027-01-20")])
-    registry.submit_as(PRODUCER, [make_product(), make_product(gtin=OTHER_GTIN, unit="KGM")])
+    registry.submit_as(PRODUCER, [make_product(), make_product(gtin=OTHER_GTIN, unit="KGM"),
+                                  v2(make_product(gtin=PASSPORT_GTIN), shelf_life_days=30, image="ab" * 32,
+                                     standards=["TCVN 5107:2018"], usage={"vi": "Lắc đều.", "en": "Shake well."},
+                                     warnings={"vi": "Chứa cá.", "en": "Contains fish."})])
     registry.submit([own.sign(make_product(gtin=THEIR_GTIN, unit="KGM"), issued_at=clock.now)])
     at(clock, "2027-02-02T16:00:00Z")
     registry.submit_as(PRODUCER, [
@@ -117,6 +129,9 @@ def varied_history(registry: Registry, clock: Clock) -> None:
                    inputs=[{"gtin": GTIN, "lot": "A", "quantity": "600"},
                            {"gtin": GTIN, "lot": "B", "quantity": "0.5"}], claims=[GI_CLAIM]),
         make_event(lot="A", destination=OTHER_PRODUCER, event_time="2027-02-02T01:00:00Z"),
+        v2(make_batch(gtin=PASSPORT_GTIN, lot="P1", quantity="10", produced_on="2027-02-01")),
+        v2(make_batch(gtin=PASSPORT_GTIN, lot="P2", quantity="10", produced_on="2027-02-01"),
+           expires_on="2027-12-31"),
         make_serials(lot="B", count=10, prefix="HD"),
         make_serials(lot="B", count=None, serials=["QR-1", "QR-2"]),
     ])
@@ -125,6 +140,9 @@ def varied_history(registry: Registry, clock: Clock) -> None:
                               issued_at=clock.now),
                      own.sign(make_batch(gtin=THEIR_GTIN, unit="KGM", lot="T1", quantity="3", produced_on="2027-02-03",
                                          inputs=[{"gtin": GTIN, "lot": "A", "quantity": "400"}]),
+                              issued_at=clock.now)])
+    # A key that a second version of organisation.registered registers signs too: auditors must find it there.
+    registry.submit([moi.sign(("key.added.v1", {"organisation": "htx-moi", "public_key": OwnKey("htx-moi").public_key}),
                               issued_at=clock.now)])
     registry.submit_as(INSPECTOR, [make_event(lot="B", biz_step="inspecting", disposition="conformant",
                                               event_time="2027-02-03T10:00:00Z")])
@@ -160,6 +178,17 @@ class TestReplay:
         kinds = {entry_at(registry, i).statement.kind for i in range(log_size(registry))}
         assert kinds == set(KINDS), f"the history leaves out {sorted(set(KINDS) - kinds)}"
         assert replayed_digest(registry, tmp_path) == live_digest(registry)
+
+    def test_nguon_replay_and_the_inspectors_audit_read_every_version_of_a_kind(
+            self, registry: Registry, clock: Clock, database_url: str, tmp_path: Path) -> None:
+        varied_history(registry, clock)
+        runner = CliRunner()
+        result = runner.invoke(nguon, ["replay", "--database", database_url])
+        assert result.exit_code == 0, result.output
+        assert f"replay matches: projection digest {live_digest(registry)}" in result.output
+        result = runner.invoke(nguon, ["audit", "--database", database_url, "--state", str(tmp_path / "state.json"),
+                                       "--log-key", registry.log.verifier.to_text(), "--json"])
+        assert result.exit_code == 0, result.output
 
     def test_replay_in_small_chunks_gives_the_same_digest(self, registry: Registry, clock: Clock, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:

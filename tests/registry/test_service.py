@@ -11,8 +11,9 @@ import pytest
 from ledger.core.errors import StoreError
 from ledger.store.log import MAX_BATCH
 from registry.errors import ConflictError, NotAllowedError, UnknownReferenceError
+from registry.held import RegCustodialKey
 from registry.service import Registry
-from registry.tables import RegBatch, RegCustodialKey
+from registry.tables import RegBatch
 from tests.checks import wait_until
 from tests.registry.conftest import (
     PRODUCER,

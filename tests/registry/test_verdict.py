@@ -52,6 +52,8 @@ def _gtin(body: str) -> str:
 
 GTIN = _gtin("0893456789012")
 CANDIED = _gtin("0893457000013")
+DATED = _gtin("0893456000017")
+"""PRODUCER's fish sauce, registered with its passport (`TestPassport`)."""
 """Candied pomelo peel, made from pomelo batches (PROCESSOR's own GS1 prefix, 893457)."""
 
 
@@ -591,6 +593,80 @@ class TestVerdictDocument:
         first, second = world.document().evidence.entries[:2]
         with pytest.raises(InvalidValueError, match="must agree"):
             ProvedEntry(first.index, first.hash, first.entry, second.proof)
+
+
+class TestPassport:
+    """The verdict carries the data Vietnamese law asks a product's page to show, and warns of a batch past its
+    expiry date."""
+
+    @pytest.fixture
+    def dated(self, world: World) -> World:
+        """PRODUCER's address and identifiers, and DATED, a product with its passport (30 days' shelf life)."""
+        world.submit(ROOT, ("organisation.updated.v2", {
+            "id": PRODUCER, "commune": COMMUNE, "street": "Thôn La Tinh", "tax_code": "0101234567",
+            "business_registration": "01H8000123"}))
+        world.submit(PRODUCER, ("product.registered.v2", {
+            "gtin": DATED, "names": {"vi": "Nước mắm", "en": "Fish sauce"}, "unit": "H87", "image": "ab" * 32,
+            "shelf_life_days": 30, "standards": ["TCVN 5107:2018"], "usage": {"vi": "Lắc đều.", "en": "Shake well."},
+            "warnings": {"vi": "Chứa cá.", "en": "Contains fish."}}))
+        world.batch(gtin=DATED, claims=[], produced_on="2026-11-01")
+        return world
+
+    def test_the_product_shows_its_image_shelf_life_standards_usage_and_warnings(self, dated: World) -> None:
+        doc = dated.verify(gtin=DATED)
+        assert {k: doc["product"][k] for k in ("image", "shelf_life_days", "standards", "usage", "warnings")} == {
+            "image": {"sha256": "ab" * 32, "url": f"/api/v1/images/{'ab' * 32}"}, "shelf_life_days": 30,
+            "standards": ["TCVN 5107:2018"], "usage": {"vi": "Lắc đều.", "en": "Shake well."},
+            "warnings": {"vi": "Chứa cá.", "en": "Contains fish."}}
+
+    def test_the_producer_shows_its_address_by_name_and_its_identifiers(self, dated: World) -> None:
+        producer = dated.verify(gtin=DATED)["producer"]
+        assert (producer["address"], producer["tax_code"], producer["business_registration"]) == (
+            {"street": "Thôn La Tinh", "commune": "Xã An Khánh", "province": "Thành phố Hà Nội"}, "0101234567",
+            "01H8000123")
+
+    def test_an_organisation_of_v1_shows_its_commune_as_its_address(self, world: World) -> None:
+        world.batch()
+        producer = world.verify()["producer"]
+        assert (producer["address"], producer["tax_code"]) == (
+            {"street": None, "commune": "Xã An Khánh", "province": "Thành phố Hà Nội"}, None)
+
+    def test_a_batch_is_good_through_its_expiry_date(self, dated: World) -> None:
+        doc = dated.verify(gtin=DATED, today=date(2026, 12, 1))
+        assert (doc["verdict"], doc["batch"]["expires_on"], doc["batch"]["expiry_derived"]) == (
+            "authentic", "2026-12-01", True)
+        assert reason(doc, "not-expired")["message"]["vi"] == (
+            f"Lô L1 của GTIN {DATED} còn hạn sử dụng đến hết ngày 01/12/2026 (tính 30 ngày từ ngày sản xuất "
+            "01/11/2026); hôm nay là ngày 01/12/2026")
+
+    def test_a_batch_past_its_expiry_date_gives_a_warning_with_the_date(self, dated: World) -> None:
+        doc = dated.verify(gtin=DATED, today=date(2026, 12, 2))
+        assert (doc["verdict"], failing(doc)) == ("warning", {"not-expired": "warning"})
+        message = reason(doc, "not-expired")["message"]
+        assert message["vi"].startswith(f"Đã hết hạn sử dụng từ ngày 02/12/2026: lô L1 của GTIN {DATED} chỉ được "
+                                        "dùng đến hết ngày 01/12/2026")
+        assert message["en"].startswith("Expired since 2 December 2026: the expiry date of batch L1")
+
+    def test_a_declared_expiry_date_is_not_derived(self, dated: World) -> None:
+        dated.submit(PRODUCER, ("batch.registered.v2", {
+            "gtin": DATED, "lot": "L2", "quantity": "5", "unit": "H87", "produced_on": "2026-11-01",
+            "origin": {"code": COMMUNE["code"], "version": COMMUNE["version"]}, "expires_on": "2026-11-15"}))
+        doc = dated.verify("L2", gtin=DATED)
+        assert (doc["batch"]["expires_on"], doc["batch"]["expiry_derived"], failing(doc)) == (
+            "2026-11-15", False, {"not-expired": "warning"})
+        assert "(tính" not in reason(doc, "not-expired")["message"]["vi"]
+
+    def test_a_batch_without_an_expiry_date_is_not_checked_for_one(self, world: World) -> None:
+        world.batch()
+        doc = world.verify()
+        assert doc["batch"]["expires_on"] is None
+        assert "not-expired" not in {r["code"] for r in doc["reasons"]}
+
+    def test_an_expired_batch_that_is_recalled_too_reads_recalled_and_says_both(self, dated: World) -> None:
+        dated.submit(PRODUCER, ("batch.recalled.v1", {"gtin": DATED, "lot": "L1", "reason": "Nắp hở."}))
+        doc = dated.verify(gtin=DATED, today=date(2026, 12, 5))
+        assert failing(doc) == {"not-recalled": "recalled", "not-expired": "warning"}
+        assert doc["verdict"] == "recalled"
 
 
 class TestScanStats:

@@ -29,8 +29,8 @@ from ledger.store.engines import make_engine
 from ledger.store.log import Log
 from ledger.store.sql import SqlStore
 from registry.custody import Custody
+from registry.held import RegCustodialKey
 from registry.service import Registry
-from registry.tables import RegCustodialKey
 from tests.checks import (
     assert_problem,  # noqa: F401  (imported by the security tests from here)
     log_size,

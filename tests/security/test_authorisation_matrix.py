@@ -52,6 +52,8 @@ met by an organisation with that role in the cell's scenario:
     correction: its own / another's entry / an      entry's issuer, or an authority governing    every role /
       entry about another province                  the entry's subject                          authority / none
                                                                                                  (root)
+    every .v2 kind (organisation.registered, organisation.updated, product.registered, batch.registered):
+      one scenario each, whose rule is its v1's: one handler applies both versions
 
 Allowed cells must answer 201; every other must answer 403 with the code of the rule that refused it, and append
 nothing. What only the root may do ("none (root)") is then submitted by ROOT itself, which must be allowed.
@@ -283,6 +285,11 @@ def _product(world: World, actor: str, role: str) -> Mapping[str, Any]:
     return make_product(gtin=world.gtin(actor if role == "producer" else PRODUCER))[1]
 
 
+def _tax_code(world: World) -> str:
+    """A tax code no organisation holds yet."""
+    return f"9901{world.fresh('t').removeprefix('t-'):>06}"
+
+
 def _certifying(scheme: str) -> Prepare:
     """A certification of the seeded batch under `scheme`, by an actor accredited (for VietGAP and TCVN 11041)
     if it is a certifier."""
@@ -352,6 +359,10 @@ SCENARIOS = [
                lambda w, a, r: make_organisation(w.fresh("org"), ["numbering_agency"])[1]),
     _root_only("organisation.registered.v1", "without-a-commune",
                lambda w, a, r: make_organisation(w.fresh("org"), commune=None)[1]),
+    Scenario("organisation.registered.v2", "in-its-province-with-its-address", lambda w, a, r: make_organisation(
+        w.fresh("org"), street="Số 1 phố Vạn Phúc", tax_code=_tax_code(w))[1]),
+    Scenario("organisation.updated.v2", "its-identifiers-in-its-province", lambda w, a, r: {
+        "id": PRODUCER, "tax_code": _tax_code(w)}, owners=AUTHORITY),
     Scenario("organisation.updated.v1", "itself-adding-authority",
              lambda w, a, r: {"id": a, "roles": sorted({r, "authority"})}, owners=NOBODY),
     Scenario("organisation.updated.v1", "in-its-province", lambda w, a, r: {
@@ -411,6 +422,11 @@ SCENARIOS = [
     Scenario("product.registered.v1", "inside-its-prefix", _product),
     Scenario("product.registered.v1", "outside-its-prefixes", lambda w, a, r: make_product(gtin=w.gtin())[1],
              owners=NOBODY),
+    Scenario("product.registered.v2", "inside-its-prefix-with-its-passport", lambda w, a, r: {
+        **_product(w, a, r), "shelf_life_days": 90, "standards": ["TCVN 5107:2018"]}),
+    Scenario("batch.registered.v2", "own-product-with-its-expiry", lambda w, a, r: make_batch(
+        gtin=w.product(a) if r == "producer" else GTIN, lot=w.fresh("L"), expires_on="2027-11-01")[1],
+        owners=frozenset({"producer"})),
     Scenario("batch.registered.v1", "own-product", lambda w, a, r: make_batch(
         gtin=w.product(a) if r == "producer" else GTIN, lot=w.fresh("L"))[1], owners=frozenset({"producer"})),
     Scenario("batch.registered.v1", "anothers-product", lambda w, a, r: make_batch(gtin=GTIN, lot=w.fresh("L"))[1],

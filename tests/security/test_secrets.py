@@ -42,8 +42,9 @@ from ledger.store.log import Log
 from ledger.store.sql import SqlStore
 from registry.custody import Custody
 from registry.errors import NotAllowedError
+from registry.held import RegCustodialKey
 from registry.service import Registry
-from registry.tables import RegCustodialKey, RegKey
+from registry.tables import RegKey
 from tests.databases import migrate
 from tests.e2e.conftest import Server
 from tests.factories import NUMBERING, gtin, make_batch, make_licence, make_organisation, make_product
