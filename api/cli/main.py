@@ -28,6 +28,13 @@ for command in registry_commands.registered_commands:
     app.registered_commands.append(command)
 
 
+@app.callback()
+def _each_run() -> None:
+    """Every run reads the environment it is given: settings cached by an earlier run in the same process (a
+    program that invokes the CLI more than once, as the tests do) would name another database."""
+    get_settings.cache_clear()
+
+
 @db_app.command("upgrade")
 def db_upgrade(database: DatabaseOption = None, revision: str = "head") -> None:
     """Migrate the database to the latest schema."""
