@@ -15,6 +15,7 @@
 import base64
 import hashlib
 import re
+from functools import lru_cache
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,9 +25,11 @@ RESOLVER_PREFIXES = ("/01/", "/.well-known/gs1resolver")
 RESOLVER_METHODS = "GET, HEAD, OPTIONS"
 
 
+@lru_cache(maxsize=256)
 def content_security_policy(html: str, *, style_src: str = "'self'") -> str:
     """The policy of page `html`: this origin only, no inline script, no framing; each of its `<style>`
-    elements allowed by hash."""
+    elements allowed by hash. Kept for the pages asked for most: a batch's page is rendered once per language
+    and served again and again, and would otherwise be searched and hashed on every request."""
     hashes = "".join(f" 'sha256-{base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()}'"
                      for css in _STYLE.findall(html))
     return (f"default-src 'self'; script-src 'self'; style-src {style_src}{hashes}; img-src 'self' data:; "

@@ -21,7 +21,6 @@ from api.pages.passport import PASSPORT_TEXT
 from api.pages.plain import Writer, local_time
 from api.pages.words import BIZ_STEPS, DISPOSITIONS, KINDS, TEXT
 from api.settings import DEFAULT_REPORT_CONTACT, ReportContact
-from registry.values import day_vi
 from registry.verdict.document import VerdictDocument
 from registry.verdict.record import Verdict
 
@@ -94,7 +93,7 @@ def _context(link: DigitalLink, document: VerdictDocument, lang: str, report: Re
             "disposition": lambda name: DISPOSITIONS[name][i] if name in DISPOSITIONS else "",
             "kind": lambda name: KINDS.get(name, ("Một thông tin", "A statement"))[i],
             "short": lambda digest: f"{digest.hex()[:12]}…",
-            "passport": PASSPORT_TEXT[lang], "written_day": day_vi}
+            "passport": PASSPORT_TEXT[lang]}
 
 
 def render_verdict(link: DigitalLink, document: VerdictDocument, lang: str, base_url: str,

@@ -1,6 +1,5 @@
 """What the consumer page says of a product's digital passport (Decree 37/2026/NĐ-CP, Circular 02/2024/TT-BKHCN):
-the labels of its blocks in Vietnamese and English. The page writes every date of these blocks dd/mm/yyyy, as a
-Vietnamese label prints it (`registry.values.day_vi`)."""
+the labels of its facts in Vietnamese and English."""
 
 PASSPORT_TEXT: dict[str, dict[str, str]] = {
     "vi": {

@@ -12,11 +12,9 @@ from decimal import Decimal, InvalidOperation
 
 from registry.kinds import VIETNAM
 from registry.places import REFORM, version_day
+from registry.values import day_en, day_vi
 from registry.verdict.facts import Names, Place
 from registry.verdict.record import Origin
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
 
 UNITS: dict[str, tuple[str, str, str]] = {
     "H87": ("cái", "piece", "pieces"), "C62": ("đơn vị", "unit", "units"), "KGM": ("kg", "kg", "kg"),
@@ -37,9 +35,7 @@ def day(value: str | None, lang: str) -> str:
         when = date.fromisoformat(value)
     except ValueError:
         return value
-    if lang == "vi":
-        return f"{when.day:02d}/{when.month:02d}/{when.year}"
-    return f"{when.day} {MONTHS[when.month - 1]} {when.year}"
+    return day_vi(when.isoformat()) if lang == "vi" else day_en(when.isoformat())
 
 
 def local_time(value: str) -> str:

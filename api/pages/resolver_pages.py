@@ -12,6 +12,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from api.digital_link import CheckDigitError, CodeRequest, DigitalLinkError
+from api.pages.plain import day
 from api.resolution import ProductFacts, walked_up
 from api.settings import DEFAULT_REPORT_CONTACT, ReportContact
 
@@ -69,15 +70,14 @@ TEXT: dict[str, dict[str, str]] = {
 
 @cache
 def _environment() -> Environment:
-    environment = Environment(loader=PackageLoader("api.pages", "templates"), autoescape=select_autoescape(["html"]),
-                              trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
-    environment.filters["day"] = lambda iso: f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"  # dd/mm/yyyy, as Viet Nam writes
-    return environment
+    return Environment(loader=PackageLoader("api.pages", "templates"), autoescape=select_autoescape(["html"]),
+                       trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
 
 
 def _render(template: str, language: str, footer: str, **context: Any) -> str:
     return _environment().get_template(template).render(
-        lang=language, t=TEXT[language], other_lang="en" if language == "vi" else "vi", footer=footer, **context)
+        lang=language, t=TEXT[language], other_lang="en" if language == "vi" else "vi", footer=footer,
+        day=lambda iso: day(iso, language), **context)
 
 
 def render_product(facts: ProductFacts, request: CodeRequest, language: str, linkset_url: str,
