@@ -44,14 +44,21 @@ def postgres_schema(base: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def empty_database(path: Path) -> Iterator[str]:
+    """A URL of an empty database of its own: the SQLite file at `path`, or a fresh PostgreSQL schema."""
+    base = os.environ.get(TEST_DATABASE_ENV)
+    if not base:
+        yield f"sqlite:///{path}"
+        return
+    with postgres_schema(base) as url:
+        yield url
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     """A URL of an empty database of its own: an SQLite file, or a fresh PostgreSQL schema."""
-    base = os.environ.get(TEST_DATABASE_ENV)
-    if not base:
-        yield f"sqlite:///{tmp_path / 'nguon.db'}"
-        return
-    with postgres_schema(base) as url:
+    with empty_database(tmp_path / "nguon.db") as url:
         yield url
 
 

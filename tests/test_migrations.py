@@ -1,9 +1,6 @@
 """Alembic migrations on an empty database: upgrade, no drift from the models, downgrade, upgrade; and the
 tests' migrated copies (tests/databases.py) are the very database Alembic gives."""
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +16,7 @@ from api.tokens import organisation_of, token_hash
 from ledger.store.engines import make_engine, write_transaction
 from registry.state import State
 from registry.tables import RegCorrection, RegNonce
-from tests.conftest import TEST_DATABASE_ENV, postgres_schema
+from tests.conftest import empty_database
 from tests.databases import migrate
 
 
@@ -64,23 +61,12 @@ def _schema(url: str) -> dict[str, Any]:
         engine.dispose()
 
 
-@contextmanager
-def _another_database(path: Path) -> Iterator[str]:
-    """An empty database: the SQLite file at `path`, or a fresh PostgreSQL schema."""
-    base = os.environ.get(TEST_DATABASE_ENV)
-    if not base:
-        yield f"sqlite:///{path}"
-        return
-    with postgres_schema(base) as url:
-        yield url
-
-
 class TestMigratedCopies:
     """A test's migrated database, copied from the process's first, is what Alembic makes."""
 
     def test_a_copy_has_the_schema_and_revision_alembic_gives(self, database_url: str, tmp_path: Path) -> None:
         upgrade(database_url)
-        with _another_database(tmp_path / "first.db") as first, _another_database(tmp_path / "copy.db") as copy:
+        with empty_database(tmp_path / "first.db") as first, empty_database(tmp_path / "copy.db") as copy:
             migrate(first)
             migrate(copy)
             alembic = _schema(database_url)

@@ -7,7 +7,6 @@ and the projections exactly as they were.
 """
 
 import base64
-import os
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -35,7 +34,7 @@ from registry.tables import RegOrganisation
 from tests.checks import english_in, nothing_changed
 from tests.checks import live_digest as _digest_of
 from tests.checks import log_size as _size_of
-from tests.conftest import TEST_DATABASE_ENV, postgres_schema
+from tests.conftest import empty_database
 from tests.databases import migrate
 from tests.factories import (  # noqa: F401  (the cast and drafts, imported by the registry's tests from here)
     AN_GIANG,
@@ -250,13 +249,9 @@ def refused_signed(registry: Registry, items: Sequence[tuple[Statement, Signatur
 @contextmanager
 def fresh_engine(directory: Path) -> Iterator[Engine]:
     """A migrated database of its own, like the `engine` fixture, for tests that need several in one test."""
+    directory.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        base = os.environ.get(TEST_DATABASE_ENV)
-        if base:
-            url = stack.enter_context(postgres_schema(base))
-        else:
-            directory.mkdir(parents=True, exist_ok=True)
-            url = f"sqlite:///{directory / f'{secrets.token_hex(4)}.db'}"
+        url = stack.enter_context(empty_database(directory / f"{secrets.token_hex(4)}.db"))
         migrate(url)
         engine = make_engine(url)
         stack.callback(engine.dispose)
