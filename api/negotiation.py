@@ -14,6 +14,7 @@ CACHE_CONTROL = {
     "verdict": "public, max-age=60",
     "item": "no-cache",
     "product": "public, max-age=60",
+    "producer": "public, max-age=60",
     "linkset": "public, max-age=300",
     "redirect": "public, max-age=300",
     "canonical": "public, max-age=86400",
@@ -24,7 +25,8 @@ CACHE_CONTROL = {
 }
 """How long each answer may be reused:
 
-- a batch's verdict or a product's page changes with the log (a suspension, a recall, a new batch): a minute;
+- a batch's verdict, a product's or a producer's page changes with the log (a suspension, a recall, a new
+  batch): a minute;
 - an item's answer counts a scan each time it is served, so a cache must ask every time;
 - a code's links, and where a link type redirects, change only when a level is registered: five minutes;
 - a code's canonical spelling, the refusal of a path that is not a GS1 Digital Link, and the resolver's
