@@ -1,10 +1,21 @@
-"""Debian's headless Chromium as the browser tests run it: where screenshots go, and the flags that keep it
-from reaching anything but the server under test (no updates, sync or background requests)."""
+"""Debian's headless Chromium as the browser tests run it: where screenshots go, the flags that keep it from
+reaching anything but the server under test (no updates, sync or background requests), and what the page tests
+share: the driver, a reader's text, whole-page screenshots, and axe-core's serious findings."""
 
+import base64
 import shutil
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                   "--no-first-run", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--hide-scrollbars"]
@@ -15,3 +26,58 @@ def chromium() -> str:
     path = shutil.which("chromium")
     assert path is not None, "Debian's chromium package is needed (.ci/run installs it)"
     return path
+
+
+@contextmanager
+def headless_chromium() -> Iterator[webdriver.Chrome]:
+    """Headless Chromium driven by Debian's chromedriver, in US English (a page's language must come from the
+    page's own choice, not the browser's), until the block ends."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium()
+    for flag in (*CHROMIUM_FLAGS, "--lang=en-US"):
+        options.add_argument(flag)
+    assert Path("/usr/bin/chromedriver").exists(), "Debian's chromium-driver package is needed (.ci/run installs it)"
+    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    driver.set_script_timeout(120)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def visible_text(browser: webdriver.Chrome) -> str:
+    """What a reader sees: the page's rendered text (closed <details> hide theirs) without the language switch."""
+    text: str = browser.execute_script(
+        "const switcher = document.querySelector('header a[hreflang]');"
+        "return document.body.innerText.replace(switcher ? switcher.innerText : '', '');")
+    return text
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    width, height = struct.unpack(">II", header[16:24])
+    return width, height
+
+
+def whole_page(browser: webdriver.Chrome, path: Path) -> None:
+    """A screenshot of the whole page at the current width, as tall as the page."""
+    metrics = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": {
+        "x": 0, "y": 0, "width": metrics["width"], "height": metrics["height"], "scale": 1}})
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def serious_violations(browser: webdriver.Chrome) -> list[dict[str, Any]]:
+    """What axe-core finds serious or critical on the page open in `browser`, with its <details> opened (each as
+    its rule id, impact, help text and first three elements)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci --prefix tests/e2e` (.ci/run does) to install axe-core")
+    browser.execute_script("document.querySelectorAll('details').forEach(d => { d.open = true; });")
+    browser.execute_script(AXE.read_text(encoding="utf-8"))
+    violations: list[dict[str, Any]] = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v => ("
+        "{id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.html)}))))"
+        ".catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));")
+    return [v for v in violations if v["impact"] in ("serious", "critical")]

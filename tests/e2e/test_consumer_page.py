@@ -3,29 +3,24 @@ Selenium) opens the page of every demo outcome in Vietnamese and English; the sc
 (412x915) and a laptop's (1280x800), and of the whole page at the phone's width, are kept under
 test-artifacts/screenshots/. What a shopper reads is checked as text, and axe-core checks accessibility."""
 
-import base64
 import json
 import os
 import re
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 
 from registry.demo import scenarios
 from registry.values import UNITS
 from tests.conftest import TEST_DATABASE_ENV, postgres_schema
-from tests.e2e.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium
+from tests.e2e.browser import ARTIFACTS, headless_chromium, png_size, serious_violations, visible_text, whole_page
 from tests.e2e.conftest import Server, uvicorn_server
 
-AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"phone": (412, 915), "laptop": (1280, 800)}
 WORDS = {
     "authentic": {"vi": "Chính hãng", "en": "Authentic"},
@@ -85,17 +80,8 @@ def _demo_pages(server: Server) -> dict[str, Page]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium()
-    for flag in (*CHROMIUM_FLAGS, "--lang=en-US"):
-        options.add_argument(flag)
-    assert Path("/usr/bin/chromedriver").exists(), "Debian's chromium-driver package is needed (.ci/run installs it)"
-    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-    driver.set_script_timeout(120)
-    try:
+    with headless_chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _open(browser: webdriver.Chrome, page: Page, lang: str, size: str = "phone") -> None:
@@ -104,29 +90,6 @@ def _open(browser: webdriver.Chrome, page: Page, lang: str, size: str = "phone")
         "width": width, "height": height, "deviceScaleFactor": 1, "mobile": size == "phone"})
     browser.get(f"{page.url}?lang={lang}")
     assert browser.execute_script("return document.documentElement.lang") == lang
-
-
-def _visible_text(browser: webdriver.Chrome) -> str:
-    """What a reader sees: the page's rendered text (closed <details> hide theirs) without the language switch."""
-    text: str = browser.execute_script(
-        "const switcher = document.querySelector('header a[hreflang]');"
-        "return document.body.innerText.replace(switcher ? switcher.innerText : '', '');")
-    return text
-
-
-def _png_size(path: Path) -> tuple[int, int]:
-    header = path.read_bytes()[:24]
-    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
-    width, height = struct.unpack(">II", header[16:24])
-    return width, height
-
-
-def _whole_page(browser: webdriver.Chrome, path: Path) -> None:
-    """A screenshot of the whole page at the current width, as tall as the page."""
-    metrics = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": {
-        "x": 0, "y": 0, "width": metrics["width"], "height": metrics["height"], "scale": 1}})
-    path.write_bytes(base64.b64decode(shot["data"]))
 
 
 def _whole_words(words: list[str] | tuple[str, ...], text: str) -> list[str]:
@@ -149,9 +112,9 @@ class TestScreenshots:
                 shot = ARTIFACTS / f"{outcome}-{lang}-{width}x{height}.png"
                 shot.unlink(missing_ok=True)
                 assert browser.save_screenshot(str(shot))
-                assert _png_size(shot) == (width, height)
+                assert png_size(shot) == (width, height)
                 if size == "phone":
-                    _whole_page(browser, ARTIFACTS / f"{outcome}-{lang}-{width}-whole.png")
+                    whole_page(browser, ARTIFACTS / f"{outcome}-{lang}-{width}-whole.png")
                     overflow = browser.execute_script("return document.documentElement.scrollWidth")
                     assert overflow <= width, f"the {outcome} page is {overflow} px wide on a {width} px phone"
 
@@ -204,7 +167,7 @@ class TestWhatTheShopperReads:
         communes = sorted({commune["code"] for commune in timeline["communes"].values()})
         for outcome, page in pages.items():
             _open(browser, page, lang)
-            text = _visible_text(browser)
+            text = visible_text(browser)
             assert WORDS[outcome][lang] in text, outcome
             for said in _expected(page, pages, lang) + ADVICE[outcome][lang]:
                 assert said in text, (outcome, said)
@@ -222,19 +185,9 @@ class TestAccessibility:
 
     def test_axe_finds_no_serious_or_critical_violation(self, pages: dict[str, Page],
                                                         browser: webdriver.Chrome) -> None:
-        if not AXE.exists():
-            pytest.fail(f"{AXE} is missing: run `npm ci --prefix tests/e2e` (.ci/run does) to install axe-core")
-        source = AXE.read_text(encoding="utf-8")
         found = []
         for outcome, page in pages.items():
             for lang in ("vi", "en"):
                 _open(browser, page, lang)
-                browser.execute_script("document.querySelectorAll('details').forEach(d => { d.open = true; });")
-                browser.execute_script(source)
-                violations = browser.execute_async_script(
-                    "const done = arguments[arguments.length - 1];"
-                    "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v => ("
-                    "{id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.html)}))))"
-                    ".catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));")
-                found += [(outcome, lang, v) for v in violations if v["impact"] in ("serious", "critical")]
+                found += [(outcome, lang, v) for v in serious_violations(browser)]
         assert found == []
