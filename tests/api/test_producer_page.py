@@ -194,3 +194,8 @@ class TestConsumerPageLink:
         producer = document["producer"]["id"]
         assert f'href="{PUBLIC_URL}/producers/{producer}?lang={lang}"' in text
         assert f"/api/v1/organisations/{producer}" not in text
+
+    def test_the_product_level_links_its_producer_too(self, resolver: Api) -> None:
+        producer = resolver.client.get(f"/01/{genuine().gtin}", headers=JSON).json()["producer"]
+        text = page(resolver.client.get(f"/01/{genuine().gtin}", headers=HTML), 200)
+        assert f'href="/producers/{producer}?lang=vi"' in text
