@@ -59,7 +59,8 @@ class RightLine:
     set it took effect (None while active), `reason` why."""
 
     kind: str
-    subject: Names
+    subject: Names | None
+    """None for a GI or mark the registry does not hold (never the case while the rules hold)."""
     status: str
     granted_by: Names | None
     valid_from: str
@@ -83,6 +84,8 @@ class CertificationLine:
     valid_from: str
     valid_until: str
     revoked: bool
+    expired: bool
+    """Past its validity (as of the page's day)."""
     product: Names | None = None
     lot: str | None = None
 
@@ -143,7 +146,7 @@ def producer_facts(view: SqlView, org_id: str, public_url: str, today: date) -> 
         org_id, Names(row["name_vi"], row["name_en"]), tuple(sorted(roles_of(row))), commune, row["street"],
         row["tax_code"], row["business_registration"], products,
         tuple(_right(state, r, names, today.isoformat()) for r in state.find(RegRight, holder=org_id)),
-        _certifications_of(view, org_id, {p.gtin: p.names for p in products}, names),
+        _certifications_of(view, org_id, {p.gtin: p.names for p in products}, names, today.isoformat()),
         _batches_of(view, org_id, base))
 
 
@@ -167,8 +170,7 @@ def _right(state: State, right: Row, names: _Names, today: str) -> RightLine:
     else:
         subject = state.get(RegMark, id=right["subject_id"])
         kind = "collective" if subject is None else subject["type"]
-    line = RightLine(kind, Names(right["subject_id"], right["subject_id"]) if subject is None
-                     else Names(subject["name_vi"], subject["name_en"]),
+    line = RightLine(kind, None if subject is None else Names(subject["name_vi"], subject["name_en"]),
                      right_status(state, right["id"]), names(_issuer(state, right["entry"])),
                      right["valid_from"], right["valid_until"], right["quota_quantity"], right["quota_unit"],
                      right["quota_text"])
@@ -183,8 +185,8 @@ def _right(state: State, right: Row, names: _Names, today: str) -> RightLine:
     return line
 
 
-def _certifications_of(view: SqlView, org_id: str, products: dict[str, Names],
-                       names: _Names) -> tuple[CertificationLine, ...]:
+def _certifications_of(view: SqlView, org_id: str, products: dict[str, Names], names: _Names,
+                       today: str) -> tuple[CertificationLine, ...]:
     """Certifications in force or revoked (retracted ones are not certifications) of the organisation and of its
     products and their batches, the latest first."""
     c = _certifications.c
@@ -194,7 +196,7 @@ def _certifications_of(view: SqlView, org_id: str, products: dict[str, Names],
     rows = view.connection.execute(select(_certifications).where(about, c.retracted.is_(False))
                                    .order_by(c.entry.desc()).limit(MAX_CERTIFICATIONS)).mappings().all()
     return tuple(CertificationLine(r["scheme"], r["result"], names(r["certifier"]), r["valid_from"], r["valid_until"],
-                                   r["revoked_entry"] is not None,
+                                   r["revoked_entry"] is not None, r["valid_until"] < today,
                                    None if r["subject_gtin"] is None else products.get(r["subject_gtin"]),
                                    r["subject_lot"])
                  for r in rows)

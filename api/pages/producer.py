@@ -35,7 +35,7 @@ TEXT: dict[str, dict[str, str]] = {
         "json": "Dữ liệu của tổ chức này trong sổ đăng ký (dạng JSON)",
         "unknown_organisation": "Không tìm thấy tổ chức",
         "unknown_organisation_note": "Không có tổ chức nào như vậy trong sổ đăng ký. Hãy kiểm tra lại đường dẫn.",
-        "someone": "một tổ chức không có trong sổ đăng ký",
+        "someone": "một tổ chức không có trong sổ đăng ký", "unknown_subject": "không có trong sổ đăng ký",
     },
     "en": {
         "switch": "Tiếng Việt", "roles": "Role in the registry", "address": "Address",
@@ -52,7 +52,7 @@ TEXT: dict[str, dict[str, str]] = {
         "json": "This organisation's data in the registry (JSON)",
         "unknown_organisation": "Organisation not found",
         "unknown_organisation_note": "No such organisation is in the registry. Check the address.",
-        "someone": "an organisation not in the registry",
+        "someone": "an organisation not in the registry", "unknown_subject": "not in the registry",
     },
 }
 

@@ -16,11 +16,11 @@ from api.producers import LATEST_BATCHES
 from registry.state import table_of
 from registry.tables import RegCertification, RegGi, RegMark, RegRight
 from registry.values import UNITS
-from tests.api.conftest import PUBLIC_URL, Api, make_batch
+from tests.api.conftest import PUBLIC_URL, Api, make_batch, make_gi, make_right, make_right_change
 from tests.api.resolving import HTML, JSON, genuine, path
 from tests.api.test_resolver_pages import EN, page, styles_allowed
 from tests.checks import assert_problem, english_in
-from tests.factories import GTIN, PRODUCER
+from tests.factories import GTIN, PRODUCER, ROOT_NAMES
 
 SUSPENDED = "nha-thung-song-xanh"
 """The demo's fish sauce maker whose right to the Phú Quốc GI is suspended from 1 October 2026."""
@@ -87,6 +87,22 @@ class TestContent:
         assert "Theo quyết định của Sở Khoa học và Công nghệ tỉnh An Giang: Từ 01/10/2026 cơ sở dùng cá cơm" in text
         english = visible(page(producer_page(resolver, SUSPENDED, lang="en"), 200))
         assert "Suspended from 1 October 2026" in english
+
+    def test_a_revoked_right_is_shown_revoked_and_an_expired_one_expired(self, api: Api, gi: str) -> None:
+        api.created("/rights/revocations", make_right_change(effective_on="2026-10-01",
+                                                             reason="Vi phạm quy chế sử dụng chỉ dẫn địa lý."))
+        text = visible(page(api.client.get(f"/producers/{PRODUCER}", headers=HTML), 200))
+        assert "Đã thu hồi từ ngày 01/10/2026" in text
+        assert f"Theo quyết định của {ROOT_NAMES['vi']}: Vi phạm quy chế sử dụng chỉ dẫn địa lý." in text
+        english = visible(page(api.client.get(f"/producers/{PRODUCER}", headers=EN), 200))
+        assert "Revoked from 1 October 2026" in english
+
+    def test_a_right_past_its_window_is_shown_expired(self, api: Api, producer: str) -> None:
+        api.created("/gis", make_gi())
+        api.created("/rights", make_right(valid_until="2025-06-30"))
+        text = visible(page(api.client.get(f"/producers/{PRODUCER}", headers=HTML), 200))
+        assert "Đã hết hạn từ ngày 30/06/2025" in text
+        assert "Đang có hiệu lực" not in text
 
     def test_an_authority_has_its_role_in_words_and_no_empty_product_list(self, resolver: Api) -> None:
         text = visible(page(producer_page(resolver, "ipvietnam"), 200))
