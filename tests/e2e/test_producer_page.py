@@ -95,6 +95,13 @@ class TestScreenshots:
                     overflow = browser.execute_script("return document.documentElement.scrollWidth")
                     assert overflow <= width, f"the {name} page is {overflow} px wide on a {width} px phone"
 
+    def test_an_unknown_organisation_s_page_is_shot_too(self, base_url: str, browser: webdriver.Chrome) -> None:
+        _open(browser, f"{base_url}/producers/no-such-organisation", "vi")
+        assert browser.find_element("css selector", ".badge h1").text == "Không tìm thấy tổ chức"
+        shot = ARTIFACTS / "producer-unknown-vi-412x915.png"
+        assert browser.save_screenshot(str(shot))
+        assert png_size(shot) == SIZES["phone"]
+
 
 class TestWhatTheReaderSees:
     """Names, places, local days and words: never the registry's ids and codes, no English in Vietnamese."""
