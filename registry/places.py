@@ -7,6 +7,7 @@ lists ship with the registry, both from the General Statistics Office's conversi
     communes-2025-07-01.csv          the 3,321 communes and wards of the 34 provinces from 1 July 2025
     communes-before-2025-07-01.csv   the 10,051 communes, wards and towns in force on 4 January 2025, each with
                                      its province then and the province it belongs to from 1 July 2025
+    communes-conversion-2025-07-01.csv  which old commune went into which new one (`successors`, `predecessors`)
 
 A version before 1 July 2025 is read against the older list, any later one against the 2025 list. Provinces are
 named by their codes of 1 July 2025 (01 Hà Nội, 91 An Giang, ...): jurisdiction is granted in today's provinces,
@@ -14,6 +15,7 @@ and an old commune counts in the province that took it over.
 """
 
 import csv
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -69,3 +71,36 @@ def version_day(version: str) -> str:
 def commune(code: str, version: str) -> Commune | None:
     """The commune with this code in the list in force on `version`, or None if that list has no such code."""
     return _communes(version_day(version) >= REFORM).get(code)
+
+
+@dataclass(frozen=True)
+class Successor:
+    """A commune of 1 July 2025 that took in an old commune, whole or (`partly`) a part of it."""
+
+    commune: Commune
+    partly: bool
+    """The old commune was divided: other new communes took the rest of it."""
+
+
+@cache
+def _conversion() -> tuple[dict[str, tuple[Successor, ...]], dict[str, tuple[Commune, ...]]]:
+    after, before = _communes(True), _communes(False)
+    forward: dict[str, list[Successor]] = defaultdict(list)
+    backward: dict[str, list[Commune]] = defaultdict(list)
+    for r in _rows("communes-conversion-2025-07-01.csv"):
+        forward[r["old_code"]].append(Successor(after[r["new_code"]], r["partly"] == "1"))
+        backward[r["new_code"]].append(before[r["old_code"]])
+    return ({k: tuple(v) for k, v in forward.items()}, {k: tuple(v) for k, v in backward.items()})
+
+
+def successors(code: str) -> list[Successor]:
+    """The communes of 1 July 2025 that the old commune `code` (of the older list) went into, by code: one, or
+    several each marked `partly` when it was divided. Empty for a code the conversion table does not convert
+    (reference/README.md lists the 26 old communes it leaves out) or that the older list does not have."""
+    return list(_conversion()[0].get(code, ()))
+
+
+def predecessors(code: str) -> list[Commune]:
+    """The old communes (of the older list) that went, whole or in part, into the commune `code` of 1 July 2025,
+    by code. Empty for the five special zones made of whole districts without communes, and for unknown codes."""
+    return list(_conversion()[1].get(code, ()))
