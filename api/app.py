@@ -12,7 +12,7 @@ from api.deps import Services
 from api.limits import BodyLimit, BodyTimeout, NoNulInUrl
 from api.outputs import HealthOut
 from api.ratelimit import RateLimit
-from api.routes import bundles, codes, images, imports, log, producers, reads, resolver, tokens, writes
+from api.routes import bundles, codes, images, imports, log, places, producers, reads, resolver, tokens, writes
 from api.scans import ScanCounter
 from api.settings import Settings, get_settings, load_secret
 from api.web_headers import PublicCors, SecurityHeaders
@@ -56,7 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.services = Services(settings, engine, log_, registry, scans, witnessing)
     problems.install(app)
     routers = (log.router, writes.router, tokens.router, imports.router, images.router, codes.router, bundles.router,
-               reads.router, resolver.router, producers.router)
+               reads.router, places.router, resolver.router, producers.router)
     for router in routers:
         app.include_router(router)
     routes = [route for router in routers for route in router.routes]

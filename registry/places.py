@@ -104,3 +104,21 @@ def predecessors(code: str) -> list[Commune]:
     """The old communes (of the older list) that went, whole or in part, into the commune `code` of 1 July 2025,
     by code. Empty for the five special zones made of whole districts without communes, and for unknown codes."""
     return list(_conversion()[1].get(code, ()))
+
+
+_KINDS_EN = (("Xã ", "commune"), ("Phường ", "ward"), ("Thị trấn ", "township"), ("Đặc khu ", "special zone"))
+_PROVINCE_KINDS = ("Thành phố ", "Tỉnh ")
+
+
+def name_en(name: str) -> str:
+    """A name of the lists as English writes it: the kind after the name ("Xã Bát Tràng" is "Bát Tràng commune"),
+    before a number ("Phường 14" is "Ward 14"), and a province by its name alone ("Thành phố Hà Nội" is "Hà Nội").
+    The proper name keeps its diacritics: it is the official name."""
+    for prefix, kind in _KINDS_EN:
+        if name.startswith(prefix):
+            rest = name.removeprefix(prefix)
+            return f"{kind.capitalize()} {rest}" if rest.isdigit() else f"{rest} {kind}"
+    for prefix in _PROVINCE_KINDS:
+        if name.startswith(prefix):
+            return name.removeprefix(prefix)
+    return name

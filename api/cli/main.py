@@ -10,6 +10,7 @@ from api import serving
 from api.cli.audit import audit as inspector_audit
 from api.cli.common import DatabaseOption, database_url, err
 from api.cli.log import log_app
+from api.cli.places import places_command
 from api.cli.registry import app as registry_commands
 from api.cli.tokens import tokens_app
 from api.cli.witness import witness_app
@@ -24,6 +25,7 @@ app.add_typer(log_app, name="log")
 app.add_typer(witness_app, name="witness")
 app.add_typer(tokens_app, name="tokens")
 app.command("audit")(inspector_audit)
+app.command("places")(places_command)
 for command in registry_commands.registered_commands:
     app.registered_commands.append(command)
 

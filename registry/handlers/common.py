@@ -67,19 +67,25 @@ def not_after_logged(ctx: Context, moment: str, what_en: str, what_vi: str) -> N
 
 
 def place(ctx: Context, commune: Commune, what_en: str, what_vi: str) -> places.Commune:
-    """The commune as the administrative list it cites knows it; RuleViolationError when that list has no such
-    code, or the list is dated after the day of registration or before the national code list began."""
-    day = places.version_day(commune.version)
-    if day > ctx.day or day < places.EARLIEST_VERSION:
+    """The commune as the administrative list it cites knows it (`cited_commune` on the day of registration)."""
+    return cited_commune(commune.code, commune.version, ctx.day, what_en, what_vi)
+
+
+def cited_commune(code: str, version: str, today: str, what_en: str, what_vi: str) -> places.Commune:
+    """The commune `code` as the list in force on `version` knows it; RuleViolationError `unknown-list-version`
+    when the list is dated after `today` or before the national code list began, `unknown-commune` when that list
+    has no such code. The one rule for statements and for the places API alike."""
+    day = places.version_day(version)
+    if day > today or day < places.EARLIEST_VERSION:
         raise RuleViolationError(
-            "unknown-list-version", f"{what_en} cites the administrative list of {commune.version}, which is after "
-            f"{ctx.day} or before {places.EARLIEST_VERSION}", f"{what_vi} dẫn danh mục hành chính ngày "
-            f"{commune.version}, sau ngày {ctx.day} hoặc trước ngày {places.EARLIEST_VERSION}")
-    found = places.commune(commune.code, commune.version)
+            "unknown-list-version", f"{what_en} cites the administrative list of {version}, which is after "
+            f"{today} or before {places.EARLIEST_VERSION}", f"{what_vi} dẫn danh mục hành chính ngày "
+            f"{version}, sau ngày {today} hoặc trước ngày {places.EARLIEST_VERSION}")
+    found = places.commune(code, version)
     if found is None:
         raise RuleViolationError(
-            "unknown-commune", f"{what_en} {commune.code} is not a commune of the administrative list in force on "
-            f"{day}", f"{what_vi} mã {commune.code} không có trong danh mục đơn vị hành chính áp dụng ngày {day}")
+            "unknown-commune", f"{what_en} {code} is not a commune of the administrative list in force on "
+            f"{day}", f"{what_vi} mã {code} không có trong danh mục đơn vị hành chính áp dụng ngày {day}")
     return found
 
 
