@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli.main import app as cli
-from tests.api.conftest import Api, assert_problem
-from tests.checks import english_in
+from tests.api.conftest import Api
+from tests.checks import assert_problem, english_in
 
 runner = CliRunner()
 PATH = "/api/v1/places/communes"
