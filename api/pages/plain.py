@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from registry.kinds import VIETNAM
-from registry.places import REFORM, version_day
+from registry.places import REFORM, name_en, successors, version_day
 from registry.values import day_en, day_vi
 from registry.verdict.facts import Names, Place
 from registry.verdict.record import Origin
@@ -85,17 +85,33 @@ def quantity(value: str, unit: str | None, lang: str) -> str:
 
 
 def place(where: Place | Origin | None, lang: str) -> str:
-    """A commune by its name and its province's ("Xã Bát Tràng, Thành phố Hà Nội"), saying when the name is
-    one from before the reform of 1 July 2025. The list's names already say what each is (Xã, Phường, Đặc khu)."""
+    """A commune by its name and its province's ("Xã Bát Tràng, Thành phố Hà Nội"; in English "Bát Tràng commune,
+    Hà Nội"). A commune of a list before the reform of 1 July 2025 says where it is now, from the conversion table
+    ("Xã Kim Đức (nay thuộc Xã Bát Tràng), Thành phố Hà Nội"; a divided one "nay chia vào ... và ..."), or, when the
+    table has no row for it, that its name is an old one. The lists' names already say what each is (Xã, Phường)."""
     if where is None:
         return ""
     if where.name is None:
         return ("một xã không có trong danh mục hành chính" if lang == "vi"
                 else "a commune not in the administrative list")
-    named = ", ".join(part for part in (where.name, where.province_name) if part)
+    vi = lang == "vi"
+    name = where.name if vi else name_en(where.name)
+    province = where.province_name if vi or where.province_name is None else name_en(where.province_name)
     if version_day(where.version) < REFORM:
-        return named + (" (tên trước ngày 01/07/2025)" if lang == "vi" else " (its name before 1 July 2025)")
-    return named
+        now = successors(where.code)
+        into = _joined([s.commune.name if vi else name_en(s.commune.name) for s in now], "và" if vi else "and")
+        if not now:
+            note = "tên trước ngày 01/07/2025" if vi else "its name before 1 July 2025"
+        elif now[0].partly:
+            note = f"nay chia vào {into}" if vi else f"now divided between {into}"
+        else:
+            note = f"nay thuộc {into}" if vi else f"now part of {into}"
+        name = f"{name} ({note})"
+    return ", ".join(part for part in (name, province) if part)
+
+
+def _joined(names: list[str], conjunction: str) -> str:
+    return ", ".join(names) if len(names) < 2 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
 @dataclass(frozen=True)

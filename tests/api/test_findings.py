@@ -99,3 +99,17 @@ class TestFindings:
         assert re.findall(r"\d{4}-\d{2}-\d{2}|\bH87\b", text) == []
         assert "20/11/2026, 15:00" in text
         assert "100 cái" in text
+
+
+class TestOldOrigin:
+    """An origin cited under the list before 1 July 2025 reads with the commune it is part of now."""
+
+    @pytest.mark.parametrize(("lang", "words"), [
+        ("vi", "Xã Kim Đức (nay thuộc Xã Bát Tràng), Thành phố Hà Nội"),
+        ("en", "Kim Đức commune (now part of Bát Tràng commune), Hà Nội")])
+    def test_the_page_names_the_successor(self, world: World, lang: str, words: str) -> None:
+        world.batch(origin={"code": "00589", "version": "2025-01"}, claims=[])
+        text = page_text(world.document(), lang)
+        assert words in text
+        assert "tên trước ngày" not in text
+        assert "its name before" not in text

@@ -56,10 +56,24 @@ class TestPlaces:
 
     def test_a_commune_of_the_2025_list(self) -> None:
         assert place(commune("00577", "2025-07-01"), "vi") == "Xã Bát Tràng, Thành phố Hà Nội"
-        assert place(commune("31078", "2025-07-01"), "en") == "Đặc khu Phú Quốc, Tỉnh An Giang"
+        assert place(commune("00577", "2025-07-01"), "en") == "Bát Tràng commune, Hà Nội"
+        assert place(commune("31078", "2025-07-01"), "en") == "Phú Quốc special zone, An Giang"
 
-    def test_a_commune_of_an_older_list_says_so(self) -> None:
-        assert place(commune("00577", "2019-12-01"), "vi") == "Xã Đa Tốn, Thành phố Hà Nội (tên trước ngày 01/07/2025)"
+    def test_a_commune_of_an_older_list_says_where_it_is_now(self) -> None:
+        assert place(commune("00589", "2025-01"), "vi") == "Xã Kim Đức (nay thuộc Xã Bát Tràng), Thành phố Hà Nội"
+        assert place(commune("00589", "2025-01"), "en") == "Kim Đức commune (now part of Bát Tràng commune), Hà Nội"
+
+    def test_a_divided_commune_names_every_new_one(self) -> None:
+        assert place(commune("00577", "2019-12-01"), "vi") == ("Xã Đa Tốn (nay chia vào Xã Gia Lâm và Xã Bát Tràng), "
+                                                               "Thành phố Hà Nội")
+        assert place(commune("00148", "2019-12-01"), "en") == (
+            "Thạch Bàn ward (now divided between Phúc Lợi ward, Long Biên ward, Gia Lâm commune and Bát Tràng "
+            "commune), Hà Nội")
+
+    def test_an_old_commune_the_conversion_table_lacks_says_its_name_is_old(self) -> None:
+        assert place(commune("27379", "2025-01-04"), "vi") == ("Phường 1 (tên trước ngày 01/07/2025), "
+                                                               "Thành phố Hồ Chí Minh")
+        assert place(commune("27379", "2025-01-04"), "en") == "Ward 1 (its name before 1 July 2025), Hồ Chí Minh"
 
     def test_a_code_no_list_has_is_not_shown_as_a_code(self) -> None:
         assert place(commune("99999", "2025-07-01"), "vi") == "một xã không có trong danh mục hành chính"
