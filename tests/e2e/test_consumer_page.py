@@ -16,6 +16,7 @@ import pytest
 from selenium import webdriver
 
 from registry.demo import scenarios
+from registry.places import name_en
 from registry.values import UNITS
 from tests.conftest import TEST_DATABASE_ENV, postgres_schema
 from tests.e2e.browser import ARTIFACTS, headless_chromium, png_size, serious_violations, visible_text, whole_page
@@ -129,13 +130,15 @@ def _ids(value: Any) -> set[str]:
 
 
 def _expected(page: Page, pages: dict[str, Page], lang: str) -> list[str]:
-    """What the page must say: the product's and producer's names, and where it was made."""
+    """What the page must say: the product's and producer's names, and where it was made (in English as English
+    writes the lists' names: "Phú Quốc special zone, An Giang", tested literally in tests/api/test_plain.py)."""
     if page.outcome == "unknown":
         return []
     facts = page.facts
     origin = facts["origin"]
-    return [facts["product"]["names"][lang], facts["organisations"][facts["producer"]["id"]][lang],
-            f"{origin['name']}, {origin['province_name']}"]
+    named = (origin["name"], origin["province_name"]) if lang == "vi" else (
+        name_en(origin["name"]), name_en(origin["province_name"]))
+    return [facts["product"]["names"][lang], facts["organisations"][facts["producer"]["id"]][lang], ", ".join(named)]
 
 
 ADVICE = {
