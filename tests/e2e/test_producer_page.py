@@ -31,9 +31,9 @@ SAID = {
     "grower": {"vi": ["Đang có hiệu lực", "Sản lượng được phép: 2.500 quả", "sản xuất ngày 15/10/2026"],
                "en": ["In force", "Quantity allowed: 2,500 pieces", "produced on 15 October 2026"]},
     "suspended": {"vi": ["Tạm đình chỉ từ ngày 01/10/2026", "Đặc khu Phú Quốc, Tỉnh An Giang"],
-                  "en": ["Suspended from 1 October 2026", "Đặc khu Phú Quốc, Tỉnh An Giang"]},
+                  "en": ["Suspended from 1 October 2026", "Phú Quốc special zone, An Giang"]},
     "potter": {"vi": ["Xã Bát Tràng, Thành phố Hà Nội", "Bình gốm men lam vẽ tay Bát Tràng"],
-               "en": ["Xã Bát Tràng, Thành phố Hà Nội", "Bat Trang hand-painted blue-glaze vase"]},
+               "en": ["Bát Tràng commune, Hà Nội", "Bat Trang hand-painted blue-glaze vase"]},
 }
 
 
