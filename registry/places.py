@@ -112,12 +112,15 @@ _PROVINCE_KINDS = ("Thành phố ", "Tỉnh ")
 
 def name_en(name: str) -> str:
     """A name of the lists as English writes it: the kind after the name ("Xã Bát Tràng" is "Bát Tràng commune"),
-    before a number ("Phường 14" is "Ward 14"), and a province by its name alone ("Thành phố Hà Nội" is "Hà Nội").
+    before a number ("Phường 14" is "Ward 14"), and a province by its name alone ("Thành phố Hà Nội" is "Hà Nội",
+    but "Hồ Chí Minh City").
     The proper name keeps its diacritics: it is the official name."""
     for prefix, kind in _KINDS_EN:
         if name.startswith(prefix):
             rest = name.removeprefix(prefix)
             return f"{kind.capitalize()} {rest}" if rest.isdigit() else f"{rest} {kind}"
+    if name == "Thành phố Hồ Chí Minh":
+        return "Hồ Chí Minh City"  # the bare name is the man's; English keeps "City" for the city
     for prefix in _PROVINCE_KINDS:
         if name.startswith(prefix):
             return name.removeprefix(prefix)

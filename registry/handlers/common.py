@@ -9,6 +9,7 @@ from registry.kinds import CLOCK_SKEW, Context
 from registry.schemas import Commune
 from registry.state import Row, State
 from registry.tables import RegBatch, RegHistory, RegOrganisation
+from registry.values import day_en, day_vi
 
 
 def need(state: State, model: Any, label_en: str, label_vi: str, **pk: Any) -> Row:
@@ -76,24 +77,30 @@ def cited_commune(code: str, version: str, today: str, what_en: str, what_vi: st
     when the list is dated after `today` or before the national code list began, `unknown-commune` when that list
     has no such code. The one rule for statements and for the places API alike."""
     day = places.version_day(version)
-    if day > today or day < places.EARLIEST_VERSION:
+    if day > today:
         raise RuleViolationError(
-            "unknown-list-version", f"{what_en} cites the administrative list of {version}, which is after "
-            f"{today} or before {places.EARLIEST_VERSION}", f"{what_vi} dẫn danh mục hành chính ngày "
-            f"{version}, sau ngày {today} hoặc trước ngày {places.EARLIEST_VERSION}")
+            "unknown-list-version", f"{what_en} cites the administrative list of {day_en(day)}, a day after today "
+            f"({day_en(today)})", f"{what_vi} dẫn danh mục hành chính ngày {day_vi(day)}, sau ngày hôm nay "
+            f"({day_vi(today)})")
+    if day < places.EARLIEST_VERSION:
+        raise RuleViolationError(
+            "unknown-list-version", f"{what_en} cites the administrative list of {day_en(day)}, before the national "
+            f"list of codes began ({day_en(places.EARLIEST_VERSION)})", f"{what_vi} dẫn danh mục hành chính ngày "
+            f"{day_vi(day)}, trước khi có danh mục mã số quốc gia ({day_vi(places.EARLIEST_VERSION)})")
     found = places.commune(code, version)
     if found is None:
         raise RuleViolationError(
             "unknown-commune", f"{what_en} {code} is not a commune of the administrative list in force on "
-            f"{day}", f"{what_vi} mã {code} không có trong danh mục đơn vị hành chính áp dụng ngày {day}")
+            f"{day_en(day)}", f"{what_vi} mã {code} không có trong danh mục đơn vị hành chính áp dụng ngày "
+            f"{day_vi(day)}")
     return found
 
 
 def not_ancient(day: str, what_en: str, what_vi: str) -> None:
     if day < "1900-01-01":
         raise RuleViolationError(
-            "date-too-old", f"{what_en} {day} is before 1900-01-01", f"{what_vi} {day} trước ngày 1900-01-01"
-        )
+            "date-too-old", f"{what_en} {day_en(day)} is before 1 January 1900",
+            f"{what_vi} {day_vi(day)} trước ngày 01/01/1900")
 
 
 def history(state: State, ctx: Context, subject_type: str, subject_id: str, action: str) -> None:

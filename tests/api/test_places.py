@@ -47,14 +47,16 @@ class TestPlacesApi:
                                      "unknown-commune")
         assert "00589" in problem["message"]["vi"]
         assert not english_in(problem["message"]["vi"])
-        assert "2025-07-01" in problem["detail"]
+        assert "1 July 2025" in problem["detail"]
+        assert "01/07/2025" in problem["message"]["vi"]
 
     @pytest.mark.parametrize("version", ["2003-12", f"{date.today().year + 2}-01-01"])
     def test_a_list_dated_in_the_future_or_before_2004_is_a_400_problem(self, api: Api, version: str) -> None:
         with api.nothing_appended():
             problem = assert_problem(api.client.get(f"{PATH}/00577", params={"version": version}), 400,
                                      "unknown-list-version")
-        assert version in problem["message"]["vi"]
+        year, month = version.split("-")[:2]
+        assert f"01/{month}/{year}" in problem["message"]["vi"]
         assert not english_in(problem["message"]["vi"])
 
     @pytest.mark.parametrize(("code", "version"), [("577", "2025-07"), ("00577", "1.7.2025"), ("0057a", None)])
@@ -95,7 +97,8 @@ class TestPlacesCli:
             "Xã Đa Tốn (mã 00577), Xã Bát Tràng (mã 00583), Xã Kim Đức (mã 00589)"]
 
     @pytest.mark.parametrize(("args", "code", "words"), [
-        (["99999"], 1, "không có trong danh mục"), (["00577", "--version", "2003-01"], 1, "trước ngày 2004-01-01"),
+        (["99999"], 1, "không có trong danh mục"),
+        (["00577", "--version", "2003-01"], 1, "trước khi có danh mục mã số quốc gia (01/01/2004)"),
         (["577"], 2, "năm chữ số")])
     def test_refuses_in_the_user_s_language(self, args: list[str], code: int, words: str) -> None:
         result = runner.invoke(cli, ["places", *args], env={"LANG": "vi_VN.UTF-8"})

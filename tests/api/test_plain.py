@@ -73,7 +73,7 @@ class TestPlaces:
     def test_an_old_commune_the_conversion_table_lacks_says_its_name_is_old(self) -> None:
         assert place(commune("27379", "2025-01-04"), "vi") == ("Phường 1 (tên trước ngày 01/07/2025), "
                                                                "Thành phố Hồ Chí Minh")
-        assert place(commune("27379", "2025-01-04"), "en") == "Ward 1 (its name before 1 July 2025), Hồ Chí Minh"
+        assert place(commune("27379", "2025-01-04"), "en") == "Ward 1 (its name before 1 July 2025), Hồ Chí Minh City"
 
     def test_a_code_no_list_has_is_not_shown_as_a_code(self) -> None:
         assert place(commune("99999", "2025-07-01"), "vi") == "một xã không có trong danh mục hành chính"
