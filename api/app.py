@@ -78,7 +78,8 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])
-    app.add_middleware(PublicCors)  # the resolver is readable from any origin, whatever NGUON_CORS_ORIGINS says
+    # The resolver is readable from any origin, whatever NGUON_CORS_ORIGINS says.
+    app.add_middleware(PublicCors, public_url=settings.public_url)
     app.add_middleware(SecurityHeaders)
 
     return app

@@ -21,6 +21,9 @@ LINKSET_JSON = "application/linkset+json"
 LINKSET_CONTEXT = "https://ref.gs1.org/standards/resolver/linkset-context"
 """GS1's JSON-LD context for linksets, which turns a linkset served as JSON into JSON-LD."""
 JSON_LD_CONTEXT = "http://www.w3.org/ns/json-ld#context"
+PAGES = "/page"
+"""Where a code's page is, `/page/01/…`: its default link, to which the resolver redirects a plain request
+(GS1-Conformant Resolver 1.2, 2.6.1), so it is not the code's own URI."""
 
 
 @dataclass(frozen=True)
@@ -78,28 +81,32 @@ def base_url(public_url: str) -> str:
     return public_url.rstrip("/")
 
 
+def page_uri(base: str, path: str) -> str:
+    """The page of the code at canonical `path` on `base`: its default link."""
+    return f"{base}{PAGES}{path}"
+
+
 def levels(public_url: str, request: CodeRequest, known: Known) -> list[Level]:
     """The levels of `request` the registry knows, most specific first: the item (a serial of a registered
     batch), the batch, the product; none when no product has the GTIN. A level the registry does not know is
-    walked over, so an unknown lot answers with its GTIN's links."""
+    walked over, so an unknown lot answers with its GTIN's links. Each level's page (`pip`, its default link) is
+    under PAGES; its verdict (`traceability`) is the code's own URI asked for JSON."""
     if known.product is None:
         return []
     base, name, gtin = base_url(public_url), known.product, request.gtin14
     found = []
     code = request.code()
     if code is not None and known.batch:
-        batch_uri = DigitalLink(gtin, code.lot).uri(base)
+        batch = DigitalLink(gtin, code.lot)
         if code.serial is not None:
-            item_uri = code.uri(base)
-            found.append(Level(item_uri, Names(f"{name.vi}, lô {code.lot}, số sê-ri {code.serial}",
-                                               f"{name.en}, lot {code.lot}, serial {code.serial}"),
-                               {"pip": item_uri, "traceability": item_uri}))
-        found.append(Level(batch_uri, Names(f"{name.vi}, lô {code.lot}", f"{name.en}, lot {code.lot}"),
-                           {"pip": batch_uri, "traceability": batch_uri,
+            found.append(Level(code.uri(base), Names(f"{name.vi}, lô {code.lot}, số sê-ri {code.serial}",
+                                                     f"{name.en}, lot {code.lot}, serial {code.serial}"),
+                               {"pip": page_uri(base, code.path()), "traceability": code.uri(base)}))
+        found.append(Level(batch.uri(base), Names(f"{name.vi}, lô {code.lot}", f"{name.en}, lot {code.lot}"),
+                           {"pip": page_uri(base, batch.path()), "traceability": batch.uri(base),
                             "epcis": f"{base}/api/v1/batches/{gtin}/{quote(code.lot, safe='')}/epcis"}))
-    product_uri = f"{base}/01/{gtin}"
-    found.append(Level(product_uri, name, {
-        "pip": product_uri,
+    found.append(Level(f"{base}/01/{gtin}", name, {
+        "pip": page_uri(base, f"/01/{gtin}"),
         "certificationInfo": f"{base}/api/v1/certifications?subject_gtin={gtin}",
         "verificationService": f"{base}/api/v1/log/checkpoint",
     }))

@@ -9,7 +9,8 @@
 - The resolver (`/01/…` and `/.well-known/gs1resolver`) is public and takes no credentials, so any origin may
   read it (GS1-Conformant Resolver 1.2, 2.2): `Access-Control-Allow-Origin: *` on every answer, its Link and
   Vary headers exposed, and OPTIONS (a CORS preflight or not) answered 204 with the methods it allows, whatever
-  NGUON_CORS_ORIGINS says of the rest of the API.
+  NGUON_CORS_ORIGINS says of the rest of the API; for a code's path, with the Link to its linkset that every
+  answer about the code carries (1.2, 2.2).
 """
 
 import base64
@@ -19,6 +20,9 @@ from functools import lru_cache
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.digital_link import DigitalLinkError, parse_request
+from api.linkset import LINKSET_JSON, base_url
 
 _STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 RESOLVER_PREFIXES = ("/01/", "/.well-known/gs1resolver")
@@ -81,10 +85,12 @@ class SecurityHeaders:
 
 
 class PublicCors:
-    """CORS for the resolver: any origin may read it; OPTIONS answers 204 with the methods it allows."""
+    """CORS for the resolver: any origin may read it; OPTIONS answers 204 with the methods it allows, and the
+    link to the linkset of a code on `public_url`."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, public_url: str) -> None:
         self.app = app
+        self.public_url = public_url
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(RESOLVER_PREFIXES):
@@ -92,7 +98,7 @@ class PublicCors:
             return
         if scope["method"] == "OPTIONS":
             headers = [(b"allow", RESOLVER_METHODS.encode()), *_cors(preflight=True), (b"content-length", b"0"),
-                       (b"cache-control", b"public, max-age=86400")]
+                       (b"cache-control", b"public, max-age=86400"), *self._linkset(scope)]
             await send({"type": "http.response.start", "status": 204, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return
@@ -105,6 +111,16 @@ class PublicCors:
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
+
+
+    def _linkset(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        """The Link to the linkset of the code a path names, as GET gives it; none for another path."""
+        try:
+            code = parse_request((scope.get("raw_path") or scope["path"].encode()).decode("ascii", "replace"))
+        except DigitalLinkError:
+            return []
+        uri = base_url(self.public_url) + code.path()
+        return [(b"link", f'<{uri}?linkType=linkset>; rel="linkset"; type="{LINKSET_JSON}"'.encode())]
 
 
 def _cors(*, preflight: bool) -> list[tuple[bytes, bytes]]:

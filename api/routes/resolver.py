@@ -1,13 +1,14 @@
 """The GS1 Digital Link resolver (GS1-Conformant Resolver 1.2): `/01/{gtin}[/22/…][/10/{lot}][/21/{serial}]`.
 
-A code answers at the most specific level the registry knows (an item, its batch, the product of its GTIN),
-without redirecting (2.5.9: an unknown lot walks up to its product): browsers get a page, `Accept:
-application/json` the verdict document (the product's answer at the product level), `?linkType=linkset` (or the
-older `all`) and `Accept: application/linkset+json` the linkset of every level, and `?linkType=<one type>` a 307
-to that link with the request's query passed on (or the answer itself where the link is this URI). A path that is
-not a GS1 Digital Link is a 400, a code nothing is registered for or a link type not offered a 404: problem
-documents for programs, pages for browsers. HEAD answers as GET does, without a body or a scan; OPTIONS and CORS
-are api.web_headers'.
+A code answers at the most specific level the registry knows (an item, its batch, the product of its GTIN;
+2.5.9: an unknown lot walks up to its product): a plain request (a browser's, or `Accept: */*`) is redirected
+(307, query passed on) to the default link, the code's page at `/page/01/…` (2.6.1), which answers in place;
+`Accept: application/json` gets the verdict document (the product's answer at the product level),
+`?linkType=linkset` (or the older `all`) and `Accept: application/linkset+json` the linkset of every level, and
+`?linkType=<one type>` a 307 to that link with the request's query passed on. A path that is not a GS1 Digital
+Link is a 400, a code nothing is registered for or a link type not offered a 404: problem documents for programs,
+pages for browsers (always pages under `/page`). HEAD answers as GET does, without a body or a scan; OPTIONS and
+CORS are api.web_headers'.
 """
 
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from api.linkset import (
     LINK_TYPES,
     LINKSET_CONTEXT,
     LINKSET_JSON,
+    PAGES,
     Level,
     Linkset,
     ResolverDescription,
@@ -31,6 +33,7 @@ from api.linkset import (
     levels,
     link_type_name,
     linkset,
+    page_uri,
     resolver_description,
 )
 from api.negotiation import cached, preferred
@@ -68,9 +71,11 @@ class _Resolving:
     uri: str
     language: str
     asked: _Asked
+    in_place: bool = False
+    """Answering at the code's page (under PAGES): the page itself, and pages for refusals."""
 
     def wants_html(self) -> bool:
-        return _wants_html(self.request)
+        return self.in_place or _wants_html(self.request)
 
     def links(self) -> dict[str, str]:
         """The Link header to this code's linkset (1.2, 2.2: even when redirecting)."""
@@ -96,9 +101,9 @@ def _html(text: str, status: int = 200, headers: dict[str, str] | None = None) -
     return HTMLResponse(text, status_code=status, headers={**html_headers(text), **(headers or {})})
 
 
-def _refused(request: Request, error: DigitalLinkError, language: str) -> Response:
+def _refused(request: Request, error: DigitalLinkError, language: str, *, page: bool = False) -> Response:
     """400 for a path that is not a GS1 Digital Link (1.2, 2.4.1): a problem, or the page saying why."""
-    if _wants_html(request):
+    if page or _wants_html(request):
         footer = request.url.path
         return cached(_html(render_refusal(invalid_link(error, language), language, footer), 400), "invalid")
     extra: dict[str, Any] = {"gtin": error.gtin, "check_digit": error.expected} \
@@ -106,14 +111,15 @@ def _refused(request: Request, error: DigitalLinkError, language: str) -> Respon
     return cached(problem(400, "invalid-digital-link", error.en, error.vi, None, **extra), "invalid")
 
 
-def _not_canonical(request: Request, code: CodeRequest) -> Response | None:
-    """A 308 to the code's canonical path, keeping the query, when the request used another spelling (a trailing
-    slash aside: 1.2, 2.13 asks for the same answer with it)."""
+def _not_canonical(request: Request, code: CodeRequest, prefix: str = "") -> Response | None:
+    """A 308 to the code's canonical path (under `prefix`), keeping the query, when the request used another
+    spelling (a trailing slash aside: 1.2, 2.13 asks for the same answer with it)."""
     raw = (request.scope.get("raw_path") or b"").decode("ascii", "replace")
-    if code.path() in (raw, raw.removesuffix("/")):
+    canonical = prefix + code.path()
+    if canonical in (raw, raw.removesuffix("/")):
         return None
     query = f"?{request.url.query}" if request.url.query else ""
-    return cached(RedirectResponse(code.path() + query, status_code=308), "canonical", vary=False)
+    return cached(RedirectResponse(canonical + query, status_code=308), "canonical", vary=False)
 
 
 def _passed_on(target: str, query: str) -> str:
@@ -219,15 +225,15 @@ def _answer(resolving: _Resolving, view: SqlView, services: Services) -> Respons
                            + resolving.links()["Link"]}
         return cached(JSONResponse(linkset(found, resolving.language), media_type=LINKSET_JSON, headers=headers),
                       "linkset")
-    if resolving.asked.form == "link":
-        hit = find(found, resolving.asked.link_type)
+    if resolving.asked.form == "link" or (resolving.asked.form == "page" and not resolving.in_place):
+        # 2.6.1: a plain request goes to the default link, the code's page; the page of a lot walked over is the
+        # requested code's, which says the lot is not registered.
+        hit = find(found, resolving.asked.link_type) if resolving.asked.form == "link" else \
+            (found[0], page_uri(base_url(services.settings.public_url), resolving.code.path()))
         if hit is None:
             return _no_link(resolving, found)
-        if hit[1] != resolving.uri:
-            target = _passed_on(hit[1], resolving.request.url.query)
-            return cached(RedirectResponse(target, status_code=307, headers=resolving.links()), "redirect")
-        in_place = _Asked("document") if resolving.asked.link_type == "traceability" else _Asked("page")
-        resolving = _Resolving(resolving.request, resolving.code, resolving.uri, resolving.language, in_place)
+        target = _passed_on(hit[1], resolving.request.url.query)
+        return cached(RedirectResponse(target, status_code=307, headers=resolving.links()), "redirect")
     link = resolving.code.code()
     if len(found) == 1 or link is None:
         return _product(resolving, view, services)
@@ -265,6 +271,24 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
     return _answer(_Resolving(request, code, uri, language, _asked(request, link_type)), view, services)
 
 
+# A page for browsers, not an API operation: it is reached by the resolver's redirect (its default link).
+@router.get(PAGES + "/01/{rest:path}", response_class=HTMLResponse, include_in_schema=False)
+def page(request: Request, view: ViewDep, services: ServicesDep, rest: str,
+         lang: Annotated[str | None, Query(pattern="^(vi|en)$")] = None) -> Response:
+    """The page of a GS1 Digital Link (its default link): the verdict, the product, or why there is none."""
+    language = wants_language(request, lang)
+    raw = (request.scope.get("raw_path") or request.url.path.encode()).decode("ascii", "replace")
+    try:
+        code = parse_request(raw.removeprefix(PAGES))
+    except DigitalLinkError as exc:
+        return _refused(request, exc, language, page=True)
+    moved = _not_canonical(request, code, PAGES)
+    if moved is not None:
+        return moved
+    uri = base_url(services.settings.public_url) + code.path()
+    return _answer(_Resolving(request, code, uri, language, _Asked("page"), in_place=True), view, services)
+
+
 @router.get("/.well-known/gs1resolver", response_model=ResolverDescription)
 def describe_resolver(services: ServicesDep, response: Response) -> ResolverDescription:
     """The GS1 resolver description file."""
@@ -282,6 +306,12 @@ def resolve_head(request: Request, view: ViewDep, services: ServicesDep, rest: s
                  link_type: Annotated[str | None, Query(alias="linkType", max_length=100)] = None,
                  lang: Annotated[str | None, Query(pattern="^(vi|en)$")] = None) -> Response:
     return _head(resolve(request, view, services, rest, link_type, lang))
+
+
+@router.head(PAGES + "/01/{rest:path}", include_in_schema=False)
+def page_head(request: Request, view: ViewDep, services: ServicesDep, rest: str,
+              lang: Annotated[str | None, Query(pattern="^(vi|en)$")] = None) -> Response:
+    return _head(page(request, view, services, rest, lang))
 
 
 @router.head("/.well-known/gs1resolver", include_in_schema=False)

@@ -160,7 +160,8 @@ class TestVerdictDocument:
         assert document["product"]["entry"] in indices
 
     def test_linktype_traceability_gives_the_document(self, resolver: Api) -> None:
-        response = resolver.client.get(path(genuine()), params={"linkType": "gs1:traceability"})
+        response = resolver.client.get(path(genuine()), params={"linkType": "gs1:traceability"}, headers=JSON)
+        assert response.history[0].status_code == 307
         assert response.json()["verdict"] == "authentic"
 
 

@@ -59,9 +59,11 @@ class TestLinkset:
             "pip", "traceability", "epcis", "defaultLink"))}
         assert set(found[gtin]) == {"anchor", "itemDescription", *(GS1 + t for t in (
             "pip", "certificationInfo", "verificationService", "defaultLink"))}
-        assert found[batch][GS1 + "defaultLink"] == [{"href": batch, "title": "Trang thông tin sản phẩm"}]
-        assert found[batch][GS1 + "pip"][0] == {"href": batch, "title": "Trang thông tin sản phẩm",
+        page = f"{PUBLIC_URL}/page{path(key)}"
+        assert found[batch][GS1 + "defaultLink"] == [{"href": page, "title": "Trang thông tin sản phẩm"}]
+        assert found[batch][GS1 + "pip"][0] == {"href": page, "title": "Trang thông tin sản phẩm",
                                                 "type": "text/html", "hreflang": ["vi", "en"]}
+        assert found[batch][GS1 + "traceability"][0]["href"] == batch
         assert found[gtin][GS1 + "certificationInfo"][0]["href"] == \
             f"{PUBLIC_URL}/api/v1/certifications?subject_gtin={key.gtin}"
         assert f"lô {key.lot}" in found[batch]["itemDescription"]
@@ -130,17 +132,55 @@ class TestOneLink:
                                        follow_redirects=False)
         assert (response.status_code, response.headers["location"]) == (307, f"{PUBLIC_URL}/api/v1/log/checkpoint")
 
-    @pytest.mark.parametrize(("link_type", "media"), [("gs1:pip", "text/html"), ("gs1:defaultLink", "text/html"),
-                                                      ("gs1:traceability", "application/json")])
-    def test_a_link_to_the_code_itself_answers_in_place(self, resolver: Api, link_type: str, media: str) -> None:
-        response = resolver.client.get(path(genuine()), params={"linkType": link_type}, follow_redirects=False)
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith(media)
+    @pytest.mark.parametrize(("link_type", "target"), [("gs1:pip", "/page"), ("gs1:defaultLink", "/page"),
+                                                       ("gs1:traceability", "")])
+    def test_the_page_and_the_verdict_are_links_too(self, resolver: Api, link_type: str, target: str) -> None:
+        response = resolver.client.get(path(genuine()), params={"linkType": link_type, "lang": "en"},
+                                       follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == \
+            (307, f"{PUBLIC_URL}{target}{path(genuine())}?lang=en")
 
     def test_the_page_of_an_unknown_lot_is_its_product_s(self, resolver: Api) -> None:
         key = BatchKey(genuine().gtin, "NO-SUCH-LOT")
         response = resolver.client.get(path(key), params={"linkType": "gs1:pip"}, follow_redirects=False)
-        assert (response.status_code, response.headers["location"]) == (307, f"{PUBLIC_URL}{product(key)}")
+        assert (response.status_code, response.headers["location"]) == (307, f"{PUBLIC_URL}/page{product(key)}")
+
+
+class TestDefaultLink:
+    """A plain request is redirected to the default link, the code's page, which answers in place (1.2, 2.6.1)."""
+
+    @pytest.mark.parametrize("accept", [None, "*/*", "text/html,application/xhtml+xml,*/*;q=0.8"])
+    def test_a_plain_request_goes_to_the_page_with_its_query(self, resolver: Api, accept: str | None) -> None:
+        headers = {"Accept": accept} if accept else {}
+        response = resolver.client.get(f"{path(genuine())}?lang=en&x=1", headers=headers, follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == \
+            (307, f"{PUBLIC_URL}/page{path(genuine())}?lang=en&x=1")
+        assert 'rel="linkset"' in response.headers["link"]
+        page = resolver.client.get(response.headers["location"].removeprefix(PUBLIC_URL), follow_redirects=False)
+        assert (page.status_code, page.headers["content-type"]) == (200, "text/html; charset=utf-8")
+        assert "Authentic" in page.text
+
+    def test_a_program_asking_for_json_gets_the_verdict_in_place(self, resolver: Api) -> None:
+        response = resolver.client.get(path(genuine()), headers=JSON, follow_redirects=False)
+        assert (response.status_code, response.json()["verdict"]) == (200, "authentic")
+
+    def test_an_unknown_lot_goes_to_its_own_page_which_says_so(self, resolver: Api) -> None:
+        key = BatchKey(genuine().gtin, "NO-SUCH-LOT")
+        response = resolver.client.get(path(key), headers=HTML, follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (307, f"{PUBLIC_URL}/page{path(key)}")
+        page = resolver.client.get(f"/page{path(key)}", params={"lang": "vi"}, follow_redirects=False)
+        assert (page.status_code, "Không tìm thấy lô hàng" in page.text) == (200, True)
+
+    @pytest.mark.parametrize(("url", "status"), [(f"/page/01/{UNKNOWN_GTIN}", 404), ("/page/01/123", 400)])
+    def test_the_page_of_what_is_not_registered_or_not_a_code_is_a_refusal_page(
+            self, resolver: Api, url: str, status: int) -> None:
+        response = resolver.client.get(url, headers=JSON, follow_redirects=False)
+        assert (response.status_code, response.headers["content-type"]) == (status, "text/html; charset=utf-8")
+
+    def test_the_page_s_other_spellings_redirect_to_its_canonical_path(self, resolver: Api) -> None:
+        key = genuine()
+        response = resolver.client.get(f"/page/01/{key.gtin[1:]}/10/{key.lot}?lang=en", follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (308, f"/page{path(key)}?lang=en")
 
     def test_a_link_type_not_offered_is_a_404_listing_those_that_are(self, resolver: Api) -> None:
         response = resolver.client.get(path(genuine()), params={"linkType": "gs1:recipeInfo"}, headers=JSON)
@@ -178,6 +218,11 @@ class TestMethods:
             assert (response.status_code, response.headers["allow"]) == (204, "GET, HEAD, OPTIONS")
             assert response.headers["access-control-allow-origin"] == "*"
             assert response.headers["access-control-allow-methods"] == "GET, HEAD, OPTIONS"
+            if url.startswith("/01/") and url != "/01/nonsense":
+                assert response.headers["link"] == \
+                    f'<{PUBLIC_URL}{url}?linkType=linkset>; rel="linkset"; type="application/linkset+json"'
+            else:
+                assert "link" not in response.headers
 
     def test_any_origin_may_read_an_answer_and_its_link_header(self, resolver: Api) -> None:
         response = resolver.client.get(path(genuine()), headers={"Origin": "https://shop.example", **JSON})

@@ -91,10 +91,14 @@ class TestScanFlow:
             _created(client.post("/api/v1/batches", headers=auth, json={
                 "gtin": GTIN, "lot": "VP-1", "quantity": "40", "unit": "H87", "produced_on": "2026-11-02",
                 "origin": {"code": "09556", "version": "2025-07-01"}}))
-            vi = client.get(f"/01/{GTIN}/10/VP-1", headers={"Accept": "text/html"})
-            en = client.get(f"/01/{GTIN}/10/VP-1", headers={"Accept": "text/html", "Accept-Language": "en-GB,en"})
-            unknown = client.get(f"/01/{GTIN}/10/NOPE", headers={"Accept": "text/html"})
+            # A phone follows the resolver's redirect to the code's page (its default link).
+            vi = client.get(f"/01/{GTIN}/10/VP-1", headers={"Accept": "text/html"}, follow_redirects=True)
+            en = client.get(f"/01/{GTIN}/10/VP-1", headers={"Accept": "text/html", "Accept-Language": "en-GB,en"},
+                            follow_redirects=True)
+            unknown = client.get(f"/01/{GTIN}/10/NOPE", headers={"Accept": "text/html"}, follow_redirects=True)
         assert vi.status_code == 200
+        assert [r.status_code for r in vi.history] == [307]
+        assert str(vi.url) == f"{server.base_url}/page/01/{GTIN}/10/VP-1"
         assert "Chính hãng" in vi.text
         assert "Khăn lụa tơ tằm" in vi.text
         assert "Authentic" in en.text
