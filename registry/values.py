@@ -21,7 +21,8 @@ _QUANTITY = re.compile(r"(0|[1-9][0-9]{0,14})(\.[0-9]{1,6})?")
 
 VIETNAM_GS1_PREFIX = "893"
 
-# UN/ECE Recommendation 20 codes the registry accepts for quantities.
+# UN/ECE Recommendation 20 codes the registry accepts for quantities. Packages are counted with Rec 20's X codes:
+# "X" and the Recommendation 21 package code (XBO is Rec 21's BO, "Bottle, non-protected, cylindrical").
 UNITS = {
     "H87": "piece",
     "C62": "one (unit)",
@@ -33,6 +34,13 @@ UNITS = {
     "MTR": "metre",
     "MTK": "square metre",
     "XBX": "box",
+    "XBO": "bottle",
+    "XJR": "jar",
+    "XBG": "bag",
+    "XPA": "packet",
+    "XCX": "can",
+    "XSA": "sack",
+    "XCT": "carton",
 }
 
 
@@ -53,12 +61,56 @@ def check_gtin14(value: str) -> str:
     return value
 
 
+GTIN8_PADDING = "000000"
+"""What a GTIN-8 is preceded by in its GTIN-14 form (GS1 General Specifications 3.3.2: leading zeros)."""
+
+
+def gtin8_of(gtin14: str) -> str | None:
+    """The GTIN-8 (EAN-8) a GTIN-14 writes, or None when it writes a longer GTIN."""
+    return gtin14[6:] if gtin14.startswith(GTIN8_PADDING) else None
+
+
+def vietnam_gtin_refusal(gtin14: str) -> tuple[str, str] | None:
+    """Why a GTIN-14 (check digit already verified) is not one a producer in Viet Nam numbers, in English and
+    Vietnamese; None when it is. A GTIN-13 or GTIN-14 carries GS1 Viet Nam's prefix 893 after its indicator digit;
+    a GTIN-8 (GTIN-14 "000000" and 8 digits) carries it as its GS1-8 prefix, its own first three digits. A GTIN-12
+    (UPC-A, GTIN-14 "00" and 12 digits not a GTIN-8) is GS1 US's numbering and is never Vietnamese."""
+    short = gtin8_of(gtin14)
+    if short is not None:
+        if short.startswith(VIETNAM_GS1_PREFIX):
+            return None
+        return (f"GTIN {gtin14} is the GTIN-8 {short}, whose GS1-8 prefix is {short[:3]}; a GTIN-8 registered here "
+                f"is issued by GS1 Viet Nam and starts with {VIETNAM_GS1_PREFIX}",
+                f"GTIN {gtin14} là mã GTIN-8 {short}, mang tiền tố GS1-8 {short[:3]}; mã GTIN-8 đăng ký ở đây do "
+                f"GS1 Việt Nam cấp và bắt đầu bằng {VIETNAM_GS1_PREFIX}")
+    if gtin14.startswith("00"):
+        upc = gtin14[2:]
+        return (f"GTIN {gtin14} is the GTIN-12 (UPC-A) {upc}, numbered by GS1 US; products registered here carry "
+                f"GS1 Viet Nam's prefix {VIETNAM_GS1_PREFIX} in a GTIN-8, -13 or -14",
+                f"GTIN {gtin14} là mã GTIN-12 (UPC-A) {upc} do GS1 Hoa Kỳ cấp; sản phẩm đăng ký ở đây phải mang "
+                f"tiền tố {VIETNAM_GS1_PREFIX} của GS1 Việt Nam trong mã GTIN-8, GTIN-13 hoặc GTIN-14")
+    if gtin14[1:4] != VIETNAM_GS1_PREFIX:
+        return (f"GTIN {gtin14} has GS1 prefix {gtin14[1:4]}; products registered here carry 893 (Viet Nam)",
+                f"GTIN {gtin14} mang tiền tố GS1 {gtin14[1:4]}; sản phẩm đăng ký ở đây phải mang tiền tố 893 "
+                "(Việt Nam)")
+    return None
+
+
+def numbered_under(gtin14: str, prefix: str) -> bool:
+    """Whether a GS1 prefix licence for `prefix` numbers `gtin14`. A GTIN-13 or -14 falls under a company prefix
+    its digits after the indicator digit start with; a GTIN-8 has no company prefix (GS1 Viet Nam assigns each
+    GTIN-8 on its own), so only a licence whose prefix is exactly those 8 digits numbers it."""
+    short = gtin8_of(gtin14)
+    if short is not None:
+        return short == prefix
+    return gtin14[1:].startswith(prefix)
+
+
 def check_vietnam_gtin(value: str) -> str:
     check_gtin14(value)
-    if value[1:4] != VIETNAM_GS1_PREFIX:
-        raise BilingualValueError(
-            f"GTIN {value} has GS1 prefix {value[1:4]}; products registered here carry 893 (Viet Nam)",
-            f"GTIN {value} mang mã GS1 {value[1:4]}; sản phẩm đăng ký ở đây phải mang mã 893 (Việt Nam)")
+    refusal = vietnam_gtin_refusal(value)
+    if refusal is not None:
+        raise BilingualValueError(*refusal)
     return value
 
 

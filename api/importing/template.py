@@ -22,7 +22,10 @@ HELP = {
     "lot": ("Số lô, tối đa 20 ký tự không dấu, không có dấu cách", "lot, GS1 AI 10: up to 20 characters"),
     "quantity": ("Số lượng của lô, ví dụ 12,5 hoặc 12.5", "quantity, decimal comma or point"),
     "unit": ("Mã đơn vị UN/ECE: KGM (kilôgam), GRM (gam), TNE (tấn), LTR (lít), MLT (mililít), H87 (cái), "
-             "XBX (hộp), C62 (đơn vị), MTR (mét), MTK (mét vuông)", "UN/ECE unit code"),
+             "C62 (đơn vị), MTR (mét), MTK (mét vuông); hàng đóng gói: XBO (chai), XJR (hũ), XBG (túi), XPA (gói), "
+             "XCX (lon), XBX (hộp), XSA (bao), XCT (thùng)",
+             "UN/ECE unit code; packages: XBO bottle, XJR jar, XBG bag, XPA packet, XCX can, XBX box, XSA sack, "
+             "XCT carton"),
     "produced_on": ("Ngày sản xuất, dạng ngày/tháng/năm", "production date, dd/mm/yyyy or yyyy-mm-dd"),
     "origin_code": ("Mã xã nơi sản xuất (5 chữ số) trong danh mục đơn vị hành chính", "commune code, 5 digits"),
     "origin_version": ("Ngày áp dụng của danh mục có mã xã đó: 2025-07-01 cho danh mục sau sáp nhập",

@@ -20,11 +20,14 @@ UNITS: dict[str, tuple[str, str, str]] = {
     "H87": ("cái", "piece", "pieces"), "C62": ("đơn vị", "unit", "units"), "KGM": ("kg", "kg", "kg"),
     "GRM": ("g", "g", "g"), "TNE": ("tấn", "tonne", "tonnes"), "LTR": ("lít", "litre", "litres"),
     "MLT": ("ml", "ml", "ml"), "MTR": ("m", "metre", "metres"), "MTK": ("m²", "m²", "m²"),
-    "XBX": ("hộp", "box", "boxes"),
+    "XBX": ("hộp", "box", "boxes"), "XBO": ("chai", "bottle", "bottles"), "XJR": ("hũ", "jar", "jars"),
+    "XBG": ("túi", "bag", "bags"), "XPA": ("gói", "packet", "packets"), "XCX": ("lon", "can", "cans"),
+    "XSA": ("bao", "sack", "sacks"), "XCT": ("thùng", "carton", "cartons"),
 }
 """Every UN/ECE Recommendation 20 code the registry accepts (`registry.values.UNITS`): the Vietnamese word, the
 English singular and plural. Vietnamese counts things with a classifier that depends on the thing (quả bưởi, chai
-nước mắm, chiếc nón); a piece (H87) is written "cái", the classifier invoices use for any counted item."""
+nước mắm, chiếc nón); a piece (H87) is written "cái", the classifier invoices use for any counted item, and a
+package (Rec 20's X and a Rec 21 package code) by what holds it: 500 chai nước mắm, 200 hũ mắm tôm, 1.000 gói trà."""
 
 
 def day(value: str | None, lang: str) -> str:

@@ -41,6 +41,18 @@ class TestQuantities:
         assert quantity("1200.5", "KGM", "vi") == "1.200,5 kg"
         assert quantity("2.50", "LTR", "en") == "2.5 litres"
 
+    def test_packages_are_counted_by_what_holds_them(self) -> None:
+        """A bottle of fish sauce is a "chai", not a "cái" (UN/ECE Rec 20 X codes for Rec 21 packages)."""
+        words = {"XBO": ("500 chai", "1 bottle", "500 bottles"), "XJR": ("200 hũ", "1 jar", "200 jars"),
+                 "XBG": ("30 túi", "1 bag", "30 bags"), "XPA": ("1.000 gói", "1 packet", "1,000 packets"),
+                 "XCX": ("24 lon", "1 can", "24 cans"), "XSA": ("10 bao", "1 sack", "10 sacks"),
+                 "XCT": ("6 thùng", "1 carton", "6 cartons")}
+        for code, (vi, one, many) in words.items():
+            amount = vi.split()[0].replace(".", "")
+            assert quantity(amount, code, "vi") == vi
+            assert quantity("1", code, "en") == one
+            assert quantity(amount, code, "en") == many
+
     def test_every_unit_the_registry_accepts_has_words(self) -> None:
         assert set(UNITS) == set(REGISTRY_UNITS)
 
