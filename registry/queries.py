@@ -7,6 +7,7 @@ batch. The rules that decide what may be written stay in `registry.handlers`.
 
 from registry.state import Row, State
 from registry.tables import RegEvent, RegGiArea, RegPrefixLicence, RegRecall, RegRightChange
+from registry.values import numbered_under
 
 STATUS_AFTER = {"suspended": "suspended", "reinstated": "active", "revoked": "revoked"}
 """A right's status after a change of each action."""
@@ -61,9 +62,10 @@ def licence_in_force(row: Row, day: str) -> bool:
 
 def licence_for(state: State, organisation_id: str, gtin: str, day: str) -> Row | None:
     """The licence in force on `day` under which `organisation_id` numbers `gtin`: a GS1 company prefix licensed
-    to it that the GTIN's digits after the indicator digit start with."""
+    to it that numbers the GTIN (`registry.values.numbered_under`: a GTIN-8 only under a licence of exactly its
+    digits)."""
     for row in state.find(RegPrefixLicence, licensee=organisation_id):
-        if gtin[1:].startswith(row["prefix"]) and licence_in_force(row, day):
+        if numbered_under(gtin, row["prefix"]) and licence_in_force(row, day):
             return row
     return None
 

@@ -13,10 +13,10 @@ from decimal import Decimal
 from api.digital_link import DigitalLinkError, normalise_gtin
 from registry.values import (
     UNITS,
-    VIETNAM_GS1_PREFIX,
     check_lot,
     check_positive_quantity,
     gtin_check_digit,
+    vietnam_gtin_refusal,
 )
 
 Cell = str | date
@@ -63,10 +63,9 @@ def gtin(cell: Cell) -> str:
         gtin14 = normalise_gtin(value)
     except DigitalLinkError as exc:
         raise CellError("invalid-gtin", str(exc), _gtin_vi(value)) from exc
-    if gtin14[1:4] != VIETNAM_GS1_PREFIX:
-        raise CellError("invalid-gtin", f"GTIN {value} has GS1 prefix {gtin14[1:4]}; products registered here carry "
-                        f"{VIETNAM_GS1_PREFIX} (Viet Nam)", f"mã GTIN {value} có tiền tố GS1 {gtin14[1:4]}; sản phẩm "
-                        f"đăng ký ở đây phải mang tiền tố {VIETNAM_GS1_PREFIX} (Việt Nam)")
+    refusal = vietnam_gtin_refusal(gtin14)
+    if refusal is not None:
+        raise CellError("invalid-gtin", *refusal)
     return gtin14
 
 

@@ -29,6 +29,7 @@ from registry.schemas import (
     ProductRegisteredV2,
 )
 from registry.schemas import Texts as TextsBody
+from registry.values import numbered_under
 from registry.verdict.cited import Cited, Logged
 
 
@@ -198,7 +199,7 @@ def product(cited: Cited, gtin: str) -> Product | None:
     entry, body = found
     licence = None
     for granted, terms in cited.all("prefix.licensed.v1", PrefixLicensed,
-                                    lambda b: b.licensee == entry.issuer and gtin[1:].startswith(b.prefix)):
+                                    lambda b: b.licensee == entry.issuer and numbered_under(gtin, b.prefix)):
         revoked = cited.first("prefix.revoked.v1", PrefixRevoked, equals("licence", terms.id))
         licence = Licence(terms.id, terms.prefix, terms.licensee, organisation(cited, granted.issuer),
                           terms.valid_from, terms.valid_until, None if revoked is None else revoked[1].effective_on,

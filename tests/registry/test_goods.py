@@ -24,6 +24,7 @@ from tests.registry.conftest import (
     Clock,
     grant,
     gtin,
+    license_prefixes,
     make_batch,
     make_event,
     make_gi,
@@ -80,6 +81,49 @@ class TestProductRegistered:
 
     def test_refuses_a_unit_outside_the_list(self, registry: Registry, producer: str) -> None:
         refused(registry, producer, [make_product(gtin=OTHER_GTIN, unit="kg")], "invalid-body")
+
+    def test_counts_a_bottled_product_in_bottles(self, registry: Registry, producer: str) -> None:
+        registry.submit_as(producer, [make_product(gtin=OTHER_GTIN, unit="XBO")])
+        assert one(registry, RegProduct, gtin=OTHER_GTIN)["unit"] == "XBO"
+
+
+GTIN8 = "00000089370018"
+"""The GTIN-8 89370018 as a GTIN-14: GS1 Viet Nam assigns a GTIN-8 on its own, licensed as its 8 digits."""
+NEXT_GTIN8 = "00000089370025"
+
+
+class TestGtin8:
+    """A GTIN-8 of GS1 Viet Nam (GS1-8 prefix 893) is registered by the holder of a licence for exactly it."""
+
+    @pytest.fixture
+    def holder(self, registry: Registry, producer: str) -> str:
+        license_prefixes(registry, producer, "89370018")
+        return producer
+
+    def test_the_holder_registers_its_gtin8(self, registry: Registry, holder: str) -> None:
+        registry.submit_as(holder, [make_product(gtin=GTIN8, unit="XPA")])
+        product = one(registry, RegProduct, gtin=GTIN8)
+        assert (product["producer"], product["licence"]) == (holder, "licence-89370018")
+
+    def test_the_holder_cannot_register_the_next_gtin8(self, registry: Registry, holder: str) -> None:
+        refused(registry, holder, [make_product(gtin=NEXT_GTIN8)], "gtin-not-licensed")
+
+    def test_a_company_prefix_does_not_number_gtin8s(self, registry: Registry, producer: str) -> None:
+        """PRODUCER's company prefix 893000 would hold 89300015 if a GTIN-8 had a company prefix; it has none."""
+        refused(registry, producer, [make_product(gtin="00000089300015")], "gtin-not-licensed")
+
+    def test_another_producer_cannot_register_someone_elses_gtin8(self, registry: Registry, holder: str,
+                                                                    other_producer: str) -> None:
+        refused(registry, other_producer, [make_product(gtin=GTIN8)], "gtin-not-licensed")
+
+    def test_a_gtin8_of_another_country_is_refused(self, registry: Registry, producer: str) -> None:
+        error = refused(registry, producer, [make_product(gtin="00000040012346")], "invalid-body")
+        assert "GS1-8 prefix is 400" in error.en
+
+    def test_a_gtin12_is_refused_as_gs1_us_numbering(self, registry: Registry, producer: str) -> None:
+        error = refused(registry, producer, [make_product(gtin="00036000291452")], "invalid-body")
+        assert "GTIN-12 (UPC-A) 036000291452, numbered by GS1 US" in error.en
+        assert "GS1 Hoa Kỳ" in error.vi
 
 
 PASSPORT_GTIN = gtin(7)

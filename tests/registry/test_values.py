@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from registry.validation import BilingualValueError
 from registry.values import (
     check_date,
     check_gtin14,
@@ -17,6 +18,7 @@ from registry.values import (
     check_vietnam_gtin,
     decimal_text,
     gtin_check_digit,
+    numbered_under,
 )
 
 GS1_CHARACTERS = "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
@@ -58,9 +60,43 @@ class TestGtin:
         with pytest.raises(ValueError, match="GS1 prefix 400; products registered here carry 893"):
             check_vietnam_gtin("04006381333931")
 
+    def test_accepts_a_gtin8_issued_by_gs1_viet_nam(self) -> None:
+        """A GTIN-8 (EAN-8) is its GTIN-14 "000000" and 8 digits; GS1 Viet Nam's carry 893 as their GS1-8 prefix."""
+        assert check_vietnam_gtin("00000089370018") == "00000089370018"
+
+    def test_refuses_a_gtin8_of_another_country_naming_it(self) -> None:
+        with pytest.raises(BilingualValueError) as caught:
+            check_vietnam_gtin("00000040012346")
+        assert "the GTIN-8 40012346, whose GS1-8 prefix is 400" in str(caught.value)
+        assert "mã GTIN-8 40012346, mang tiền tố GS1-8 400" in caught.value.vi
+
+    @pytest.mark.parametrize("value", ["00036000291452", "00893456789014"])
+    def test_refuses_a_gtin12_as_gs1_us_numbering(self, value: str) -> None:
+        """A UPC-A is GS1 US's, even when its digits happen to read 893 further on."""
+        check_gtin14(value)
+        with pytest.raises(BilingualValueError) as caught:
+            check_vietnam_gtin(value)
+        assert f"GTIN-12 (UPC-A) {value[2:]}, numbered by GS1 US" in str(caught.value)
+        assert f"mã GTIN-12 (UPC-A) {value[2:]} do GS1 Hoa Kỳ cấp" in caught.value.vi
+
     def test_checks_the_digit_before_the_prefix(self) -> None:
         with pytest.raises(ValueError, match="check digit"):
             check_vietnam_gtin("08934567890129")
+
+
+class TestNumberedUnder:
+    """Which GTINs a GS1 prefix licence numbers: a company prefix its GTIN-13s and -14s, a GTIN-8 only itself."""
+
+    def test_a_company_prefix_numbers_gtins_after_the_indicator_digit(self) -> None:
+        assert numbered_under("08934567890120", "893456")
+        assert numbered_under("18934567890127", "893456")
+        assert not numbered_under("08934567890120", "893457")
+
+    def test_a_gtin8_is_numbered_only_by_a_licence_of_exactly_its_digits(self) -> None:
+        assert numbered_under("00000089370018", "89370018")
+        assert not numbered_under("00000089370025", "89370018")
+        assert not numbered_under("00000089370018", "893700")
+        assert not numbered_under("00000089370018", "0000089")
 
 
 class TestLot:

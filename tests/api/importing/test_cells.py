@@ -51,6 +51,15 @@ class TestGtin:
     def test_a_product_outside_viet_nam_is_refused_by_its_prefix(self) -> None:
         assert "tiền tố GS1 400" in refusal(cells.gtin, gtin(1, prefix="0400")).vi
 
+    def test_a_gtin8_of_gs1_viet_nam_reads_as_its_gtin14(self) -> None:
+        assert cells.gtin("89370018") == "00000089370018"
+
+    @pytest.mark.parametrize(("value", "vi"), [("40012346", "tiền tố GS1-8 400"),
+                                               ("036000291452", "GTIN-12 (UPC-A) 036000291452 do GS1 Hoa Kỳ cấp")])
+    def test_a_gtin8_of_another_country_and_a_upc_are_refused_saying_why(self, value: str, vi: str) -> None:
+        error = refusal(cells.gtin, value)
+        assert (error.code, vi in error.vi) == ("invalid-gtin", True)
+
 
 class TestDates:
     """Dates are dd/mm/yyyy (as Vietnamese write them) or yyyy-mm-dd, or a cell Excel typed as a date."""
