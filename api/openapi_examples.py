@@ -48,6 +48,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/rights/revocations": {"right": "right-hoai-duc", "effective_on": "2027-01-01",
                                    "reason": "Vi phạm lặp lại sau khi được khôi phục quyền."},
     "/api/v1/products": {"gtin": GTIN, "names": NAMES, "unit": "KGM"},
+    "/api/v1/products/updates": {"gtin": GTIN, "shelf_life_days": 45, "warnings": {
+        "vi": "Bảo quản nơi khô ráo, thoáng mát; không dùng quả đã dập hoặc có mùi lạ.",
+        "en": "Keep in a cool, dry place; do not eat fruit that is bruised or smells unusual."}},
     "/api/v1/batches": {"gtin": GTIN, "lot": LOT, "quantity": "1200", "unit": "KGM", "produced_on": "2026-11-20",
                         "origin": {"code": "09877", "version": "2025-07-01"},
                         "claims": [{"type": "gi", "id": "buoi-hoai-duc"}]},

@@ -77,6 +77,9 @@ KINDS: dict[str, KindSpec] = {}
 ORGANISATION_REGISTERED = ("organisation.registered.v1", "organisation.registered.v2")
 ORGANISATION_UPDATED = ("organisation.updated.v1", "organisation.updated.v2")
 PRODUCT_REGISTERED = ("product.registered.v1", "product.registered.v2")
+PRODUCT_UPDATED = "product.updated.v2"
+"""A product's update: numbered 2 as it amends what the second version of product.registered sets; it has no
+first version."""
 BATCH_REGISTERED = ("batch.registered.v1", "batch.registered.v2")
 VERSIONS = (ORGANISATION_REGISTERED, ORGANISATION_UPDATED, PRODUCT_REGISTERED, BATCH_REGISTERED)
 """The kinds with more than one version, oldest first. A v2 body is its v1 body with optional fields more (an

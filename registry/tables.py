@@ -246,8 +246,8 @@ class RegSerial(SQLModel, table=True):
 
 
 class RegHistory(SQLModel, table=True):
-    """Entries that changed an organisation, GI or mark after its registration (update, amendment, change of
-    manager, renewal, cancellation): what a verdict relying on that subject must also prove."""
+    """Entries that changed an organisation, product, GI or mark after its registration (update, amendment, change
+    of manager, renewal, cancellation): what a verdict relying on that subject must also prove."""
 
     __tablename__ = "reg_history"
     __table_args__ = (Index("ix_reg_history_subject", "subject_type", "subject_id"),)

@@ -145,6 +145,11 @@ class Writer:
     def moment(self, value: str) -> str:
         return moment(value, self.lang)
 
+    def days_between(self, start: str, end: str) -> int:
+        """Days from `start` to `end` (YYYY-MM-DD): a batch's shelf life as its label counted it, which a later
+        update of its product's shelf life does not change."""
+        return (date.fromisoformat(end) - date.fromisoformat(start)).days
+
     def quantity(self, value: str, unit: str | None) -> str:
         return quantity(value, unit, self.lang)
 

@@ -79,6 +79,9 @@ WRITES: list[tuple[str, str, type[s.Body], str]] = [
     ("/products", "product.registered.v2", s.ProductRegisteredV2,
      "Register a product (GTIN) with its passport: image (its SHA-256, uploaded to /images first), shelf life, "
      "standards, usage and warnings"),
+    ("/products/updates", "product.updated.v2", s.ProductUpdated,
+     "Update a product (its producer's statement): names, unit, image, shelf life, standards, usage or warnings; a "
+     "field left out is unchanged, the GTIN and the producer never change"),
     ("/batches", "batch.registered.v2", s.BatchRegisteredV2, "Register a batch (GTIN + lot), with its expiry date"),
     ("/events", "batch.event.v1", s.BatchEvent, "Record an EPCIS event on a batch"),
     ("/recalls", "batch.recalled.v1", s.BatchRecalled, "Recall a batch"),

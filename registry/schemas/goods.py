@@ -76,6 +76,34 @@ class ProductRegisteredV2(ProductRegistered):
         return self
 
 
+class ProductUpdated(Body):
+    """New passport data for a registered product (`product.updated.v2`: it amends what `product.registered.v2`
+    sets, and has no first version). A field left out is unchanged; a field given replaces its value whole, so
+    `standards: []` says the product applies none. The GTIN names the product and cannot change, nor can its
+    producer: a new GTIN is a new product."""
+
+    gtin: Gtin
+    names: Names | None = None
+    unit: Unit | None = None
+    image: Sha256Hex | None = None
+    shelf_life_days: Annotated[int, Field(ge=1, le=MAX_SHELF_LIFE_DAYS)] | None = None
+    standards: Annotated[list[StandardCode], Field(max_length=20)] | None = None
+    usage: Texts | None = None
+    warnings: Texts | None = None
+
+    @model_validator(mode="after")
+    def _standards_once(self) -> "ProductUpdated":
+        if self.standards is not None and len(set(self.standards)) != len(self.standards):
+            raise BilingualValueError("the standards list repeats a standard",
+                                      "danh sách tiêu chuẩn có một tiêu chuẩn bị lặp lại")
+        return self
+
+    def changes(self) -> dict[str, object]:
+        """The fields this update gives, as the body names them (empty when it changes nothing)."""
+        return {name: getattr(self, name) for name in type(self).model_fields
+                if name != "gtin" and getattr(self, name) is not None}
+
+
 class BatchRef(Body):
     gtin: AnyGtin
     lot: Lot

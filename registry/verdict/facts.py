@@ -14,7 +14,13 @@ from typing import Any
 
 from registry import places
 from registry.images import image_url
-from registry.kinds import BATCH_REGISTERED, ORGANISATION_REGISTERED, ORGANISATION_UPDATED, PRODUCT_REGISTERED
+from registry.kinds import (
+    BATCH_REGISTERED,
+    ORGANISATION_REGISTERED,
+    ORGANISATION_UPDATED,
+    PRODUCT_REGISTERED,
+    PRODUCT_UPDATED,
+)
 from registry.schemas import (
     BatchRecalled,
     BatchRegistered,
@@ -27,6 +33,7 @@ from registry.schemas import (
     PrefixRevoked,
     ProductRegistered,
     ProductRegisteredV2,
+    ProductUpdated,
 )
 from registry.schemas import Texts as TextsBody
 from registry.values import numbered_under
@@ -186,13 +193,40 @@ class Product:
     standards: tuple[str, ...] = ()
     usage: Texts | None = None
     warnings: Texts | None = None
+    history: tuple[Change, ...] = ()
+    """Its updates (`product.updated.v2`), oldest first."""
+    updated_on: str | None = None
+    """The day in Viet Nam of its latest update: since then the product reads as it does here."""
 
 
 def _texts(body: TextsBody | None) -> Texts | None:
     return None if body is None else Texts(body.vi, body.en)
 
 
-def product(cited: Cited, gtin: str) -> Product | None:
+def _updated(made: Product, changes: ProductUpdated) -> Product:
+    """`made` with what an update gives; a field it leaves out stays."""
+    new: dict[str, Any] = {}
+    if changes.names is not None:
+        new["names"] = Names(changes.names.vi, changes.names.en)
+    if changes.unit is not None:
+        new["unit"] = changes.unit
+    if changes.image is not None:
+        new["image"] = Image(changes.image, image_url(changes.image))
+    if changes.shelf_life_days is not None:
+        new["shelf_life_days"] = changes.shelf_life_days
+    if changes.standards is not None:
+        new["standards"] = tuple(changes.standards)
+    if changes.usage is not None:
+        new["usage"] = _texts(changes.usage)
+    if changes.warnings is not None:
+        new["warnings"] = _texts(changes.warnings)
+    return dataclasses.replace(made, **new)
+
+
+def product(cited: Cited, gtin: str, before: int | None = None) -> Product | None:
+    """The product as its registration and its updates describe it: every cited update, or with `before` only
+    those logged before that entry (what the product was when a batch was registered, the label it was made
+    under). Updates are not retractable (`registry.handlers.corrections`), so every one is in effect."""
     found = cited.first(PRODUCT_REGISTERED, ProductRegistered, lambda b: b.gtin == gtin)
     if found is None:
         return None
@@ -206,11 +240,18 @@ def product(cited: Cited, gtin: str) -> Product | None:
                           granted.index)
         break
     made = Product(gtin, Names(body.names.vi, body.names.en), body.unit, entry.issuer, entry.index, licence)
-    if not isinstance(body, ProductRegisteredV2):
-        return made
-    return dataclasses.replace(made, image=None if body.image is None else Image(body.image, image_url(body.image)),
-                               shelf_life_days=body.shelf_life_days, standards=tuple(body.standards),
-                               usage=_texts(body.usage), warnings=_texts(body.warnings))
+    if isinstance(body, ProductRegisteredV2):
+        made = dataclasses.replace(
+            made, image=None if body.image is None else Image(body.image, image_url(body.image)),
+            shelf_life_days=body.shelf_life_days, standards=tuple(body.standards), usage=_texts(body.usage),
+            warnings=_texts(body.warnings))
+    # The registry refuses an update by anyone but the producer; a verifier of cited entries checks it again.
+    for update, changes in cited.all(PRODUCT_UPDATED, ProductUpdated, lambda b: b.gtin == gtin):
+        if update.issuer != entry.issuer or (before is not None and update.index >= before):
+            continue
+        made = dataclasses.replace(_updated(made, changes), history=(*made.history, Change(update.index, "updated")),
+                                   updated_on=update.day)
+    return made
 
 
 @dataclass(frozen=True)

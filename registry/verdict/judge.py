@@ -86,7 +86,9 @@ def judge(cited: Cited, gtin: str, lot: str, *, today: str, serial: str | None =
     item, issued = serial_of(cited, gtin, lot, serial)
     recalled = recall(cited, gtin, lot)
     batch = Batch(gtin, lot, body.quantity, body.unit, body.produced_on, entry.day, issued, recalled is not None,
-                  recalled, entry.index in cited.retracted, entry.index, serial, *expiry_of(body, made))
+                  recalled, entry.index in cited.retracted, entry.index, serial,
+                  # A derived expiry counts the shelf life the batch's label was printed with, as the handler did.
+                  *expiry_of(body, product(cited, gtin, before=entry.index)))
     producer = organisation(cited, entry.issuer)
     check_registration(checks, batch, retractions)
     checks.add("product-registered", made is not None, "invalid",

@@ -12,7 +12,17 @@ from registry.demo_images import picture
 from registry.held import RegImage
 from registry.images import MAX_BYTES
 from registry.state import table_of
-from tests.api.conftest import PRODUCER, ROOT, Api, assert_problem, gtin, make_batch, make_product
+from tests.api.conftest import (
+    GTIN,
+    OTHER_PRODUCER,
+    PRODUCER,
+    ROOT,
+    Api,
+    assert_problem,
+    gtin,
+    make_batch,
+    make_product,
+)
 
 PNG = picture("circle", "#fbf7e3", "#9bbf3c")
 SHA256 = hashlib.sha256(PNG).hexdigest()
@@ -138,3 +148,36 @@ class TestProductImage:
         page = api.client.get(code).text
         assert f'<img class="product-image" src="/api/v1/images/{SHA256}"' in page
         assert api.client.get(document["product"]["image"]["url"]).content == PNG
+
+
+class TestProductUpdate:
+    """POST /api/v1/products/updates: the producer changes its product's passport; the page shows it now."""
+
+    def test_the_producer_gives_its_product_an_image_and_a_unit(self, api: Api, producer: str) -> None:
+        upload(api, PNG)
+        receipt = api.created("/products/updates", {"gtin": GTIN, "image": SHA256, "unit": "XBO"}, as_=PRODUCER)
+        assert api.entry(receipt["index"])["kind"] == "product.updated.v2"
+        api.created("/batches", make_batch(unit="XBO"), as_=PRODUCER)
+        document = api.client.get(f"/01/{GTIN}/10/L1", headers={"Accept": "application/json"}).json()
+        assert (document["product"]["image"]["sha256"], document["product"]["updated_on"]) == (
+            SHA256, document["batch"]["registered_on"])
+        page = api.client.get(f"/01/{GTIN}/10/L1").text
+        assert "Thông tin sản phẩm cập nhật ngày" in page
+        assert "100 chai" in page
+
+    def test_refuses_an_image_never_uploaded(self, api: Api, producer: str) -> None:
+        with api.nothing_appended():
+            response = api.post("/products/updates", {"gtin": GTIN, "image": SHA256}, as_=PRODUCER)
+            assert_problem(response, 422, "unknown-image")
+
+    def test_refuses_a_rival_producer(self, api: Api, producer: str) -> None:
+        api.register_producer(OTHER_PRODUCER, "893900")
+        with api.nothing_appended():
+            response = api.post("/products/updates", {"gtin": GTIN, "shelf_life_days": 1}, as_=OTHER_PRODUCER)
+            assert_problem(response, 403, "not-your-product")
+
+    def test_refuses_an_empty_update_and_an_unknown_gtin(self, api: Api, producer: str) -> None:
+        with api.nothing_appended():
+            assert_problem(api.post("/products/updates", {"gtin": GTIN}, as_=PRODUCER), 422, "empty-update")
+            assert_problem(api.post("/products/updates", {"gtin": gtin(999), "shelf_life_days": 5}, as_=PRODUCER),
+                           422, "unknown-product")

@@ -25,9 +25,10 @@ from registry.queries import right_active_on
 from registry.service import Registry
 from registry.values import gtin_check_digit
 from registry.verdict.batch import ScanStats, claim_status, verify_batch
+from registry.verdict.cited import Cited, Logged
 from registry.verdict.document import ProvedEntry, VerdictDocument
 from registry.verdict.evidence import check_evidence
-from registry.verdict.facts import Names
+from registry.verdict.facts import Change, Names, product
 from registry.verdict.rights import Indication, Right, RightChangeFacts
 from registry.verdict.shapes import DOCUMENT
 
@@ -646,6 +647,42 @@ class TestPassport:
         assert message["vi"].startswith(f"Đã hết hạn sử dụng từ ngày 02/12/2026: lô L1 của GTIN {DATED} chỉ được "
                                         "dùng đến hết ngày 01/12/2026")
         assert message["en"].startswith("Expired since 2 December 2026: the expiry date of batch L1")
+
+    def test_an_updated_product_reads_as_it_is_now_with_the_day_of_its_update(self, dated: World) -> None:
+        """The page shows the product's data in force now; the batch made before keeps the expiry its label
+        printed (30 days), though the shelf life is 60 days since."""
+        index = dated.submit(PRODUCER, ("product.updated.v2", {
+            "gtin": DATED, "names": {"vi": "Nước mắm cốt", "en": "First-press fish sauce"}, "unit": "XBO",
+            "shelf_life_days": 60, "warnings": {"vi": "Chứa cá và muối.", "en": "Contains fish and salt."}}))
+        doc = dated.verify(gtin=DATED, today=date(2026, 12, 2))
+        shown = doc["product"]
+        assert (shown["names"]["vi"], shown["unit"], shown["shelf_life_days"], shown["warnings"]["en"],
+                shown["usage"]["vi"], shown["history"], shown["updated_on"]) == (
+            "Nước mắm cốt", "XBO", 60, "Contains fish and salt.", "Lắc đều.", [{"entry": index, "action": "updated"}],
+            doc["batch"]["registered_on"])
+        assert (doc["batch"]["expires_on"], doc["batch"]["unit"], failing(doc)) == (
+            "2026-12-01", "H87", {"not-expired": "warning"})
+        assert "product.updated.v2" in evidence_kinds(doc)
+        assert index in named_entries(doc)
+
+    def test_a_verifier_applies_only_the_producers_updates(self) -> None:
+        """Reading entries alone, an update by anyone but the producer is no part of the product (the registry
+        refuses one; a bundle of entries is checked again), and `before` gives the product a batch was made as."""
+        def entry(index: int, kind: str, issuer: str, body: dict[str, Any]) -> Logged:
+            return Logged.from_json({"index": index, "logged_at": "2026-11-20T03:00:00Z", "statement": {
+                "kind": kind, "issuer": issuer, "issued_at": "2026-11-20T03:00:00Z", "nonce": "n", "body": body}})
+        cited = Cited([
+            entry(1, "product.registered.v1", PRODUCER, {"gtin": DATED, "names": {"vi": "Nước mắm", "en": "Fish "
+                                                         "sauce"}, "unit": "H87"}),
+            entry(2, "product.updated.v2", "ke-gian", {"gtin": DATED, "names": {"vi": "Giả", "en": "Fake"}}),
+            entry(3, "product.updated.v2", PRODUCER, {"gtin": DATED, "shelf_life_days": 90})])
+        made = product(cited, DATED)
+        assert made is not None
+        assert (made.names.vi, made.shelf_life_days, made.history, made.updated_on) == (
+            "Nước mắm", 90, (Change(3, "updated"),), "2026-11-20")
+        before = product(cited, DATED, before=3)
+        assert before is not None
+        assert (before.shelf_life_days, before.history) == (None, ())
 
     def test_a_declared_expiry_date_is_not_derived(self, dated: World) -> None:
         dated.submit(PRODUCER, ("batch.registered.v2", {
