@@ -35,6 +35,7 @@ met by an organisation with that role in the cell's scenario:
     right.*: a right to use another's mark          same                                         authority
     product.registered: inside / outside its        GTIN inside a prefix licensed to the issuer  producer / none
       licensed prefix
+    product.updated: its own / another's product    product's producer, no authority override    producer / none
     batch.registered: its own product               product's producer                           producer
     batch.registered: another's product             same, no authority override                  none
     batch.event: a batch it holds                   holder (producer or a shipment's destination) every role
@@ -424,6 +425,11 @@ SCENARIOS = [
              owners=NOBODY),
     Scenario("product.registered.v2", "inside-its-prefix-with-its-passport", lambda w, a, r: {
         **_product(w, a, r), "shelf_life_days": 90, "standards": ["TCVN 5107:2018"]}),
+    Scenario("product.updated.v2", "own-product", lambda w, a, r: {
+        "gtin": w.product(a) if r == "producer" else GTIN, "unit": "XBO", "warnings": {
+            "vi": "Chứa cá.", "en": "Contains fish."}}, owners=frozenset({"producer"})),
+    Scenario("product.updated.v2", "anothers-product", lambda w, a, r: {"gtin": GTIN, "shelf_life_days": 30},
+             owners=frozenset()),
     Scenario("batch.registered.v2", "own-product-with-its-expiry", lambda w, a, r: make_batch(
         gtin=w.product(a) if r == "producer" else GTIN, lot=w.fresh("L"), expires_on="2027-11-01")[1],
         owners=frozenset({"producer"})),
