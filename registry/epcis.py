@@ -6,6 +6,10 @@ disposition it was recorded with, and the organisations it names as owning-party
 identified by their URL in this registry. The Event Hash ID (`ni:///sha-256;…?ver=CBV2.0`, CBV 2.0 section
 8.9) is computed by GS1's reference implementation, `epcis-event-hash-generator`, over the event as
 published here, so anyone holding the document can recompute it.
+
+Only events are exported: a product's registration and its updates (`product.updated.v2`) are master data,
+which EPCIS keeps outside its events (the product is named by its GTIN in the Digital Link URI), so an update
+adds no event and changes no Event Hash ID.
 """
 
 from collections.abc import Iterable, Mapping

@@ -165,6 +165,12 @@ class TestProductUpdate:
         assert "Thông tin sản phẩm cập nhật ngày" in page
         assert "100 chai" in page
 
+    def test_an_update_is_no_epcis_event(self, api: Api, producer: str) -> None:
+        api.created("/batches", make_batch(), as_=PRODUCER)
+        before = api.client.get(f"/api/v1/batches/{GTIN}/L1/epcis").json()["epcisBody"]
+        api.created("/products/updates", {"gtin": GTIN, "shelf_life_days": 20}, as_=PRODUCER)
+        assert api.client.get(f"/api/v1/batches/{GTIN}/L1/epcis").json()["epcisBody"] == before
+
     def test_refuses_an_image_never_uploaded(self, api: Api, producer: str) -> None:
         with api.nothing_appended():
             response = api.post("/products/updates", {"gtin": GTIN, "image": SHA256}, as_=PRODUCER)

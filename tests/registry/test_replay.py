@@ -121,6 +121,11 @@ def varied_history(registry: Registry, clock: Clock) -> None:
                                      standards=["TCVN 5107:2018"], usage={"vi": "Lắc đều.", "en": "Shake well."},
                                      warnings={"vi": "Chứa cá.", "en": "Contains fish."})])
     registry.submit([own.sign(make_product(gtin=THEIR_GTIN, unit="KGM"), issued_at=clock.now)])
+    registry.submit_as(PRODUCER, [("product.updated.v2", {"gtin": OTHER_GTIN, "shelf_life_days": 14, "standards": [
+        "TCVN 5107:2018"], "usage": {"vi": "Ăn trong ngày.", "en": "Eat the same day."}}),
+        ("product.updated.v2", {"gtin": PASSPORT_GTIN, "image": "cd" * 32, "standards": []})])
+    registry.submit([own.sign(("product.updated.v2", {"gtin": THEIR_GTIN, "names": {
+        "vi": "Vải thiều sấy", "en": "Dried lychee"}}), issued_at=clock.now)])
     at(clock, "2027-02-02T16:00:00Z")
     registry.submit_as(PRODUCER, [
         make_batch(lot="A", quantity="1000", produced_on="2027-02-01", claims=[GI_CLAIM, MARK_CLAIM]),
