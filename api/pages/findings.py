@@ -9,9 +9,9 @@ no finding is ever left out. The recall of the batch itself is not a finding: th
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from api.pages.plain import Writer
 from registry.verdict.record import Claim, Verdict
 from registry.verdict.rights import Certification, Indication, change_on
+from registry.verdict.words import Writer
 
 
 def sentence(text: str) -> str:

@@ -1,8 +1,9 @@
-"""How the consumer page writes facts for people: days and times in Viet Nam's time, numbers in each language's
-style, quantities with unit words, places and organisations by name.
+"""How facts are written for people: days and times in Viet Nam's time, numbers in each language's style,
+quantities with unit words, places, organisations, products, GIs and marks by name.
 
-The verdict keeps the registry's forms (ISO days, UTC times, UN/ECE unit codes, commune codes, organisation ids),
-which the page shows only among the expert details. `Writer` is what the templates call to turn them into words.
+The verdict's facts keep the registry's forms (ISO days, UTC times, UN/ECE unit codes, commune codes, organisation
+ids); its checks' messages (`registry.verdict.checks`) and the consumer page (`api.pages`) write them in words
+through `Writer`, one per language, so both say a thing the same way.
 """
 
 from collections.abc import Mapping
@@ -25,6 +26,13 @@ UNITS: dict[str, tuple[str, str, str]] = {
 """Every UN/ECE Recommendation 20 code the registry accepts (`registry.values.UNITS`): the Vietnamese word, the
 English singular and plural. Vietnamese counts things with a classifier that depends on the thing (quả bưởi, chai
 nước mắm, chiếc nón); a piece (H87) is written "cái", the classifier invoices use for any counted item."""
+
+
+STAGES: dict[str, tuple[str, str]] = {
+    "raw_material": ("nguyên liệu", "raw materials"), "processing": ("chế biến", "processing"),
+    "finishing": ("hoàn thiện", "finishing"),
+}
+"""Every stage of a GI's area the registry accepts (`registry.schemas.common.Stage`), in Vietnamese and English."""
 
 
 def day(value: str | None, lang: str) -> str:
@@ -147,3 +155,23 @@ class Writer:
 
     def place(self, where: Place | Origin | None) -> str:
         return place(where, self.lang)
+
+    def quote(self, text: str) -> str:
+        """Someone's own words or a name, quoted as each language quotes: «…» and “…”."""
+        return self.pick(f"«{text}»", f"“{text}”")
+
+    def product(self, names: Names | None, gtin: str) -> str:
+        """A product by its name, its GTIN in brackets: "sản phẩm «Cam Suối Mát» (GTIN 08939…)"."""
+        if names is None:
+            return self.pick(f"sản phẩm mang GTIN {gtin}", f"the product with GTIN {gtin}")
+        return self.pick(f"sản phẩm «{names.vi}» (GTIN {gtin})", f"“{names.en}” (GTIN {gtin})")
+
+    def lot(self, lot: str, names: Names | None, gtin: str) -> str:
+        """A batch by its lot and its product: "lô LT-2610-C của sản phẩm «…» (GTIN …)", "batch LT-2610-C of “…”
+        (GTIN …)"."""
+        return self.pick(f"lô {lot} của {self.product(names, gtin)}", f"batch {lot} of {self.product(names, gtin)}")
+
+    def stage(self, stage: str) -> str:
+        """The part of making a GI product an area is for (`registry.schemas.common.Stage`), in words."""
+        vi, en = STAGES.get(stage, (stage, stage))
+        return self.pick(f"khâu {vi}", f"{en} stage")
