@@ -440,13 +440,13 @@ class TestInvalid:
         message = reason(doc, "claim-valid-at-production")["message"]
         assert message["en"] == (
             f"GI “Hoai Duc pomelo”: the right of Organisation {PRODUCER} to use it was suspended from 1 October 2026 "
-            "by a decision of Intellectual Property Office of Viet Nam recorded on 26 November 2026 (“Fruit from outside the area was "
-            "sold.”), no later than the production date, 1 November 2026; a batch may carry the GI only if it and the "
-            "right to use it are in force on that date")
+            "by a decision of Intellectual Property Office of Viet Nam recorded on 26 November 2026 (“Fruit from "
+            "outside the area was sold.”), no later than the production date, 1 November 2026; a batch may carry the "
+            "GI only if it and the right to use it are in force on that date")
         assert message["vi"].startswith(
-            f"Chỉ dẫn địa lý «Bưởi Hoài Đức»: quyền sử dụng của Tổ chức {PRODUCER} bị đình chỉ từ ngày 01/10/2026 theo "
-            "quyết định của Cục Sở hữu trí tuệ ghi nhận ngày 26/11/2026 («Fruit from outside the area was sold.»), không "
-            "muộn hơn ngày sản xuất 01/11/2026")
+            f"Chỉ dẫn địa lý «Bưởi Hoài Đức»: quyền sử dụng của Tổ chức {PRODUCER} bị đình chỉ từ ngày 01/10/2026 "
+            "theo quyết định của Cục Sở hữu trí tuệ ghi nhận ngày 26/11/2026 («Fruit from outside the area was "
+            "sold.»), không muộn hơn ngày sản xuất 01/11/2026")
         found = reason(doc, "claim-valid-at-production")
         assert found["entries"] == [doc["claims"][0]["entry"], claim["right"]["entry"], suspension]
         assert found["subjects"] == [f"gi:{GI_ID}", f"right:{RIGHT_ID}", f"organisation:{PRODUCER}",
@@ -484,8 +484,8 @@ class TestInvalid:
                                        {"entry": correction, "issuer": PRODUCER, "reason": "Lot never made.",
                                         "on": "2026-11-26", "authority": False}]}]
         assert reason(doc, "not-corrected")["message"]["vi"] == (
-            f"Việc đăng ký lô đã bị Tổ chức {PRODUCER} rút lại ngày 26/11/2026: «Lot never made.»; đăng ký của lô chính "
-            "hãng phải còn hiệu lực")
+            f"Việc đăng ký lô đã bị Tổ chức {PRODUCER} rút lại ngày 26/11/2026: «Lot never made.»; đăng ký của lô "
+            "chính hãng phải còn hiệu lực")
         assert reason(doc, "not-corrected")["entries"] == [registered, correction]
         check_offline(doc, world.log.verifier)
 
@@ -663,8 +663,8 @@ class TestPassport:
         assert (doc["verdict"], doc["batch"]["expires_on"], doc["batch"]["expiry_derived"]) == (
             "authentic", "2026-12-01", True)
         assert reason(doc, "not-expired")["message"]["vi"] == (
-            f"Lô L1 của sản phẩm «Nước mắm» (GTIN {DATED}) còn hạn sử dụng đến hết ngày 01/12/2026 (tính 30 ngày từ ngày sản xuất "
-            "01/11/2026); hôm nay là ngày 01/12/2026")
+            f"Lô L1 của sản phẩm «Nước mắm» (GTIN {DATED}) còn hạn sử dụng đến hết ngày 01/12/2026 (tính 30 ngày từ "
+            "ngày sản xuất 01/11/2026); hôm nay là ngày 01/12/2026")
 
     def test_a_batch_past_its_expiry_date_gives_a_warning_with_the_date(self, dated: World) -> None:
         doc = dated.verify(gtin=DATED, today=date(2026, 12, 2))
