@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from registry.verdict.record import Claim, Verdict
 from registry.verdict.rights import Certification, Indication, change_on
-from registry.verdict.words import Writer
+from registry.words import Writer
 
 
 def sentence(text: str) -> str:

@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from api.digital_link import CheckDigitError, CodeRequest, DigitalLinkError
 from api.resolution import ProductFacts, walked_up
 from api.settings import DEFAULT_REPORT_CONTACT, ReportContact
-from registry.verdict.words import day
+from registry.words import day
 
 TEXT: dict[str, dict[str, str]] = {
     "vi": {

@@ -4,7 +4,7 @@ message in Vietnamese and English giving value and expectation.
 `registry.verdict.judge.judge` gathers the facts and runs these checks (those of GI and mark claims are in
 `registry.verdict.claims`); `Checks` collects their reasons and gives the verdict, the gravest severity among the
 failing ones (`VERDICTS`). A message names things as a person would: organisations, products, GIs and places by
-name, days as "20/08/2026" and "20 August 2026", quantities with unit words (`registry.verdict.words`); the log
+name, days as "20/08/2026" and "20 August 2026", quantities with unit words (`registry.words`); the log
 entries and the subjects (organisation, right, certification ids) it rests on go beside it, in the reason's
 `entries` and `subjects`, not inside the sentence.
 """
@@ -16,7 +16,7 @@ from registry.values import day_en, day_vi
 from registry.verdict.facts import Names, Organisation, Product, Retracted
 from registry.verdict.record import Batch, Input, Reason, ScanStats, Serial
 from registry.verdict.rights import Certification
-from registry.verdict.words import Writer
+from registry.words import Writer
 
 VERDICTS = ("unknown", "recalled", "invalid", "warning")
 """Failing severities, gravest first; with none failing the verdict is `authentic`. A recall outranks `invalid`:

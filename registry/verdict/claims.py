@@ -9,7 +9,7 @@ beside the message.
 from registry.verdict.checks import Checks, cap, window
 from registry.verdict.record import Batch, Claim, Origin
 from registry.verdict.rights import Indication, Right, change_on, in_window
-from registry.verdict.words import Writer
+from registry.words import Writer
 
 PRODUCTION = ("the production date", "ngày sản xuất")
 REGISTRATION = ("the day the batch was registered", "ngày đăng ký lô")

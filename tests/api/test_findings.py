@@ -13,7 +13,7 @@ from api.pages.consumer import render_verdict
 from api.pages.findings import Finding, findings
 from registry.verdict.batch import ScanStats
 from registry.verdict.document import VerdictDocument
-from registry.verdict.words import Writer
+from registry.words import Writer
 from tests.registry.test_verdict import CERTIFIER, GI_ID, GTIN, PRODUCER, ROOT, World
 
 

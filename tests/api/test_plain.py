@@ -1,4 +1,4 @@
-"""How the registry writes its values for people (`registry.verdict.words`, shared by the page and the verdict's
+"""How the registry writes its values for people (`registry.words`, shared by the page and the verdict's
 checks), and that its words cover
 every code the registry accepts (`api.pages.words`)."""
 
@@ -13,7 +13,7 @@ from registry.schemas.goods import BIZ_STEPS as REGISTRY_BIZ_STEPS
 from registry.values import UNITS as REGISTRY_UNITS
 from registry.verdict.facts import Names
 from registry.verdict.facts import place as commune
-from registry.verdict.words import UNITS, Writer, day, local_time, moment, number, place, quantity
+from registry.words import UNITS, Writer, day, local_time, moment, number, place, quantity
 
 
 class TestDaysAndTimes:

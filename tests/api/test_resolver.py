@@ -26,7 +26,7 @@ from registry.demo import BatchKey, scenarios
 from registry.kinds import vietnam_today
 from registry.verdict.evidence import check_evidence
 from registry.verdict.shapes import DOCUMENT
-from registry.verdict.words import day
+from registry.words import day
 from tests.api.conftest import PUBLIC_URL, Api, assert_problem
 from tests.api.resolving import (
     CLIENT_ADDRESS,

@@ -246,7 +246,7 @@ class TestWhoRetracts:
                                                                                   lot: int) -> None:
         first = retract(world, PRODUCER, lot)
         error = refused(world, PRODUCER, [make_correction(lot, reason="Lần nữa.")], "already-corrected")
-        assert f"{PRODUCER} has already retracted entry {lot}" in error.en
+        assert f"Organisation {PRODUCER} has already retracted entry {lot}" in error.en
         retract(world, PRODUCER, first)
         again = retract(world, PRODUCER, lot, "Lần nữa.")
         assert is_retracted(world, lot)
@@ -278,7 +278,7 @@ class TestWhoRetracts:
 
     def test_refuses_an_authority_of_another_province(self, world: Registry, lot: int) -> None:
         error = refused(world, AN_GIANG_DOST, [make_correction(lot)], "not-your-entry")
-        assert f"entry {lot} was issued by {PRODUCER}" in error.en
+        assert f"entry {lot} was issued by Organisation {PRODUCER}" in error.en
         own = retract(world, PRODUCER, lot)
         refused(world, AN_GIANG_DOST, [make_correction(own)], "not-your-entry")
 

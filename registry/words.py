@@ -1,21 +1,27 @@
 """How facts are written for people: days and times in Viet Nam's time, numbers in each language's style,
 quantities with unit words, places, organisations, products, GIs and marks by name.
 
-The verdict's facts keep the registry's forms (ISO days, UTC times, UN/ECE unit codes, commune codes, organisation
-ids); its checks' messages (`registry.verdict.checks`) and the consumer page (`api.pages`) write them in words
-through `Writer`, one per language, so both say a thing the same way.
+The registry's facts keep its own forms (ISO days, UTC times, UN/ECE unit codes, commune codes, organisation
+ids); the verdict's checks (`registry.verdict.checks`), the consumer page (`api.pages`) and the refusals of the
+rules (`registry.handlers`) write them in words through this module, so all say a thing the same way. It imports
+no verdict module at run time: the rules, which the verdict's modules import, use it too.
 """
+
+from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from registry.kinds import VIETNAM
 from registry.places import REFORM, name_en, successors, version_day
 from registry.values import day_en, day_vi
-from registry.verdict.facts import Names, Place
-from registry.verdict.record import Origin
+
+if TYPE_CHECKING:
+    from registry.verdict.facts import Names, Place
+    from registry.verdict.record import Origin
 
 UNITS: dict[str, tuple[str, str, str]] = {
     "H87": ("cái", "piece", "pieces"), "C62": ("đơn vị", "unit", "units"), "KGM": ("kg", "kg", "kg"),
