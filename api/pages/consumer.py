@@ -4,7 +4,7 @@ Mobile-first, no external assets, no JavaScript. Language: `?lang=vi|en`, else A
 The templates read the typed verdict document (`registry.verdict.document.VerdictDocument`) by attribute, and
 write its facts for people through `registry.words.Writer` (`w`): names, not ids; local dates and times; units
 in words. What went wrong is said in plain sentences (`api.pages.findings`); the verdict's own reasons, with
-their codes and log indices, are kept among the expert details. The words are in `api.pages.words`.
+their codes and the log entries each rests on, are kept among the expert details. The words are in `api.pages.words`.
 """
 
 import dataclasses
