@@ -253,6 +253,9 @@ class TestClaims:
                         "no-right-of-use")
         assert (f"Organisation {OTHER_PRODUCER} holds no right to use the GI “Hoai Duc pomelo” in force on 1 November "
                 "2026 and on 26 November 2026") in error.en
+        assert (f"Tổ chức {OTHER_PRODUCER} không có quyền sử dụng chỉ dẫn địa lý «Bưởi Hoài Đức» còn hiệu lực vào ngày "
+                "01/11/2026 và ngày 26/11/2026 (ngày đăng ký lô)") == error.vi
+        assert gi not in error.en + error.vi
 
     def test_refuses_a_claim_produced_before_the_right_starts(self, registry: Registry, producer: str) -> None:
         registry.submit_as(ROOT, [make_gi(), make_right(valid_from="2026-11-10")])
@@ -342,6 +345,8 @@ class TestQuota:
         assert one(registry, RegRight, id=quota)["quota_used"] == "200"
         error = refused(registry, PRODUCER, [make_batch(lot="B", quantity="60", claims=[GI_CLAIM])], "quota-exceeded")
         assert "would total 260 pieces; the quota is 250 pieces" in error.en
+        assert error.vi.endswith("sẽ đạt 260 cái; hạn mức là 250 cái")
+        assert RIGHT not in error.en + error.vi
         registry.submit_as(PRODUCER, [make_batch(lot="B", quantity="50", claims=[GI_CLAIM])])
         assert one(registry, RegRight, id=quota)["quota_used"] == "250"
         refused(registry, PRODUCER, [make_batch(lot="C", quantity="1", claims=[GI_CLAIM])], "quota-exceeded")
