@@ -67,7 +67,8 @@ PROBLEM_MEMBERS = {
     "position": {"type": "integer", "minimum": 0,
                  "description": "Which statement of a batch of statements the registry refused, from 0"},
     "verdict": {"type": "string", "description": "The resolver's verdict on a code nothing is registered for"},
-    "reasons": {"type": "array", "items": {"type": "object"}, "description": "The reasons of that verdict"},
+    "reasons": {"type": "array", "items": {"$ref": "#/components/schemas/VerdictReason"},
+                "description": "The reasons of that verdict, each as a verdict document states it"},
 }
 """Members some problem documents add to those of `api.problems.Problem` (which allows them): optional."""
 

@@ -39,6 +39,7 @@ from registry.replay import ReplayError, projection_digest, replay
 from registry.service import Registry
 from registry.state import State
 from registry.tables import RegBatch, RegProduct, RegSerial
+from registry.values import day_vi
 from registry.verdict.batch import verify_batch
 
 VERDICT_WORDS = {"authentic": ("authentic", "chính hãng"), "warning": ("warning", "cảnh báo"),
@@ -238,7 +239,9 @@ def verify_bundle_command(
     batch = verdict.batch
     what = f"{batch.lot} / GTIN {batch.gtin}" if batch else "?"
     typer.echo(f"bundle verifies: {what} is {en} as of {verdict.as_of}")
-    typer.echo(f"gói bằng chứng hợp lệ: lô {what} — {vi} (tính đến ngày {verdict.as_of})")
+    typer.echo(f"gói bằng chứng hợp lệ: lô {what} — {vi} (tính đến ngày {day_vi(verdict.as_of)})")
     for reason in verdict.reasons:
         if not reason.ok:
-            typer.echo(f"  - {reason.vi}\n    {reason.en}")
+            # The messages name things; the entries and subjects they rest on are for looking up in the table.
+            typer.echo(f"  - {reason.vi}\n    {reason.en}\n    [{reason.code}] entries {list(reason.entries)}; "
+                       f"{', '.join(reason.subjects)}")

@@ -2,9 +2,9 @@
 
 Mobile-first, no external assets, no JavaScript. Language: `?lang=vi|en`, else Accept-Language, else vi.
 The templates read the typed verdict document (`registry.verdict.document.VerdictDocument`) by attribute, and
-write its facts for people through `api.pages.plain.Writer` (`w`): names, not ids; local dates and times; units
+write its facts for people through `registry.words.Writer` (`w`): names, not ids; local dates and times; units
 in words. What went wrong is said in plain sentences (`api.pages.findings`); the verdict's own reasons, with
-their codes and log indices, are kept among the expert details. The words are in `api.pages.words`.
+their codes and the log entries each rests on, are kept among the expert details. The words are in `api.pages.words`.
 """
 
 import dataclasses
@@ -18,11 +18,11 @@ from jinja2.utils import missing
 from api.digital_link import DigitalLink
 from api.pages.findings import findings
 from api.pages.passport import PASSPORT_TEXT
-from api.pages.plain import Writer, local_time
 from api.pages.words import BIZ_STEPS, DISPOSITIONS, KINDS, TEXT
 from api.settings import DEFAULT_REPORT_CONTACT, ReportContact
 from registry.verdict.document import VerdictDocument
 from registry.verdict.record import Verdict
+from registry.words import Writer, local_time
 
 LANGUAGES = ("vi", "en")
 

@@ -1,17 +1,18 @@
 """What the consumer page says went wrong, one plain sentence per finding, in names and local dates.
 
-A verdict's reasons (`registry.verdict.record.Reason`) state value and expectation with codes, ids and log
-indices, for an auditor; the page keeps them among the expert details. A shopper reads these sentences instead,
-written here from the same facts. A failing check this module does not know yet is shown by its own message, so
-no finding is ever left out. The recall of the batch itself is not a finding: the page gives it its own block.
+A verdict's reasons (`registry.verdict.record.Reason`) state value and expectation for an auditor, with the
+entries and subjects each rests on; the page keeps them among the expert details. A shopper reads these
+sentences instead, written here from the same facts. A failing check this module does not know yet is shown by
+its own message, so no finding is ever left out. The recall of the batch itself is not a finding: the page gives
+it its own block.
 """
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from api.pages.plain import Writer
 from registry.verdict.record import Claim, Verdict
 from registry.verdict.rights import Certification, Indication, change_on
+from registry.words import Writer
 
 
 def sentence(text: str) -> str:

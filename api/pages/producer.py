@@ -13,10 +13,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from api.pages.passport import PASSPORT_TEXT
-from api.pages.plain import Writer
 from api.pages.resolver_pages import Refusal, render_refusal
 from api.pages.words import TEXT as VERDICT_TEXT
 from api.producers import ProducerFacts, RightLine
+from registry.words import Writer
 
 TEXT: dict[str, dict[str, str]] = {
     "vi": {

@@ -12,9 +12,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from api.digital_link import CheckDigitError, CodeRequest, DigitalLinkError
-from api.pages.plain import day
 from api.resolution import ProductFacts, walked_up
 from api.settings import DEFAULT_REPORT_CONTACT, ReportContact
+from registry.words import day
 
 TEXT: dict[str, dict[str, str]] = {
     "vi": {

@@ -1,6 +1,7 @@
 """Certifications, issued by certifiers within their accreditation."""
 
 from registry.errors import ConflictError, NotAllowedError
+from registry.handlers import names
 from registry.handlers.common import absent, batch, need, not_before, organisation
 from registry.handlers.scope import in_force, province_of, root_of, split
 from registry.kinds import Context, kind
@@ -27,10 +28,11 @@ def _accredited(state: State, ctx: Context, body: CertificationIssued, province:
         if in_force(row, ctx.day) and body.scheme in row["schemes"].split("\n") \
                 and (not row["provinces"] or province in split(row["provinces"])):
             return
+    (who_en, who_vi), (on_en, on_vi) = names.org(state, ctx.issuer), names.day(ctx.day)
     raise NotAllowedError(
-        "not-accredited", f"{ctx.issuer} holds no accreditation in force on {ctx.day} for the scheme {body.scheme!r} "
-        "where the subject lies", f"{ctx.issuer} không có quyết định công nhận còn hiệu lực vào ngày {ctx.day} cho "
-        f"chương trình {body.scheme!r} tại nơi của đối tượng được chứng nhận")
+        "not-accredited", f"{who_en} holds no accreditation in force on {on_en} for the scheme “{body.scheme}” "
+        "where the subject lies", f"{who_vi} không có quyết định công nhận còn hiệu lực vào ngày {on_vi} cho "
+        f"chương trình «{body.scheme}» tại nơi của đối tượng được chứng nhận")
 
 
 @kind("certification.issued.v1", CertificationIssued, roles=("certifier",), subject=lambda b: f"certification:{b.id}")
@@ -50,8 +52,9 @@ def certification_issued(state: State, ctx: Context, body: CertificationIssued) 
 def certification_revoked(state: State, ctx: Context, body: CertificationRevoked) -> None:
     cert = need(state, RegCertification, "certification", "chứng nhận", id=body.certification)
     if ctx.issuer not in (cert["certifier"], root_of(state)):
-        raise NotAllowedError("not-your-certification", f"certification {cert['id']} was issued by {cert['certifier']}",
-                              f"chứng nhận {cert['id']} do {cert['certifier']} cấp")
+        by_en, by_vi = names.org(state, cert["certifier"])
+        raise NotAllowedError("not-your-certification", f"certification {cert['id']} was issued by {by_en}",
+                              f"chứng nhận {cert['id']} do {by_vi} cấp")
     if cert["revoked_entry"] is not None:
         raise ConflictError("already-revoked", f"certification {cert['id']} was already revoked",
                             f"chứng nhận {cert['id']} đã bị thu hồi trước đó")

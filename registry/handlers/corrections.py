@@ -22,6 +22,7 @@ The rules, for an entry X and a correction C of X:
 """
 
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError, UnknownReferenceError
+from registry.handlers import names
 from registry.handlers.indications import governs_subject
 from registry.handlers.scope import governs_batch, out_of_scope, root_of, scope_of
 from registry.kinds import BATCH_REGISTERED, PRODUCT_REGISTERED, Context, kind
@@ -126,12 +127,13 @@ def correction(state: State, ctx: Context, body: Correction) -> None:
             f"không thể rút lại mục {body.entry} ({target['kind']}); hãy {vi}")
     own = target["issuer"] == ctx.issuer
     if not own and not _governs(state, ctx, target["subject"]):
-        raise NotAllowedError("not-your-entry", f"entry {body.entry} was issued by {target['issuer']}; only its "
+        by_en, by_vi = names.org(state, target["issuer"])
+        raise NotAllowedError("not-your-entry", f"entry {body.entry} was issued by {by_en}; only its "
                               "issuer or an authority governing its subject may correct it",
-                              f"mục {body.entry} do {target['issuer']} lập; chỉ bên lập hoặc cơ quan có thẩm quyền "
+                              f"mục {body.entry} do {by_vi} lập; chỉ bên lập hoặc cơ quan có thẩm quyền "
                               "đối với đối tượng này được đính chính")
     if own and _a_ruling(state, target) and not _governs(state, ctx, target["subject"]):
-        raise out_of_scope(ctx, scope_of(state, ctx), f"retract its decision at entry {body.entry}, which needs "
+        raise out_of_scope(state, ctx, scope_of(state, ctx), f"retract its decision at entry {body.entry}, which needs "
                            "jurisdiction over its subject", f"rút lại quyết định tại mục {body.entry}, việc này cần "
                            "thẩm quyền đối với đối tượng của quyết định")
     tree = _tree(state, body.entry)
@@ -141,13 +143,14 @@ def correction(state: State, ctx: Context, body: Correction) -> None:
                             "không thể tự đính chính mục này nữa")
     mine = [c for c in tree if c["corrected_entry"] == body.entry and c["issuer"] == ctx.issuer]
     if any(not _entry(state, c["entry"])["retracted"] for c in mine):
-        raise ConflictError("already-corrected", f"{ctx.issuer} has already retracted entry {body.entry}",
-                            f"{ctx.issuer} đã rút lại mục {body.entry} trước đó")
+        who_en, who_vi = names.org(state, ctx.issuer)
+        raise ConflictError("already-corrected", f"{who_en} has already retracted entry {body.entry}",
+                            f"{who_vi} đã rút lại mục {body.entry} trước đó")
     if body.replacement is not None and _entry(state, body.replacement)["issuer"] not in (ctx.issuer, target["issuer"]):
+        (who_en, who_vi), (by_en, by_vi) = names.org(state, ctx.issuer), names.org(state, target["issuer"])
         raise RuleViolationError("replacement-of-another-issuer",
-                                 f"replacement entry {body.replacement} was issued by neither {ctx.issuer} nor "
-                                 f"{target['issuer']}", f"mục thay thế {body.replacement} không do {ctx.issuer} hay "
-                                 f"{target['issuer']} lập")
+                                 f"replacement entry {body.replacement} was issued by neither {who_en} nor {by_en}",
+                                 f"mục thay thế {body.replacement} không do {who_vi} hay {by_vi} lập")
     state.update(RegEntry, {"entry": ctx.index}, subject=target["subject"])
     state.insert(RegCorrection, entry=ctx.index, corrected_entry=body.entry, replacement=body.replacement,
                  issuer=ctx.issuer, reason=body.reason, authority=not own)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from ledger.core.types import parse_timestamp
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError
+from registry.handlers import names
 from registry.handlers.common import (
     absent,
     batch,
@@ -66,10 +67,11 @@ def product_registered(state: State, ctx: Context, body: ProductRegistered) -> N
     absent(state, RegProduct, "product", "sản phẩm", gtin=body.gtin)
     licence = licence_for(state, ctx.issuer, body.gtin, ctx.day)
     if licence is None:
+        who_en, who_vi = names.org(state, ctx.issuer)
         raise NotAllowedError(
-            "gtin-not-licensed", f"GTIN {body.gtin} is not inside a GS1 company prefix licensed to {ctx.issuer} and "
+            "gtin-not-licensed", f"GTIN {body.gtin} is not inside a GS1 company prefix licensed to {who_en} and "
             "in force today; a product's GTIN is numbered under its producer's own prefix",
-            f"GTIN {body.gtin} không thuộc mã doanh nghiệp GS1 nào đang cấp cho {ctx.issuer}; mã sản phẩm phải "
+            f"GTIN {body.gtin} không thuộc mã doanh nghiệp GS1 nào đang cấp cho {who_vi}; mã sản phẩm phải "
             "được đánh theo mã doanh nghiệp của chính nhà sản xuất")
     state.insert(RegProduct, gtin=body.gtin, producer=ctx.issuer, name_vi=body.names.vi, name_en=body.names.en,
                  unit=body.unit, licence=licence["id"], entry=ctx.index)
@@ -127,28 +129,34 @@ def _claim_right(state: State, ctx: Context, body: BatchRegistered, subject: Sub
     if subject.type == "gi":
         gi = _gi(state, subject.id, ctx.day)
         if in_area(state, gi["id"], body.origin.code, body.origin.version) is None:
+            (where_en, where_vi), (gi_en, gi_vi) = names.commune(body.origin.code, body.origin.version), \
+                names.indication(state, "gi", gi["id"])
             raise RuleViolationError(
-                "origin-outside-area",
-                f"origin commune {body.origin.code} ({body.origin.version}) is outside the area of GI {gi['id']}",
-                f"xã xuất xứ {body.origin.code} ({body.origin.version}) nằm ngoài vùng của chỉ dẫn địa lý {gi['id']}")
+                "origin-outside-area", f"the origin commune {where_en} is outside the area of {gi_en}",
+                f"xã xuất xứ {where_vi} nằm ngoài vùng địa lý của {gi_vi}")
     else:
         mark = _mark(state, subject.id, ctx.day)
         for when in (day, ctx.day):
             if not mark["valid_from"] <= when <= mark["valid_until"]:
+                (mark_en, mark_vi), start, end, on = (names.indication(state, "mark", mark["id"]),
+                                                      names.day(mark["valid_from"]), names.day(mark["valid_until"]),
+                                                      names.day(when))
                 raise RuleViolationError(
-                    "mark-not-in-force", f"mark {mark['id']} is valid {mark['valid_from']} to {mark['valid_until']}, "
-                    f"not on {when}", f"nhãn hiệu {mark['id']} có hiệu lực từ {mark['valid_from']} đến "
-                    f"{mark['valid_until']}, không phải ngày {when}")
+                    "mark-not-in-force", f"{mark_en} is valid from {start[0]} to {end[0]}, not on {on[0]}",
+                    f"{mark_vi} có hiệu lực từ ngày {start[1]} đến ngày {end[1]}, không bao gồm ngày {on[1]}")
     rights = state.find(RegRight, holder=ctx.issuer, subject_type=subject.type, subject_id=subject.id)
     for right in rights:
         if right_active_on(state, right, day) and right_active_on(state, right, ctx.day):
             return right
-    when_en, when_vi = (f"on {day}", f"vào ngày {day}") if day == ctx.day else (
-        f"on {day} and on {ctx.day}, when the batch is registered",
-        f"vào ngày {day} và ngày {ctx.day} (ngày đăng ký lô)")
+    made, registered = names.day(day), names.day(ctx.day)
+    when_en, when_vi = (f"on {made[0]}", f"vào ngày {made[1]}") if day == ctx.day else (
+        f"on {made[0]} and on {registered[0]}, when the batch is registered",
+        f"vào ngày {made[1]} và ngày {registered[1]} (ngày đăng ký lô)")
+    (who_en, who_vi), (what_en, what_vi) = names.org(state, ctx.issuer), names.indication(state, subject.type,
+                                                                                          subject.id)
     raise RuleViolationError(
-        "no-right-of-use", f"{ctx.issuer} holds no right to use {subject.type} {subject.id} in force {when_en}",
-        f"{ctx.issuer} không có quyền sử dụng {subject.type} {subject.id} còn hiệu lực {when_vi}")
+        "no-right-of-use", f"{who_en} holds no right to use {what_en} in force {when_en}",
+        f"{who_vi} không có quyền sử dụng {what_vi} còn hiệu lực {when_vi}")
 
 
 def yield_of(state: State, subject: Subject, input_unit: str, output_unit: str, output_gtin: str) -> Decimal:
@@ -178,26 +186,30 @@ def _credit(state: State, body: BatchRegistered, subject: Subject) -> Decimal:
 def _use_quota(state: State, right: Row, body: BatchRegistered, charge: Decimal) -> None:
     if right["quota_quantity"] is None or charge == 0:
         return
+    right_en, right_vi = names.right(state, right)
     if right["quota_unit"] != body.unit:
+        quota_unit, batch_unit = names.unit(right["quota_unit"]), names.unit(body.unit)
+        uncovered = names.amount(decimal_text(charge), body.unit)
         raise RuleViolationError(
-            "quota-unit", f"right {right['id']} counts its quota in {right['quota_unit']}, the batch in {body.unit}; "
-            f"{decimal_text(charge)} {body.unit} of it are not covered by claimed inputs",
-            f"quyền {right['id']} tính hạn mức theo {right['quota_unit']}, lô hàng theo {body.unit}; "
-            f"{decimal_text(charge)} {body.unit} của lô không được lô đầu vào mang cùng chỉ dẫn bảo đảm")
+            "quota-unit", f"{right_en} counts its quota in {quota_unit[0]}, the batch in {batch_unit[0]}; "
+            f"claimed inputs do not cover {uncovered[0]} of the batch",
+            f"{right_vi} tính hạn mức theo đơn vị {quota_unit[1]}, lô hàng theo đơn vị {batch_unit[1]}; "
+            f"{uncovered[1]} của lô không được lô đầu vào mang cùng chỉ dẫn bảo đảm")
     used = Decimal(right["quota_used"]) + charge
     if used > Decimal(right["quota_quantity"]):
+        total, quota = names.amount(decimal_text(used), body.unit), names.amount(right["quota_quantity"], body.unit)
         raise RuleViolationError(
-            "quota-exceeded", f"batches under right {right['id']} would total {decimal_text(used)} {body.unit}; "
-            f"the quota is {right['quota_quantity']}", f"các lô theo quyền {right['id']} sẽ đạt "
-            f"{decimal_text(used)} {body.unit}; hạn mức là {right['quota_quantity']}")
+            "quota-exceeded", f"batches under {right_en} would total {total[0]}; the quota is {quota[0]}",
+            f"các lô theo {right_vi} sẽ đạt {total[1]}; hạn mức là {quota[1]}")
     state.update(RegRight, {"id": right["id"]}, quota_used=decimal_text(used))
 
 
 def _consume(state: State, ctx: Context, body: BatchRegistered, item: Input) -> None:
     source = batch(state, item.gtin, item.lot)
     if ctx.issuer not in holders(state, source):
-        raise NotAllowedError("input-not-held", f"{ctx.issuer} does not hold input batch {item.gtin}/{item.lot}",
-                              f"{ctx.issuer} không nắm giữ lô đầu vào {item.gtin}/{item.lot}")
+        who_en, who_vi = names.org(state, ctx.issuer)
+        raise NotAllowedError("input-not-held", f"{who_en} does not hold input batch {item.lot} (GTIN {item.gtin})",
+                              f"{who_vi} không nắm giữ lô đầu vào {item.lot} (GTIN {item.gtin})")
     if source["retracted"]:
         raise RuleViolationError("input-withdrawn", f"the registration of input batch {item.gtin}/{item.lot} was "
                                  "retracted", f"việc đăng ký lô đầu vào {item.gtin}/{item.lot} đã bị rút lại")
@@ -291,14 +303,15 @@ def batch_event(state: State, ctx: Context, body: BatchEvent) -> None:
     inspecting = body.biz_step == "inspecting" and ctx.roles & INSPECTING_ROLES
     holder = ctx.issuer in holders(state, row)
     if not inspecting and not holder:
-        raise NotAllowedError("not-holder", f"{ctx.issuer} neither made nor received batch {body.gtin}/{body.lot}",
-                              f"{ctx.issuer} không sản xuất cũng không nhận lô {body.gtin}/{body.lot}")
+        who_en, who_vi = names.org(state, ctx.issuer)
+        raise NotAllowedError("not-holder", f"{who_en} neither made nor received batch {body.lot} (GTIN {body.gtin})",
+                              f"{who_vi} không sản xuất cũng không nhận lô {body.lot} (GTIN {body.gtin})")
     # A destination makes its organisation a holder (who may consume the batch): only a holder hands it on.
     if not holder and body.destination is not None:
-        raise NotAllowedError("not-holder", f"{ctx.issuer} inspects batch {body.gtin}/{body.lot} but does not hold "
-                              f"it, so it cannot hand it to {body.destination}", f"{ctx.issuer} kiểm tra lô "
-                              f"{body.gtin}/{body.lot} nhưng không nắm giữ lô, nên không thể giao cho "
-                              f"{body.destination}")
+        (who_en, who_vi), (to_en, to_vi) = names.org(state, ctx.issuer), names.org(state, body.destination)
+        raise NotAllowedError("not-holder", f"{who_en} inspects batch {body.lot} (GTIN {body.gtin}) but does not "
+                              f"hold it, so it cannot hand it to {to_en}", f"{who_vi} kiểm tra lô {body.lot} (GTIN "
+                              f"{body.gtin}) nhưng không nắm giữ lô, nên không thể giao cho {to_vi}")
     for party in (body.source, body.destination):
         if party is not None:
             organisation(state, party)
@@ -326,7 +339,7 @@ def batch_recalled(state: State, ctx: Context, body: BatchRecalled) -> None:
                                   f"chỉ {row['producer']} hoặc cơ quan quản lý được thu hồi lô này")
         scope = scope_of(state, ctx)
         if not governs_batch(state, scope, row):
-            raise out_of_scope(ctx, scope, f"recall batch {body.gtin}/{body.lot}",
+            raise out_of_scope(state, ctx, scope, f"recall batch {body.gtin}/{body.lot}",
                                f"thu hồi lô {body.gtin}/{body.lot}")
     if row["recalled_entry"] is not None:
         raise ConflictError("already-recalled", f"batch {body.gtin}/{body.lot} was already recalled",

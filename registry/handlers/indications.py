@@ -7,6 +7,7 @@ by whoever `registry.handlers.scope` says governs the GI or mark.
 from datetime import date
 
 from registry.errors import ConflictError, RuleViolationError
+from registry.handlers import names
 from registry.handlers.common import absent, history, need, not_after_day, not_before, organisation, place
 from registry.handlers.scope import governs_gi, governs_mark, out_of_scope, require_root, scope_of
 from registry.kinds import Context, kind
@@ -35,8 +36,9 @@ def _gi(state: State, gi_id: str, day: str | None = None) -> Row:
     """The GI, if not cancelled (as of `day`, when given: a cancellation may take effect later)."""
     row = need(state, RegGi, "GI", "chỉ dẫn địa lý", id=gi_id)
     if row["cancelled_on"] is not None and (day is None or row["cancelled_on"] <= day):
-        raise RuleViolationError("gi-cancelled", f"GI {gi_id} was cancelled from {row['cancelled_on']}",
-                                 f"chỉ dẫn địa lý {gi_id} đã bị hủy từ ngày {row['cancelled_on']}")
+        (what_en, what_vi), (on_en, on_vi) = names.indication(state, "gi", gi_id), names.day(row["cancelled_on"])
+        raise RuleViolationError("gi-cancelled", f"{what_en} was cancelled from {on_en}",
+                                 f"{what_vi} đã bị hủy từ ngày {on_vi}")
     return row
 
 
@@ -44,8 +46,9 @@ def _mark(state: State, mark_id: str, day: str | None = None) -> Row:
     """The mark, if not cancelled (as of `day`, when given)."""
     row = need(state, RegMark, "mark", "nhãn hiệu", id=mark_id)
     if row["cancelled_on"] is not None and (day is None or row["cancelled_on"] <= day):
-        raise RuleViolationError("mark-cancelled", f"mark {mark_id} was cancelled from {row['cancelled_on']}",
-                                 f"nhãn hiệu {mark_id} đã bị hủy từ ngày {row['cancelled_on']}")
+        (what_en, what_vi), (on_en, on_vi) = names.indication(state, "mark", mark_id), names.day(row["cancelled_on"])
+        raise RuleViolationError("mark-cancelled", f"{what_en} was cancelled from {on_en}",
+                                 f"{what_vi} đã bị hủy từ ngày {on_vi}")
     return row
 
 
@@ -211,10 +214,9 @@ def _may_manage(state: State, ctx: Context, subject: Subject) -> None:
     else:
         _mark(state, subject.id, ctx.day)
     if not governs_subject(state, ctx, subject):
-        what = "GI" if subject.type == "gi" else "mark"
-        what_vi = "chỉ dẫn địa lý" if subject.type == "gi" else "nhãn hiệu"
-        raise out_of_scope(ctx, scope_of(state, ctx), f"manage the rights to use {what} {subject.id}",
-                           f"quản lý quyền sử dụng {what_vi} {subject.id}")
+        what_en, what_vi = names.indication(state, subject.type, subject.id)
+        raise out_of_scope(state, ctx, scope_of(state, ctx), f"manage the rights to use {what_en}",
+                           f"quản lý quyền sử dụng {what_vi}")
 
 
 @kind("right.granted.v1", RightGranted, roles=("authority", "association"), subject=lambda b: f"right:{b.id}")
@@ -223,8 +225,8 @@ def right_granted(state: State, ctx: Context, body: RightGranted) -> None:
     _may_manage(state, ctx, body.subject)
     holder = organisation(state, body.holder)
     if "producer" not in roles_of(holder):
-        raise RuleViolationError("wrong-role", f"holder {body.holder} must be a producer",
-                                 f"bên được cấp quyền {body.holder} phải là nhà sản xuất")
+        raise RuleViolationError("wrong-role", f"the holder, {holder['name_en']}, must be a producer",
+                                 f"bên được cấp quyền, {holder['name_vi']}, phải là nhà sản xuất")
     quota = body.quota
     state.insert(RegRight, id=body.id, holder=body.holder, subject_type=body.subject.type,
                  subject_id=body.subject.id, valid_from=body.valid_from, valid_until=body.valid_until,
@@ -242,9 +244,10 @@ def _change_right(state: State, ctx: Context, body: RightChanged, action: str) -
     right = need(state, RegRight, "right of use", "quyền sử dụng", id=body.right)
     _may_manage(state, ctx, Subject(type=right["subject_type"], id=right["subject_id"]))
     if right["status"] not in _TRANSITIONS[action]:
+        (what_en, what_vi), (now_en, now_vi) = names.right(state, right), names.STATUS[right["status"]]
         raise ConflictError(f"right-not-{'/'.join(_TRANSITIONS[action])}",
-                            f"right {body.right} is {right['status']} and cannot be {action}",
-                            f"quyền {body.right} đang ở trạng thái {right['status']}, không thể {_ACTION_VI[action]}")
+                            f"{what_en} is {now_en} and cannot be {action}",
+                            f"{what_vi} {now_vi}, không thể {_ACTION_VI[action]}")
     not_before(right["valid_from"], body.effective_on, "effective date", "ngày hiệu lực")
     state.insert(RegRightChange, entry=ctx.index, right=body.right, action=action, effective_on=body.effective_on,
                  reason=body.reason)

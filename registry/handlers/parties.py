@@ -6,6 +6,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.core.signing import statement_key_id
 from registry.errors import ConflictError, NotAllowedError, RuleViolationError
+from registry.handlers import names
 from registry.handlers.common import absent, history, need, organisation, place
 from registry.handlers.scope import ROOT_ONLY_ROLES, governs_organisation, out_of_scope, scope_of
 from registry.kinds import Context, kind
@@ -78,7 +79,7 @@ def organisation_registered(state: State, ctx: Context, body: OrganisationRegist
         if set(body.roles) & ROOT_ONLY_ROLES:
             raise _root_only_roles(ctx, set(body.roles), "register an organisation", "đăng ký tổ chức")
         if commune is None or commune.province not in scope.provinces:
-            raise out_of_scope(ctx, scope, f"register {body.id}, whose commune is not in its provinces",
+            raise out_of_scope(state, ctx, scope, f"register {body.id}, whose commune is not in its provinces",
                                f"đăng ký {body.id} vì xã của tổ chức này không thuộc các tỉnh được ủy quyền")
     identifiers = _identifiers(body)
     _tax_code_free(state, body.id, identifiers.get("tax_code"))
@@ -104,7 +105,7 @@ def organisation_updated(state: State, ctx: Context, body: OrganisationUpdated) 
     if body.commune is not None:
         province = place(ctx, body.commune, "the commune", "xã").province
         if not scope.root and province not in scope.provinces:
-            raise out_of_scope(ctx, scope, f"move {body.id} to a commune outside its provinces",
+            raise out_of_scope(state, ctx, scope, f"move {body.id} to a commune outside its provinces",
                                f"chuyển {body.id} sang xã ngoài các tỉnh được ủy quyền")
         # An address is replaced whole: a new commune takes the street given with it, or none.
         changes.update(commune_code=body.commune.code, commune_version=body.commune.version, street=_street(body))
@@ -117,7 +118,7 @@ def organisation_updated(state: State, ctx: Context, body: OrganisationUpdated) 
         if touched & ROOT_ONLY_ROLES:
             raise _root_only_roles(ctx, touched, "update an organisation", "cập nhật tổ chức")
         if not governs_organisation(scope, row):
-            raise out_of_scope(ctx, scope, f"update {body.id}", f"cập nhật {body.id}")
+            raise out_of_scope(state, ctx, scope, f"update {body.id}", f"cập nhật {body.id}")
     _tax_code_free(state, body.id, identifiers.get("tax_code"))
     state.update(RegOrganisation, {"id": body.id}, **changes)
     history(state, ctx, "organisation", body.id, "updated")
@@ -132,12 +133,13 @@ def _may_manage_keys(state: State, ctx: Context, row: Row, what_en: str, what_vi
     if scope.root:
         return
     if "authority" not in ctx.roles:
-        raise NotAllowedError("not-yours", f"{ctx.issuer} may not {what_en}; only {row['id']} or an authority may",
-                              f"{ctx.issuer} không được {what_vi}; chỉ {row['id']} hoặc cơ quan quản lý được phép")
+        who_en, who_vi = names.org(state, ctx.issuer)
+        raise NotAllowedError("not-yours", f"{who_en} may not {what_en}; only {row['name_en']} or an authority may",
+                              f"{who_vi} không được {what_vi}; chỉ {row['name_vi']} hoặc cơ quan quản lý được phép")
     if roles_of(row) & ROOT_ONLY_ROLES:
         raise _root_only_roles(ctx, roles_of(row), what_en, what_vi)
     if not governs_organisation(scope, row):
-        raise out_of_scope(ctx, scope, what_en, what_vi)
+        raise out_of_scope(state, ctx, scope, what_en, what_vi)
 
 
 @kind("key.added.v1", KeyAdded, subject=lambda b: f"key:{key_id_of(b.public_key)}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from registry import places
 from registry.errors import NotAllowedError
+from registry.handlers import names
 from registry.kinds import Context
 from registry.state import Row, State
 from registry.tables import RegBatchClaim, RegDelegation, RegEntry, RegGiArea
@@ -44,21 +45,20 @@ class Scope:
     gis: frozenset[str] = frozenset()
     marks: frozenset[str] = frozenset()
 
-    def describe(self) -> tuple[str, str]:
-        """The scope in words, English and Vietnamese, for refusals."""
+    def describe(self, state: State) -> tuple[str, str]:
+        """The scope in words, English and Vietnamese, for refusals: provinces, GIs and marks by name."""
         if self.root:
             return "the whole registry", "toàn bộ hệ thống"
         parts_en, parts_vi = [], []
         if self.provinces:
-            names = ", ".join(_province_name(p) for p in sorted(self.provinces))
-            parts_en.append(f"provinces {names}")
-            parts_vi.append(f"các tỉnh, thành phố {names}")
-        if self.gis:
-            parts_en.append(f"GIs {', '.join(sorted(self.gis))}")
-            parts_vi.append(f"các chỉ dẫn địa lý {', '.join(sorted(self.gis))}")
-        if self.marks:
-            parts_en.append(f"marks {', '.join(sorted(self.marks))}")
-            parts_vi.append(f"các nhãn hiệu {', '.join(sorted(self.marks))}")
+            provinces = ", ".join(_province_name(p) for p in sorted(self.provinces))
+            parts_en.append(f"provinces {provinces}")
+            parts_vi.append(f"các tỉnh, thành phố {provinces}")
+        for kind, ids in (("gi", self.gis), ("mark", self.marks)):
+            if ids:
+                named = [names.indication(state, kind, i) for i in sorted(ids)]
+                parts_en.append(", ".join(en for en, _ in named))
+                parts_vi.append(", ".join(vi for _, vi in named))
         if not parts_en:
             return "nothing (no delegation in force)", "không có gì (không có ủy quyền nào còn hiệu lực)"
         return "; ".join(parts_en), "; ".join(parts_vi)
@@ -130,11 +130,13 @@ def governs_batch(state: State, scope: Scope, batch: Row) -> bool:
     return False
 
 
-def out_of_scope(ctx: Context, scope: Scope, what_en: str, what_vi: str) -> NotAllowedError:
-    where_en, where_vi = scope.describe()
+def out_of_scope(state: State, ctx: Context, scope: Scope, what_en: str, what_vi: str) -> NotAllowedError:
+    """The refusal of what the issuer may not do, naming it and its jurisdiction."""
+    where_en, where_vi = scope.describe(state)
+    who_en, who_vi = names.org(state, ctx.issuer)
     return NotAllowedError(
-        "out-of-scope", f"{ctx.issuer} may not {what_en}: that is outside its jurisdiction ({where_en})",
-        f"{ctx.issuer} không được {what_vi}: việc này nằm ngoài thẩm quyền của tổ chức ({where_vi})")
+        "out-of-scope", f"{who_en} may not {what_en}: that is outside its jurisdiction ({where_en})",
+        f"{who_vi} không được {what_vi}: việc này nằm ngoài thẩm quyền của tổ chức ({where_vi})")
 
 
 def require_root(state: State, ctx: Context, what_en: str, what_vi: str) -> None:

@@ -12,8 +12,9 @@ from ledger.store.log import Log
 from ledger.store.protocol import StoredCheckpoint
 from ledger.store.sql import SqlView
 from registry.state import State
-from registry.verdict.checks import VERDICTS, claim_status
+from registry.verdict.checks import VERDICTS
 from registry.verdict.cited import Cited, Logged
+from registry.verdict.claims import claim_status
 from registry.verdict.document import VerdictDocument
 from registry.verdict.evidence import cite, prove
 from registry.verdict.judge import judge

@@ -1,96 +1,102 @@
 """The checks a verdict makes, each with a stable code, the severity its failure gives the verdict, and a
 message in Vietnamese and English giving value and expectation.
 
-`registry.verdict.judge.judge` gathers the facts and runs these checks; `Checks` collects their reasons and
-gives the verdict, the gravest severity among the failing ones (`VERDICTS`). `claim_status` is the rule a GI or
-mark claim is held to, on the production date and on the day the batch was registered.
+`registry.verdict.judge.judge` gathers the facts and runs these checks (those of GI and mark claims are in
+`registry.verdict.claims`); `Checks` collects their reasons and gives the verdict, the gravest severity among the
+failing ones (`VERDICTS`). A message names things as a person would: organisations, products, GIs and places by
+name, days as "20/08/2026" and "20 August 2026", quantities with unit words (`registry.words`); the log
+entries and the subjects (organisation, right, certification ids) it rests on go beside it, in the reason's
+`entries` and `subjects`, not inside the sentence.
 """
 
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
 from registry.values import day_en, day_vi
-from registry.verdict.facts import Product, Retracted
-from registry.verdict.record import Batch, Claim, Input, Origin, Reason, ScanStats, Serial
-from registry.verdict.rights import Certification, Indication, Right, change_on, in_window
+from registry.verdict.facts import Names, Organisation, Product, Retracted
+from registry.verdict.record import Batch, Input, Reason, ScanStats, Serial
+from registry.verdict.rights import Certification
+from registry.words import Writer
 
 VERDICTS = ("unknown", "recalled", "invalid", "warning")
 """Failing severities, gravest first; with none failing the verdict is `authentic`. A recall outranks `invalid`:
 it is the one outcome that tells the holder to stop using the product, whatever else is wrong with it."""
 
-PRODUCTION = ("the production date", "ngày sản xuất")
-REGISTRATION = ("the day the batch was registered", "ngày đăng ký lô")
-
-_ACTION = {"suspended": ("suspended", "bị đình chỉ"), "revoked": ("revoked", "bị thu hồi")}
 _SUBJECT = {"batch": ("batch", "lô hàng"), "product": ("product", "sản phẩm"), "producer": ("producer", "nhà sản xuất")}
 
 
+def cap(text: str) -> str:
+    """`text` opening a sentence."""
+    return text[:1].upper() + text[1:]
+
+
 class Checks:
-    """The reasons of the checks made so far."""
+    """The reasons of the checks made so far, and a writer in each language that names the organisations of the
+    verdict (`organisations`, by id) by their registered names."""
 
-    def __init__(self) -> None:
+    def __init__(self, organisations: Mapping[str, Names]) -> None:
         self.reasons: list[Reason] = []
+        self.vi = Writer("vi", organisations)
+        self.en = Writer("en", organisations)
 
-    def add(self, code: str, ok: bool, severity: str, en: str, vi: str) -> None:
-        self.reasons.append(Reason(code, ok, severity, en, vi))
+    def add(self, code: str, ok: bool, severity: str, en: str, vi: str, *, entries: Iterable[int | None] = (),
+            subjects: Iterable[str] = ()) -> None:
+        """One check's reason; `entries` and `subjects` (None and repeats left out) are what its message names."""
+        found = tuple(dict.fromkeys(e for e in entries if e is not None))
+        self.reasons.append(Reason(code, ok, severity, en, vi, found, tuple(dict.fromkeys(subjects))))
 
     def verdict(self) -> str:
         failed = {r.severity for r in self.reasons if not r.ok}
         return next((v for v in VERDICTS if v in failed), "authentic")
 
+    def lot(self, batch: Batch, product: Product | None) -> tuple[str, str]:
+        """The batch by lot and product, in English and Vietnamese, capitalised to open a sentence."""
+        names = None if product is None else product.names
+        return cap(self.en.lot(batch.lot, names, batch.gtin)), cap(self.vi.lot(batch.lot, names, batch.gtin))
 
-def _lot(gtin: str, lot: str) -> tuple[str, str]:
-    return f"{lot} of GTIN {gtin}", f"{lot} của GTIN {gtin}"
 
-
-def _window(start: str, end: str | None) -> tuple[str, str]:
+def window(w: Writer, start: str, end: str | None) -> str:
+    """A validity from `start` (to `end`, if any), in `w`'s language."""
     if end is None:
-        return f"from {start}", f"từ ngày {start}"
-    return f"from {start} to {end}", f"từ ngày {start} đến ngày {end}"
+        return w.pick(f"từ ngày {w.day(start)}", f"from {w.day(start)}")
+    return w.pick(f"từ ngày {w.day(start)} đến ngày {w.day(end)}", f"from {w.day(start)} to {w.day(end)}")
 
 
-def _kind(claim: Indication) -> tuple[str, str]:
-    if claim.type == "gi":
-        return "GI", "chỉ dẫn địa lý"
-    if claim.mark_type == "collective":
-        return "collective mark", "nhãn hiệu tập thể"
-    return "certification mark", "nhãn hiệu chứng nhận"
-
-
-def claim_status(claim: Indication, right: Right | None, day: str, what_en: str,
-                 what_vi: str) -> tuple[str, str, str]:
-    """The status of a claim on `day` (`what_en`/`what_vi` say which day it is) and why, in English and Vietnamese.
-
-    `valid`, or the first reason it is not: the GI or mark `cancelled` on or before `day`; the mark or the
-    right `not-in-force` (its validity does not cover `day`); the right `suspended` or `revoked` by its
-    latest change effective on or before `day`; `no-right` when no right of use is cited.
-    """
-    kind_en, kind_vi = _kind(claim)
-    need_en = f"; a batch may carry the {kind_en} only if it and the right to use it are in force on that date"
-    need_vi = f"; lô hàng chỉ được mang {kind_vi} khi {kind_vi} và quyền sử dụng còn hiệu lực vào ngày đó"
-    if claim.cancelled_on is not None and claim.cancelled_on <= day:
-        return ("cancelled", f"it was cancelled on {claim.cancelled_on}, on or before {what_en} {day}{need_en}",
-                f"đã bị hủy ngày {claim.cancelled_on}, không muộn hơn {what_vi} {day}{need_vi}")
-    if claim.type == "mark" and not (claim.valid_from or "") <= day <= (claim.valid_until or ""):
-        en, vi = _window(claim.valid_from or "", claim.valid_until)
-        return ("not-in-force", f"the mark is valid {en}, which does not cover {what_en} {day}{need_en}",
-                f"nhãn hiệu có hiệu lực {vi}, không bao gồm {what_vi} {day}{need_vi}")
-    if right is None:
-        return ("no-right", f"no right to use it is recorded for the producer{need_en}",
-                f"không có quyền sử dụng nào được ghi nhận cho nhà sản xuất{need_vi}")
-    if not in_window(right, day):
-        en, vi = _window(right.valid_from, right.valid_until)
-        return ("not-in-force", f"right of use {right.id} is valid {en}, which does not cover {what_en} {day}"
-                f"{need_en}", f"quyền sử dụng {right.id} có hiệu lực {vi}, không bao gồm {what_vi} {day}{need_vi}")
-    last = change_on(right, day)
-    if last is not None and last.action != "reinstated":
-        action_en, action_vi = _ACTION[last.action]
-        return (last.action, f"right of use {right.id} was {action_en} from {last.effective_on} by a decision "
-                f"recorded on {last.decided_on} (entry {last.entry}: {last.reason}), on or before {what_en} {day}"
-                f"{need_en}", f"quyền sử dụng {right.id} {action_vi} từ ngày {last.effective_on} theo quyết định ghi "
-                f"nhận ngày {last.decided_on} (mục {last.entry}: {last.reason}), không muộn hơn {what_vi} {day}"
-                f"{need_vi}")
-    return ("valid", f"right of use {right.id} held by {right.holder} was in force on {what_en} {day}",
-            f"quyền sử dụng {right.id} của {right.holder} còn hiệu lực vào {what_vi} {day}")
+def check_recalls(checks: Checks, batch: Batch, product: Product | None, inputs: list[Input]) -> None:
+    """The batch itself recalled makes the verdict `recalled`; a recalled input only a `warning`, because a recall
+    speaks of the batch it names: whether what was made from it is affected is for its maker or an authority to
+    say, by recalling it too."""
+    en_, vi_ = checks.en, checks.vi
+    lot, lot_vi = checks.lot(batch, product)
+    recall_ = batch.recall
+    subject = f"batch:{batch.gtin}/{batch.lot}"
+    if recall_ is None:
+        checks.add("not-recalled", True, "recalled", f"{lot} has not been recalled", f"{lot_vi} chưa bị thu hồi",
+                   entries=[batch.entry], subjects=[subject])
+    else:
+        checks.add("not-recalled", False, "recalled",
+                   f"{lot} was recalled by {en_.name(recall_.issuer)} on {en_.day(recall_.on)}: "
+                   f"{en_.quote(recall_.reason)}; a recalled batch should be neither sold nor used",
+                   f"{lot_vi} đã bị {vi_.name(recall_.issuer)} thu hồi ngày {vi_.day(recall_.on)}: "
+                   f"{vi_.quote(recall_.reason)}; không được bán hoặc sử dụng lô đã bị thu hồi",
+                   entries=[recall_.entry], subjects=[subject, f"organisation:{recall_.issuer}"])
+    if not inputs:
+        return
+    recalled = [(i, i.recall) for i in inputs if i.recall is not None]
+    if recalled:
+        checks.add("inputs-not-recalled", False, "warning",
+                   "Input batches: " + "; ".join(f"{en_.lot(i.lot, i.names, i.gtin)}, recalled on {en_.day(r.on)}: "
+                                                 f"{en_.quote(r.reason)}" for i, r in recalled)
+                   + "; a batch made from a recalled input may be affected by what its recall says",
+                   "Các lô đầu vào: " + "; ".join(f"{vi_.lot(i.lot, i.names, i.gtin)}, bị thu hồi ngày "
+                                                  f"{vi_.day(r.on)}: {vi_.quote(r.reason)}" for i, r in recalled)
+                   + "; lô làm từ lô đầu vào đã bị thu hồi có thể bị ảnh hưởng bởi lý do thu hồi đó",
+                   entries=[r.entry for _, r in recalled],
+                   subjects=[s for i, r in recalled for s in (f"batch:{i.gtin}/{i.lot}", f"organisation:{r.issuer}")])
+    else:
+        checks.add("inputs-not-recalled", True, "warning", f"No input batch has been recalled ({len(inputs)} checked)",
+                   f"Không lô đầu vào nào bị thu hồi (đã kiểm tra {len(inputs)} lô)",
+                   entries=[i.entry for i in inputs], subjects=[f"batch:{i.gtin}/{i.lot}" for i in inputs])
 
 
 def certification_status(cert: Certification, today: str) -> str:
@@ -102,107 +108,59 @@ def certification_status(cert: Certification, today: str) -> str:
     return "expired" if today > cert.valid_until else "valid"
 
 
-def check_claims(checks: Checks, claims: list[Claim], origin: Origin, produced_on: str, registered_on: str) -> None:
-    for claim in claims:
-        kind_en, kind_vi = _kind(claim.indication)
-        what_en = f"{kind_en[0].upper()}{kind_en[1:]} {claim.indication.id} ({claim.indication.names.en})"
-        what_vi = f"{kind_vi[0].upper()}{kind_vi[1:]} {claim.indication.id} ({claim.indication.names.vi})"
-        status, en, vi = claim_status(claim.indication, claim.right, produced_on, *PRODUCTION)
-        checks.add("claim-valid-at-production", status == "valid", "invalid", f"{what_en}: {en}", f"{what_vi}: {vi}")
-        again, en, vi = claim_status(claim.indication, claim.right, registered_on, *REGISTRATION)
-        if again == status != "valid":
-            # The same reason twice would say everything twice: say only that it held on that day too.
-            en = f"not in force on the day the batch was registered ({registered_on}) either"
-            vi = f"cũng không còn hiệu lực vào ngày đăng ký lô ({registered_on})"
-        checks.add("claim-valid-at-registration", again == "valid", "invalid", f"{what_en}: {en}",
-                   f"{what_vi}: {vi}")
-    for area in origin.areas:
-        where = f"{origin.code} ({origin.version})"
-        if not area.inside:
-            checks.add("origin-in-area", False, "invalid",
-                       f"Origin commune {where} was not in the area of GI {area.gi} when the batch was registered",
-                       f"Xã xuất xứ {where} không nằm trong vùng của chỉ dẫn địa lý {area.gi} khi lô được đăng ký")
-        elif area.inside_now:
-            stage = "" if area.stage is None else f" ({area.stage})"
-            checks.add("origin-in-area", True, "warning", f"Origin commune {where} lies in the area of GI {area.gi}"
-                       f"{stage}", f"Xã xuất xứ {where} nằm trong vùng của chỉ dẫn địa lý {area.gi}{stage}")
-        else:
-            checks.add("origin-in-area", False, "warning",
-                       f"Origin commune {where} is not in the area of GI {area.gi} as amended since the batch was "
-                       "registered; the area then included it",
-                       f"Xã xuất xứ {where} không còn nằm trong vùng của chỉ dẫn địa lý {area.gi} sau khi vùng được "
-                       "sửa đổi; khi đăng ký lô, vùng vẫn bao gồm xã này")
-
-
-def check_recalls(checks: Checks, batch: Batch, inputs: list[Input]) -> None:
-    """The batch itself recalled makes the verdict `recalled`; a recalled input only a `warning`, because a recall
-    speaks of the batch it names: whether what was made from it is affected is for its maker or an authority to
-    say, by recalling it too."""
-    lot, lot_vi = _lot(batch.gtin, batch.lot)
-    recall_ = batch.recall
-    if recall_ is None:
-        checks.add("not-recalled", True, "recalled", f"Batch {lot} has not been recalled",
-                   f"Lô {lot_vi} chưa bị thu hồi")
-    else:
-        checks.add("not-recalled", False, "recalled",
-                   f"Batch {lot} was recalled by {recall_.issuer} on {recall_.on} (entry {recall_.entry}): "
-                   f"{recall_.reason}; a recalled batch should be neither sold nor used",
-                   f"Lô {lot_vi} đã bị {recall_.issuer} thu hồi ngày {recall_.on} (mục {recall_.entry}): "
-                   f"{recall_.reason}; không được bán hoặc sử dụng lô đã bị thu hồi")
-    if not inputs:
-        return
-    recalled = [(i, i.recall) for i in inputs if i.recall is not None]
-    if recalled:
-        checks.add("inputs-not-recalled", False, "warning",
-                   "Input batches " + "; ".join(f"{i.lot} ({i.gtin}), recalled on {r.on} (entry {r.entry}): {r.reason}"
-                                                for i, r in recalled)
-                   + "; a batch made from a recalled input may be affected by what its recall says",
-                   "Các lô đầu vào " + "; ".join(f"{i.lot} ({i.gtin}), bị thu hồi ngày {r.on} (mục {r.entry}): "
-                                                 f"{r.reason}" for i, r in recalled)
-                   + "; lô làm từ lô đầu vào đã bị thu hồi có thể bị ảnh hưởng bởi lý do thu hồi đó")
-    else:
-        checks.add("inputs-not-recalled", True, "warning", f"No input batch has been recalled ({len(inputs)} checked)",
-                   f"Không lô đầu vào nào bị thu hồi (đã kiểm tra {len(inputs)} lô)")
-
-
-def check_expiry(checks: Checks, batch: Batch, today: str) -> None:
+def check_expiry(checks: Checks, batch: Batch, product: Product | None, today: str) -> None:
     """Whether the batch is past its expiry date on `today`: goods are expired the day after it (Decree
     43/2017/NĐ-CP Art. 3(11)). A batch without one (ceramics, silk, fresh fruit) is not checked."""
     if batch.expires_on is None:
         return
-    lot, lot_vi = _lot(batch.gtin, batch.lot)
+    lot_en, lot_vi = checks.lot(batch, product)
     until_en, until_vi = day_en(batch.expires_on), day_vi(batch.expires_on)
+    entries: list[int | None] = [batch.entry]
+    subjects = [f"batch:{batch.gtin}/{batch.lot}"]
     if batch.expiry_derived:
         days = (date.fromisoformat(batch.expires_on) - date.fromisoformat(batch.produced_on)).days
         until_en += f" ({days} days from its production on {day_en(batch.produced_on)})"
         until_vi += f" (tính {days} ngày từ ngày sản xuất {day_vi(batch.produced_on)})"
+        if product is not None:
+            entries.append(product.entry)
+            subjects.append(f"product:{product.gtin}")
     if today <= batch.expires_on:
-        checks.add("not-expired", True, "warning", f"Batch {lot} may be used until {until_en}; today is "
-                   f"{day_en(today)}", f"Lô {lot_vi} còn hạn sử dụng đến hết ngày {until_vi}; hôm nay là ngày "
-                   f"{day_vi(today)}")
+        checks.add("not-expired", True, "warning", f"{lot_en} may be used until {until_en}; today is "
+                   f"{day_en(today)}", f"{lot_vi} còn hạn sử dụng đến hết ngày {until_vi}; hôm nay là ngày "
+                   f"{day_vi(today)}", entries=entries, subjects=subjects)
         return
     since = (date.fromisoformat(batch.expires_on) + timedelta(days=1)).isoformat()
     checks.add("not-expired", False, "warning",
-               f"Expired since {day_en(since)}: the expiry date of batch {lot} is {until_en}; expired goods should "
-               "be neither sold nor used",
-               f"Đã hết hạn sử dụng từ ngày {day_vi(since)}: lô {lot_vi} chỉ được dùng đến hết ngày {until_vi}; "
-               "không được bán hoặc sử dụng hàng đã hết hạn sử dụng")
+               f"Expired since {day_en(since)}: the expiry date of {checks.en.lot(batch.lot, *_named(product, batch))} "
+               f"is {until_en}; expired goods should be neither sold nor used",
+               f"Đã hết hạn sử dụng từ ngày {day_vi(since)}: {checks.vi.lot(batch.lot, *_named(product, batch))} "
+               f"chỉ được dùng đến hết ngày {until_vi}; không được bán hoặc sử dụng hàng đã hết hạn sử dụng",
+               entries=entries, subjects=subjects)
+
+
+def _named(product: Product | None, batch: Batch) -> tuple[Names | None, str]:
+    return (None if product is None else product.names), batch.gtin
 
 
 def check_certifications(checks: Checks, certs: list[Certification], today: str) -> list[tuple[Certification, str]]:
+    en_, vi_ = checks.en, checks.vi
     judged = []
     for cert in certs:
         status = certification_status(cert, today)
         judged.append((cert, status))
         subject_en, subject_vi = _SUBJECT[cert.subject]
-        what_en = f"Certification {cert.id} ({cert.scheme}) of the {subject_en} by {cert.certifier.id}"
-        what_vi = f"Chứng nhận {cert.id} ({cert.scheme}) cho {subject_vi} do {cert.certifier.id} cấp"
+        certifier = cert.certifier.id
+        what_en = f"The {en_.quote(cert.scheme)} certification of the {subject_en} by {en_.name(certifier)}"
+        what_vi = f"Chứng nhận {vi_.quote(cert.scheme)} cho {subject_vi} do {vi_.name(certifier)} cấp"
+        entries = (cert.entry, cert.revoked_entry)
+        subjects = (f"certification:{cert.id}", f"organisation:{certifier}")
         if status == "revoked":
-            en, vi = f"was revoked at entry {cert.revoked_entry}", f"đã bị thu hồi tại mục {cert.revoked_entry}"
+            en, vi = "was revoked", "đã bị thu hồi"
         else:
-            window_en, window_vi = _window(cert.valid_from, cert.valid_until)
-            en, vi = f"is valid {window_en}; today is {today}", f"có hiệu lực {window_vi}; hôm nay là ngày {today}"
-        checks.add("certification-valid", status == "valid", "warning", f"{what_en} {en}", f"{what_vi} {vi}")
+            en = f"is valid {window(en_, cert.valid_from, cert.valid_until)}; today is {en_.day(today)}"
+            vi = f"có hiệu lực {window(vi_, cert.valid_from, cert.valid_until)}; hôm nay là ngày {vi_.day(today)}"
+        checks.add("certification-valid", status == "valid", "warning", f"{what_en} {en}", f"{what_vi} {vi}",
+                   entries=entries, subjects=subjects)
         passed = cert.result == "pass" or cert.revoked
         if cert.result == "pass":
             en, vi = "records a pass", "ghi nhận kết quả đạt"
@@ -212,44 +170,71 @@ def check_certifications(checks: Checks, certs: list[Certification], today: str)
             en, vi = ("records a fail; a genuine product passes its certifications",
                       "ghi nhận kết quả không đạt; sản phẩm chính hãng phải đạt các chứng nhận của mình")
         checks.add("certification-passed", passed, "invalid" if cert.subject == "batch" else "warning",
-                   f"{what_en} {en}", f"{what_vi} {vi}")
+                   f"{what_en} {en}", f"{what_vi} {vi}", entries=entries, subjects=subjects)
     return judged
 
 
-def check_registration(checks: Checks, batch: Batch, retractions: list[Retracted]) -> None:
-    lot, lot_vi = _lot(batch.gtin, batch.lot)
+def check_registration(checks: Checks, batch: Batch, product: Product | None, retractions: list[Retracted]) -> None:
+    en_, vi_ = checks.en, checks.vi
+    lot_en, lot_vi = checks.lot(batch, product)
+    subject = f"batch:{batch.gtin}/{batch.lot}"
     checks.add("batch-registered", True, "unknown",
-               f"Batch {lot} is registered at entry {batch.entry}: {batch.quantity} {batch.unit} produced on "
-               f"{batch.produced_on}, registered on {batch.registered_on}",
-               f"Lô {lot_vi} đã được đăng ký tại mục {batch.entry}: {batch.quantity} {batch.unit}, sản xuất ngày "
-               f"{batch.produced_on}, đăng ký ngày {batch.registered_on}")
+               f"{lot_en} is registered: {en_.quantity(batch.quantity, batch.unit)} produced on "
+               f"{en_.day(batch.produced_on)}, registered on {en_.day(batch.registered_on)}",
+               f"{lot_vi} đã được đăng ký: {vi_.quantity(batch.quantity, batch.unit)}, sản xuất ngày "
+               f"{vi_.day(batch.produced_on)}, đăng ký ngày {vi_.day(batch.registered_on)}",
+               entries=[batch.entry], subjects=[subject])
     own = next((r for r in retractions if r.entry == batch.entry), None)
     if own is None:
-        checks.add("not-corrected", True, "invalid", f"The batch registration (entry {batch.entry}) stands",
-                   f"Việc đăng ký lô (mục {batch.entry}) vẫn còn hiệu lực")
+        checks.add("not-corrected", True, "invalid", "The batch registration stands",
+                   "Việc đăng ký lô vẫn còn hiệu lực", entries=[batch.entry], subjects=[subject])
         return
     by = own.retracted_by[0]
     checks.add("not-corrected", False, "invalid",
-               f"The batch registration (entry {batch.entry}) was retracted by {by.issuer} on {by.on} (entry "
-               f"{by.entry}): {by.reason}; a genuine batch's registration stands",
-               f"Việc đăng ký lô (mục {batch.entry}) đã bị {by.issuer} rút lại ngày {by.on} (mục {by.entry}): "
-               f"{by.reason}; đăng ký của lô chính hãng phải còn hiệu lực")
+               f"The batch registration was retracted by {en_.name(by.issuer)} on {en_.day(by.on)}: "
+               f"{en_.quote(by.reason)}; a genuine batch's registration stands",
+               f"Việc đăng ký lô đã bị {vi_.name(by.issuer)} rút lại ngày {vi_.day(by.on)}: {vi_.quote(by.reason)}; "
+               "đăng ký của lô chính hãng phải còn hiệu lực",
+               entries=[batch.entry, by.entry], subjects=[subject, f"organisation:{by.issuer}"])
 
 
-def check_item(checks: Checks, batch: Batch, serial: Serial | None, scans: ScanStats | None) -> None:
-    lot, lot_vi = _lot(batch.gtin, batch.lot)
+def check_parties(checks: Checks, gtin: str, product: Product | None, producer: Organisation) -> None:
+    """The batch's product and producer are among the cited entries."""
+    en_, vi_ = checks.en, checks.vi
+    names = None if product is None else product.names
+    checks.add("product-registered", product is not None, "invalid",
+               f"{cap(en_.product(names, gtin))} is registered" if product else
+               f"The product with GTIN {gtin} is not among the cited entries",
+               f"{cap(vi_.product(names, gtin))} đã được đăng ký" if product else
+               f"Sản phẩm mang GTIN {gtin} không có trong các mục được dẫn",
+               entries=[None if product is None else product.entry], subjects=[f"product:{gtin}"])
+    subject = f"organisation:{producer.id}"
+    if producer.names is None:
+        checks.add("producer-registered", False, "invalid", "The producer of the batch is not among the cited "
+                   "entries", "Nhà sản xuất của lô không có trong các mục được dẫn", subjects=[subject])
+    else:
+        checks.add("producer-registered", True, "invalid", f"The producer, {producer.names.en}, is registered",
+                   f"Nhà sản xuất {producer.names.vi} đã được đăng ký", entries=[producer.entry],
+                   subjects=[subject])
+
+
+def check_item(checks: Checks, batch: Batch, product: Product | None, serial: Serial | None,
+               scans: ScanStats | None) -> None:
+    en_, vi_ = checks.en, checks.vi
     if serial is not None:
+        lot_en, lot_vi = en_.lot(batch.lot, *_named(product, batch)), vi_.lot(batch.lot, *_named(product, batch))
+        subjects = [f"batch:{batch.gtin}/{batch.lot}"]
         if serial.issued:
-            checks.add("serial-issued", True, "invalid",
-                       f"Serial {serial.serial} was issued for batch {lot} at entry {serial.entry}",
-                       f"Số sê-ri {serial.serial} đã được cấp cho lô {lot_vi} tại mục {serial.entry}")
+            checks.add("serial-issued", True, "invalid", f"Serial {serial.serial} was issued for {lot_en}",
+                       f"Số sê-ri {serial.serial} đã được cấp cho {lot_vi}", entries=[serial.entry],
+                       subjects=subjects)
         else:
             n = batch.serials_issued
             checks.add("serial-issued", False, "invalid",
-                       f"Serial {serial.serial} was never issued for batch {lot}, which has {n} issued serials; a "
+                       f"Serial {serial.serial} was never issued for {lot_en}, which has {n} issued serials; a "
                        "genuine item carries a serial its producer issued",
-                       f"Số sê-ri {serial.serial} chưa từng được cấp cho lô {lot_vi} (lô có {n} số sê-ri đã cấp); sản "
-                       "phẩm chính hãng mang số sê-ri do nhà sản xuất cấp")
+                       f"Số sê-ri {serial.serial} chưa từng được cấp cho {lot_vi} (lô có {n} số sê-ri đã cấp); sản "
+                       "phẩm chính hãng mang số sê-ri do nhà sản xuất cấp", entries=[batch.entry], subjects=subjects)
     if scans is None:
         return
     seen_en = (f"This code was scanned {scans.scans} times by {scans.readers} different readers on {scans.days} days "
@@ -271,15 +256,17 @@ def check_item(checks: Checks, batch: Batch, serial: Serial | None, scans: ScanS
 
 
 def check_unknown(checks: Checks, gtin: str, lot: str, found: Product | None) -> None:
-    lot_en, lot_vi = _lot(gtin, lot)
+    en_, vi_ = checks.en, checks.vi
+    names = None if found is None else found.names
     checks.add("batch-registered", False, "unknown",
-               f"No batch {lot_en} is registered; a genuine product carries a lot its producer registered",
-               f"Không có lô {lot_vi} trong sổ đăng ký; sản phẩm chính hãng mang số lô do nhà sản xuất đã đăng ký")
+               f"No {en_.lot(lot, names, gtin)} is registered; a genuine product carries a lot its producer "
+               "registered", f"Không có {vi_.lot(lot, names, gtin)} trong sổ đăng ký; sản phẩm chính hãng mang số "
+               "lô do nhà sản xuất đã đăng ký", subjects=[f"batch:{gtin}/{lot}"])
     if found is None:
         checks.add("product-registered", False, "unknown", f"No product with GTIN {gtin} is registered",
-                   f"Không có sản phẩm nào mang GTIN {gtin} trong sổ đăng ký")
+                   f"Không có sản phẩm nào mang GTIN {gtin} trong sổ đăng ký", subjects=[f"product:{gtin}"])
     else:
         checks.add("product-registered", True, "unknown",
-                   f"Product {gtin} ({found.names.en}) is registered by {found.producer} at entry {found.entry}, but "
-                   "not this lot", f"Sản phẩm {gtin} ({found.names.vi}) đã được {found.producer} đăng ký tại mục "
-                   f"{found.entry}, nhưng lô này thì chưa")
+                   f"{cap(en_.product(names, gtin))} is registered by {en_.name(found.producer)}, but not this lot",
+                   f"{cap(vi_.product(names, gtin))} đã được {vi_.name(found.producer)} đăng ký, nhưng lô này thì "
+                   "chưa", entries=[found.entry], subjects=[f"product:{gtin}", f"organisation:{found.producer}"])

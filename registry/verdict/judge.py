@@ -16,7 +16,8 @@ reach the same verdict. The verdict is the gravest outcome among the checks that
     authentic  every check holds.
 
 `reasons` lists every check made (`registry.verdict.checks`), passing ones too, with a stable code, what its
-failure means (`severity`) and a message in Vietnamese and English giving value and expectation. A retracted
+failure means (`severity`), a message in Vietnamese and English giving value and expectation in words a person
+reads (names, not ids), and the log entries and subjects it rests on (`entries`, `subjects`). A retracted
 statement has no effect on any check, as if it had never been made; `history` lists it with who retracted it.
 Scan statistics are not log entries: the server passes them for items, and an offline verifier judges without
 them.
@@ -25,19 +26,17 @@ them.
 from registry.kinds import ORGANISATION_REGISTERED
 from registry.schemas import BatchRegistered, OrganisationRegistered
 from registry.verdict.checks import (
-    PRODUCTION,
-    REGISTRATION,
     Checks,
     check_certifications,
-    check_claims,
     check_expiry,
     check_item,
+    check_parties,
     check_recalls,
     check_registration,
     check_unknown,
-    claim_status,
 )
 from registry.verdict.cited import Cited
+from registry.verdict.claims import check_claims, claim_status
 from registry.verdict.facts import Organisation, batch_registration, history, organisation, product, recall
 from registry.verdict.record import (
     Batch,
@@ -64,8 +63,8 @@ def _claims(cited: Cited, body: BatchRegistered, producer: str, produced_on: str
         held = rights(cited, producer, subject.type, subject.id)
         both = [r for r in held if right_in_force(r, produced_on) and right_in_force(r, registered_on)]
         right = both[0] if both else (held[0] if held else None)
-        found.append(Claim(facts, right, claim_status(facts, right, produced_on, *PRODUCTION)[0],
-                           claim_status(facts, right, registered_on, *REGISTRATION)[0]))
+        found.append(Claim(facts, right, claim_status(facts, right, produced_on),
+                           claim_status(facts, right, registered_on)))
     return found
 
 
@@ -73,14 +72,14 @@ def judge(cited: Cited, gtin: str, lot: str, *, today: str, serial: str | None =
           scans: ScanStats | None = None) -> Verdict:
     """The verdict on batch `lot` of `gtin` (and on item `serial` of it, if given) on day `today` (YYYY-MM-DD),
     from the cited entries alone."""
-    checks = Checks()
+    parties = _parties(cited)
+    checks = Checks({o.id: o.names for o in parties if o.names is not None})
     made = product(cited, gtin)
     registered = batch_registration(cited, gtin, lot)
     if registered is None:
         check_unknown(checks, gtin, lot, made)
         producer = None if made is None else organisation(cited, made.producer)
-        return Verdict(checks.verdict(), tuple(checks.reasons), today, None, made, producer,
-                       organisations=_parties(cited))
+        return Verdict(checks.verdict(), tuple(checks.reasons), today, None, made, producer, organisations=parties)
     entry, body = registered
     retractions = history(cited)
     item, issued = serial_of(cited, gtin, lot, serial)
@@ -90,28 +89,19 @@ def judge(cited: Cited, gtin: str, lot: str, *, today: str, serial: str | None =
                   # A derived expiry counts the shelf life the batch's label was printed with, as the handler did.
                   *expiry_of(body, product(cited, gtin, before=entry.index)))
     producer = organisation(cited, entry.issuer)
-    check_registration(checks, batch, retractions)
-    checks.add("product-registered", made is not None, "invalid",
-               f"Product {gtin} ({made.names.en}) is registered at entry {made.entry}" if made else
-               f"Product {gtin} is not among the cited entries", f"Sản phẩm {gtin} ({made.names.vi}) đã được đăng ký "
-               f"tại mục {made.entry}" if made else f"Sản phẩm {gtin} không có trong các mục được dẫn")
-    names = producer.names
-    checks.add("producer-registered", names is not None, "invalid",
-               f"Producer {producer.id} ({names.en}) is registered at entry {producer.entry}" if names else
-               f"Producer {producer.id} is not among the cited entries", f"Nhà sản xuất {producer.id} ({names.vi}) "
-               f"đã được đăng ký tại mục {producer.entry}" if names else
-               f"Nhà sản xuất {producer.id} không có trong các mục được dẫn")
+    check_registration(checks, batch, made, retractions)
+    check_parties(checks, gtin, made, producer)
     claims = _claims(cited, body, entry.issuer, body.produced_on, entry.day)
     origin = origin_of(cited, body, entry.index, [c.indication for c in claims])
-    check_claims(checks, claims, origin, body.produced_on, entry.day)
+    check_claims(checks, claims, origin, batch, entry.issuer)
     inputs = inputs_of(cited, body)
-    check_recalls(checks, batch, inputs)
-    check_expiry(checks, batch, today)
+    check_recalls(checks, batch, made, inputs)
+    check_expiry(checks, batch, made, today)
     judged = check_certifications(checks, certifications(cited, gtin, lot, entry.issuer), today)
-    check_item(checks, batch, item, scans)
+    check_item(checks, batch, made, item, scans)
     return Verdict(checks.verdict(), tuple(checks.reasons), today, batch, made, producer, origin, tuple(claims),
                    tuple(judged), tuple(events_of(cited, gtin, lot)), tuple(inputs),
-                   tuple(outputs_of(cited, gtin, lot)), item, tuple(retractions), _parties(cited))
+                   tuple(outputs_of(cited, gtin, lot)), item, tuple(retractions), parties)
 
 
 def _parties(cited: Cited) -> tuple[Organisation, ...]:

@@ -56,16 +56,26 @@ class ScanStats:
 
 @dataclass(frozen=True)
 class Reason:
-    """One check: its code, whether it holds, and what its failure makes the verdict."""
+    """One check: its code, whether it holds, what its failure makes the verdict, and what it rests on.
+
+    Its message names things as a person would (organisations, products, GIs and places by name, dates as
+    people write them); the log entries it rests on (`entries`) and the registry's keys of what it is about
+    (`subjects`: `organisation:<id>`, `right:<id>`, `gi:<id>`, `batch:<gtin>/<lot>`, ..., the keys of
+    `reg_entries`) are kept beside it for whoever checks it against the log."""
 
     code: str
     ok: bool
     severity: str
     en: str
     vi: str
+    entries: tuple[int, ...] = ()
+    """Indices of the log entries the check rests on, in the order the message speaks of them."""
+    subjects: tuple[str, ...] = ()
+    """What the check is about, as subject keys; each is named by name in the message."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "ok": self.ok, "severity": self.severity, "message": {"vi": self.vi, "en": self.en}}
+        return {"code": self.code, "ok": self.ok, "severity": self.severity, "message": {"vi": self.vi, "en": self.en},
+                "entries": list(self.entries), "subjects": list(self.subjects)}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from api.settings import Settings
 from ledger.core.cosignature import CosignatureSigner
 from ledger.core.note import NoteSigner
 from registry.demo import load_demo, scenarios
+from registry.values import day_vi
 from tests.registry.conftest import fresh_engine
 
 Bundle = dict[str, Any]
@@ -77,7 +78,7 @@ class TestGenuineBundles:
             assert code == 0, (lot, output)
             en, vi = WORDS[bundle["verdict"]]
             assert f"bundle verifies: {lot} / GTIN {bundle['gtin']} is {en} as of {bundle['as_of']}" in output
-            assert f"— {vi} (tính đến ngày {bundle['as_of']})" in output
+            assert f"— {vi} (tính đến ngày {day_vi(bundle['as_of'])})" in output
 
 
 def _set(path: tuple[Any, ...], value: Any) -> Callable[[Bundle], None]:
@@ -141,6 +142,7 @@ EDITS: dict[str, Callable[[Bundle], None]] = {
     "fact: quantity": _set(("facts", "batch", "quantity"), "999999"),
     "fact: producer name": _set(("facts", "producer", "names", "vi"), "Công ty khác"),
     "fact: a reason dropped": _drop_reason,
+    "fact: the entries a reason rests on": _set(("facts", "reasons", 0, "entries"), [0]),
     "fact: the verdict inside the facts": _flip("facts", "verdict"),
     "as of another day": _other_as_of,
     "another lot": _set(("lot",), "LOT-KHAC"),

@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 from api.digital_link import DigitalLink
 from api.pages.consumer import render_verdict
 from api.pages.findings import Finding, findings
-from api.pages.plain import Writer
 from registry.verdict.batch import ScanStats
 from registry.verdict.document import VerdictDocument
+from registry.words import Writer
 from tests.registry.test_verdict import CERTIFIER, GI_ID, GTIN, PRODUCER, ROOT, World
 
 

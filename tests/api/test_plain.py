@@ -1,4 +1,5 @@
-"""How the consumer page writes the registry's values for people (`api.pages.plain`), and that its words cover
+"""How the registry writes its values for people (`registry.words`, shared by the page and the verdict's
+checks), and that its words cover
 every code the registry accepts (`api.pages.words`)."""
 
 from decimal import Decimal
@@ -7,12 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.pages.consumer import witnesses
-from api.pages.plain import UNITS, Writer, day, local_time, moment, number, place, quantity
 from api.pages.words import BIZ_STEPS, TEXT
 from registry.schemas.goods import BIZ_STEPS as REGISTRY_BIZ_STEPS
 from registry.values import UNITS as REGISTRY_UNITS
 from registry.verdict.facts import Names
 from registry.verdict.facts import place as commune
+from registry.words import UNITS, Writer, day, local_time, moment, number, place, quantity
 
 
 class TestDaysAndTimes:

@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from api.digital_link import DigitalLink
 from api.pages.consumer import render_verdict
-from api.pages.plain import day
 from api.scans import WARN_CLIENTS, WARN_DAYS, client_id, client_key
 from api.settings import Settings, load_secret
 from api.tables import ScanClient, ScanWindow
@@ -27,6 +26,7 @@ from registry.demo import BatchKey, scenarios
 from registry.kinds import vietnam_today
 from registry.verdict.evidence import check_evidence
 from registry.verdict.shapes import DOCUMENT
+from registry.words import day
 from tests.api.conftest import PUBLIC_URL, Api, assert_problem
 from tests.api.resolving import (
     CLIENT_ADDRESS,

@@ -86,7 +86,7 @@ class TestCertificationRevoked:
     def test_refuses_another_certifier(self, registry: Registry, cert: str) -> None:
         make_org(registry, "quacert", ["certifier"])
         error = refused(registry, "quacert", [self.revoke(cert)], "not-your-certification")
-        assert f"issued by {CERTIFIER}" in error.en
+        assert f"issued by Organisation {CERTIFIER}" in error.en
 
     def test_the_root_authority_revokes(self, registry: Registry, cert: str) -> None:
         [receipt] = registry.submit_as(ROOT, [self.revoke(cert)])
@@ -127,7 +127,7 @@ class TestCorrection:
     def test_refuses_another_organisation(self, registry: Registry, entry: int) -> None:
         make_org(registry, "coop-a")
         error = refused(registry, "coop-a", [make_correction(entry)], "not-your-entry")
-        assert f"entry {entry} was issued by {PRODUCER}" in error.en
+        assert f"entry {entry} was issued by Organisation {PRODUCER}" in error.en
 
     def test_refuses_an_issuer_correcting_twice(self, registry: Registry, entry: int) -> None:
         registry.submit_as(PRODUCER, [make_correction(entry)])

@@ -211,7 +211,7 @@ def quota_bypassed_through_a_tiny_input(world: World) -> None:
     huge = make_batch(lot="HUGE", quantity="1000000", claims=[GI_CLAIM], produced_on=world.today(),
                       inputs=[{"gtin": GTIN, "lot": "TINY", "quantity": "0.000001"}])
     error = refused(registry, PRODUCER, [huge], "quota-exceeded")
-    assert "the quota is 1000" in error.en
+    assert "the quota is 1,000" in error.en
     assert one(registry, RegRight, id=RIGHT)["quota_used"] == before
 
 

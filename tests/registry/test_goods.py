@@ -9,7 +9,6 @@ from registry.service import Draft, Registry
 from registry.tables import RegBatch, RegBatchClaim, RegBatchInput, RegEvent, RegProduct, RegRight, RegSerial
 from tests.registry.conftest import (
     COMMUNE,
-    GI,
     GI_CLAIM,
     GTIN,
     INSPECTOR,
@@ -296,7 +295,11 @@ class TestClaims:
     def test_refuses_a_claim_without_a_right(self, registry: Registry, gi: str, other_producer: str) -> None:
         error = refused(registry, other_producer, [make_batch(gtin=THEIR_GTIN, claims=[GI_CLAIM])],
                         "no-right-of-use")
-        assert f"{OTHER_PRODUCER} holds no right to use gi {GI} in force on 2026-11-01 and on 2026-11-26" in error.en
+        assert (f"Organisation {OTHER_PRODUCER} holds no right to use the GI “Hoai Duc pomelo” in force on 1 November "
+                "2026 and on 26 November 2026") in error.en
+        assert (f"Tổ chức {OTHER_PRODUCER} không có quyền sử dụng chỉ dẫn địa lý «Bưởi Hoài Đức» còn hiệu lực vào ngày "
+                "01/11/2026 và ngày 26/11/2026 (ngày đăng ký lô)") == error.vi
+        assert gi not in error.en + error.vi
 
     def test_refuses_a_claim_produced_before_the_right_starts(self, registry: Registry, producer: str) -> None:
         registry.submit_as(ROOT, [make_gi(), make_right(valid_from="2026-11-10")])
@@ -309,7 +312,7 @@ class TestClaims:
         refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM], produced_on="2026-11-12")], "no-right-of-use")
         error = refused(registry, PRODUCER, [make_batch(lot="L0", claims=[GI_CLAIM], produced_on="2026-11-09")],
                         "no-right-of-use")
-        assert "on 2026-11-09 and on 2026-11-26, when the batch is registered" in error.en
+        assert "on 9 November 2026 and on 26 November 2026, when the batch is registered" in error.en
 
     def test_refuses_a_claim_produced_more_than_thirty_days_before_registration(self, registry: Registry,
                                                                               gi: str) -> None:
@@ -329,13 +332,14 @@ class TestClaims:
     def test_refuses_an_origin_outside_the_area(self, registry: Registry, gi: str) -> None:
         error = refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM], origin=OTHER_COMMUNE)],
                         "origin-outside-area")
-        assert f"origin commune 09832 (2025-07-01) is outside the area of GI {GI}" in error.en
+        assert ("Xã Hoài Đức (code 09832 of the list of 1 July 2025) is outside the area of the GI "
+                "“Hoai Duc pomelo”") in error.en
 
     def test_refuses_the_same_commune_code_cited_from_another_administrative_version(
             self, registry: Registry, gi: str) -> None:
         error = refused(registry, PRODUCER, [make_batch(claims=[GI_CLAIM], origin=OLD_COMMUNE)],
                         "origin-outside-area")
-        assert "09877 (2019-12-01)" in error.en
+        assert "code 09877 of the list of 1 December 2019" in error.en
 
     def test_an_unclaimed_batch_may_come_from_anywhere(self, registry: Registry, gi: str) -> None:
         registry.submit_as(PRODUCER, [make_batch(origin=OLD_COMMUNE)])
@@ -362,7 +366,7 @@ class TestClaims:
         refused(registry, PRODUCER, [make_batch(claims=[MARK_CLAIM], produced_on="2026-11-21")], "mark-not-in-force")
         error = refused(registry, PRODUCER, [make_batch(claims=[MARK_CLAIM], produced_on="2026-11-20")],
                         "mark-not-in-force")
-        assert "not on 2026-11-26" in error.en
+        assert "not on 26 November 2026" in error.en
 
     def test_refuses_a_mark_claim_without_a_right(self, registry: Registry, mark: str, other_producer: str) -> None:
         refused(registry, other_producer, [make_batch(gtin=THEIR_GTIN, claims=[MARK_CLAIM])], "no-right-of-use")
@@ -384,7 +388,9 @@ class TestQuota:
         registry.submit_as(PRODUCER, [make_batch(lot="A", quantity="200", claims=[GI_CLAIM])])
         assert one(registry, RegRight, id=quota)["quota_used"] == "200"
         error = refused(registry, PRODUCER, [make_batch(lot="B", quantity="60", claims=[GI_CLAIM])], "quota-exceeded")
-        assert "would total 260 H87; the quota is 250" in error.en
+        assert "would total 260 pieces; the quota is 250 pieces" in error.en
+        assert error.vi.endswith("sẽ đạt 260 cái; hạn mức là 250 cái")
+        assert RIGHT not in error.en + error.vi
         registry.submit_as(PRODUCER, [make_batch(lot="B", quantity="50", claims=[GI_CLAIM])])
         assert one(registry, RegRight, id=quota)["quota_used"] == "250"
         refused(registry, PRODUCER, [make_batch(lot="C", quantity="1", claims=[GI_CLAIM])], "quota-exceeded")
@@ -411,7 +417,7 @@ class TestQuota:
     def test_refuses_a_batch_counted_in_another_unit_than_the_quota(self, registry: Registry, producer: str) -> None:
         registry.submit_as(ROOT, [make_gi(), make_right(quota={"quantity": "500", "unit": "KGM"})])
         error = refused(registry, producer, [make_batch(claims=[GI_CLAIM])], "quota-unit")
-        assert "counts its quota in KGM, the batch in H87" in error.en
+        assert "counts its quota in kg, the batch in pieces" in error.en
 
 
 def consume(lot: str, quantity: str, gtin: str = GTIN) -> dict[str, str]:
@@ -467,7 +473,7 @@ class TestMassBalance:
                                                        other_producer: str) -> None:
         out = make_batch(gtin=THEIR_GTIN, lot="OUT1", inputs=[consume(raw, "1")])
         error = refused(registry, other_producer, [out], "input-not-held")
-        assert f"{OTHER_PRODUCER} does not hold input batch {GTIN}/{raw}" in error.en
+        assert f"Organisation {OTHER_PRODUCER} does not hold input batch {raw} (GTIN {GTIN})" in error.en
 
     def test_an_input_shipped_to_the_issuer_is_held(self, registry: Registry, raw: str, other_producer: str) -> None:
         registry.submit_as(PRODUCER, [make_event(lot=raw, destination=other_producer)])

@@ -225,7 +225,7 @@ class TestProductRegistered:
     def test_refuses_a_gtin_inside_another_companys_prefix(self, companies: Registry) -> None:
         companies.submit_as(NUMBERING, [licence(COMPANY)])
         error = refused(companies, RIVAL, [make_product(gtin=INSIDE)], "gtin-not-licensed")
-        assert f"GTIN {INSIDE} is not inside a GS1 company prefix licensed to {RIVAL}" in error.en
+        assert f"GTIN {INSIDE} is not inside a GS1 company prefix licensed to Organisation {RIVAL}" in error.en
         companies.submit_as(COMPANY, [make_product(gtin=INSIDE)])
 
     def test_refuses_a_gtin_inside_no_licensed_prefix(self, companies: Registry) -> None:

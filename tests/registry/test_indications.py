@@ -249,7 +249,7 @@ class TestRightGranted:
     def test_refuses_another_association_granting_mark_rights(self, registry: Registry, mark: str) -> None:
         make_org(registry, "hiep-hoi-khac", ["association"])
         error = refused(registry, "hiep-hoi-khac", [make_right(id="right-3", subject=MARK_CLAIM)], "out-of-scope")
-        assert f"manage the rights to use mark {mark}" in error.en
+        assert "manage the rights to use the mark “Bat Trang ceramics”" in error.en
 
     def test_refuses_a_holder_that_is_not_a_producer(self, registry: Registry, gi: str, association: str) -> None:
         error = refused(registry, ROOT, [make_right(id="right-2", holder=association)], "wrong-role")

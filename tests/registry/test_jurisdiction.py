@@ -287,7 +287,7 @@ class TestOrganisationsInScope:
     def test_an_authority_delegated_only_a_gi_registers_nobody(self, registry: Registry, gi: str) -> None:
         authority(registry, GI_OFFICE, make_delegation(GI_OFFICE, [], gis=[GI]))
         error = refused(registry, GI_OFFICE, [make_organisation("htx-moi")], "out-of-scope")
-        assert f"GIs {GI}" in error.en
+        assert "jurisdiction (the GI “Hoai Duc pomelo”)" in error.en
 
     def test_updates_an_organisation_of_its_provinces_and_moves_it_within_them(self, provinces: Registry) -> None:
         provinces.submit_as(HA_NOI, [("organisation.updated.v1", {
@@ -386,7 +386,7 @@ class TestGiRightsInScope:
         if action == "reinstated":
             provinces.submit_as(ROOT, [make_right_change("suspended")])
         error = refused(provinces, AN_GIANG_DOST, [make_right_change(action)], "out-of-scope")
-        assert f"manage the rights to use GI {GI}" in error.en
+        assert "manage the rights to use the GI “Hoai Duc pomelo”" in error.en
 
     def test_refuses_an_authority_of_another_province_granting(self, provinces: Registry, gi: str) -> None:
         refused(provinces, AN_GIANG_DOST, [make_right(id="right-moi", holder=AN_GIANG_COOP)], "out-of-scope")
@@ -558,7 +558,7 @@ class TestCertifiersInScope:
 
     def test_refuses_a_certifier_without_an_accreditation(self, provinces: Registry, certifier: str) -> None:
         error = refused(provinces, certifier, [certify(BATCH_HN)], "not-accredited")
-        assert "holds no accreditation in force on 2026-11-26 for the scheme 'VietGAP'" in error.en
+        assert "holds no accreditation in force on 26 November 2026 for the scheme “VietGAP”" in error.en
 
     @pytest.mark.parametrize("scheme", ["GlobalGAP", "vietgap", "VietGAP ", "TCVN 11041:2017"])
     def test_refuses_a_scheme_not_accredited_exactly(self, provinces: Registry, certifier: str, scheme: str) -> None:

@@ -234,7 +234,8 @@ class TestDepth:
         assert failing(document) == {"not-corrected": "invalid"}
         assert history(document) == [(lot, [first]), (second, [third])]
         [reason] = [r for r in document["reasons"] if r["code"] == "not-corrected"]
-        assert f"(entry {first}): Lô không có thật." in reason["message"]["en"]
+        assert "on 26 November 2026: “Lô không có thật.”" in reason["message"]["en"]
+        assert reason["entries"] == [lot, first]
 
 
 class TestWhoRetracts:
@@ -245,7 +246,7 @@ class TestWhoRetracts:
                                                                                   lot: int) -> None:
         first = retract(world, PRODUCER, lot)
         error = refused(world, PRODUCER, [make_correction(lot, reason="Lần nữa.")], "already-corrected")
-        assert f"{PRODUCER} has already retracted entry {lot}" in error.en
+        assert f"Organisation {PRODUCER} has already retracted entry {lot}" in error.en
         retract(world, PRODUCER, first)
         again = retract(world, PRODUCER, lot, "Lần nữa.")
         assert is_retracted(world, lot)
@@ -277,7 +278,7 @@ class TestWhoRetracts:
 
     def test_refuses_an_authority_of_another_province(self, world: Registry, lot: int) -> None:
         error = refused(world, AN_GIANG_DOST, [make_correction(lot)], "not-your-entry")
-        assert f"entry {lot} was issued by {PRODUCER}" in error.en
+        assert f"entry {lot} was issued by Organisation {PRODUCER}" in error.en
         own = retract(world, PRODUCER, lot)
         refused(world, AN_GIANG_DOST, [make_correction(own)], "not-your-entry")
 
@@ -502,8 +503,9 @@ class TestRetractedBatchRegistration:
         assert (document["verdict"], failing(document)) == ("invalid", {"not-corrected": "invalid"})
         assert document["batch"]["withdrawn"] is True
         [reason] = [r for r in document["reasons"] if r["code"] == "not-corrected"]
-        assert f"retracted by {PRODUCER} on 2026-11-26 (entry {correction}): Lô chưa từng sản xuất." in \
-            reason["message"]["en"]
+        assert "rút lại ngày 26/11/2026: «Lô chưa từng sản xuất.»" in reason["message"]["vi"]
+        assert (reason["entries"], reason["subjects"]) == ([lot, correction],
+                                                           [f"batch:{GTIN}/L1", f"organisation:{PRODUCER}"])
 
     def test_a_withdrawn_batch_is_neither_an_input_nor_given_serials(self, world: Registry, lot: int) -> None:
         retract(world, PRODUCER, lot)

@@ -328,8 +328,12 @@ class TestWarning:
         assert doc["inputs"][0]["recall"] == {"entry": recall, "issuer": PRODUCER, "reason": "Residue above limit.",
                                               "on": "2026-11-26"}
         message = reason(doc, "inputs-not-recalled")["message"]
-        assert "recalled on 2026-11-26" in message["en"]
-        assert "Residue above limit." in message["vi"]
+        assert message["en"].startswith(f"Input batches: batch L1 of “Hoai Duc pomelo” (GTIN {GTIN}), recalled on 26 "
+                                        "November 2026: “Residue above limit.”")
+        assert message["vi"].startswith(f"Các lô đầu vào: lô L1 của sản phẩm «Bưởi Hoài Đức» (GTIN {GTIN}), bị thu "
+                                        "hồi ngày 26/11/2026: «Residue above limit.»")
+        assert (reason(doc, "inputs-not-recalled")["entries"], reason(doc, "inputs-not-recalled")["subjects"]) == (
+            [recall], [f"batch:{GTIN}/L1", f"organisation:{PRODUCER}"])
 
     @pytest.mark.parametrize("scans", [ScanStats(scans=40, readers=25, days=5), ScanStats(scans=900, readers=300,
                                                                                            days=30)])
@@ -366,7 +370,11 @@ class TestWarning:
         world.certify()
         doc = world.verify(today=date(2027, 11, 2))
         assert (doc["verdict"], failing(doc)) == ("warning", {"certification-valid": "warning"})
-        assert "2027-11-02" in reason(doc, "certification-valid")["message"]["vi"]
+        message = reason(doc, "certification-valid")["message"]
+        assert message["vi"] == (f"Chứng nhận «VietGAP» cho lô hàng do Tổ chức {CERTIFIER} cấp có hiệu lực từ ngày "
+                                 "01/11/2026 đến ngày 01/11/2027; hôm nay là ngày 02/11/2027")
+        assert message["en"].endswith("is valid from 1 November 2026 to 1 November 2027; today is 2 November 2027")
+        assert reason(doc, "certification-valid")["subjects"] == ["certification:cert-1", f"organisation:{CERTIFIER}"]
 
     def test_a_retracted_event_has_no_effect_and_shows_in_the_history(self, world: World) -> None:
         world.batch()
@@ -395,9 +403,14 @@ class TestRecalled:
         assert doc["batch"]["recall"] == {"entry": recall, "issuer": PRODUCER, "reason": "Dư lượng thuốc vượt ngưỡng.",
                                           "on": "2026-11-26"}
         message = reason(doc, "not-recalled")["message"]
-        assert "Dư lượng thuốc vượt ngưỡng." in message["vi"]
-        assert "thu hồi" in message["vi"]
-        assert f"entry {recall}" in message["en"]
+        assert message["vi"] == (f"Lô L1 của sản phẩm «Bưởi Hoài Đức» (GTIN {GTIN}) đã bị Tổ chức {PRODUCER} thu hồi "
+                                 "ngày 26/11/2026: «Dư lượng thuốc vượt ngưỡng.»; không được bán hoặc sử dụng lô đã bị "
+                                 "thu hồi")
+        assert message["en"].startswith(f"Batch L1 of “Hoai Duc pomelo” (GTIN {GTIN}) was recalled by Organisation "
+                                        f"{PRODUCER} on 26 November 2026: “Dư lượng thuốc vượt ngưỡng.”")
+        assert f"entry {recall}" not in message["en"]
+        assert (reason(doc, "not-recalled")["entries"], reason(doc, "not-recalled")["subjects"]) == (
+            [recall], [f"batch:{GTIN}/L1", f"organisation:{PRODUCER}"])
         assert recall in {item["index"] for item in doc["evidence"]["entries"]}
 
     def test_a_recall_outweighs_an_invalid_registration(self, world: World) -> None:
@@ -426,10 +439,21 @@ class TestInvalid:
         assert (change["entry"], change["effective_on"], change["decided_on"]) == (suspension, "2026-10-01",
                                                                                     "2026-11-26")
         message = reason(doc, "claim-valid-at-production")["message"]
-        assert "2026-10-01" in message["en"]
-        assert "2026-11-01" in message["en"]
-        assert "đình chỉ" in message["vi"]
-        assert "ngày sản xuất 2026-11-01" in message["vi"]
+        assert message["en"] == (
+            f"GI “Hoai Duc pomelo”: the right of Organisation {PRODUCER} to use it was suspended from 1 October 2026 "
+            "by a decision of Intellectual Property Office of Viet Nam recorded on 26 November 2026 (“Fruit from "
+            "outside the area was sold.”), no later than the production date, 1 November 2026; a batch may carry the "
+            "GI only if it and the right to use it are in force on that date")
+        assert message["vi"].startswith(
+            f"Chỉ dẫn địa lý «Bưởi Hoài Đức»: quyền sử dụng của Tổ chức {PRODUCER} bị đình chỉ từ ngày 01/10/2026 "
+            "theo quyết định của Cục Sở hữu trí tuệ ghi nhận ngày 26/11/2026 («Fruit from outside the area was "
+            "sold.»), không muộn hơn ngày sản xuất 01/11/2026")
+        found = reason(doc, "claim-valid-at-production")
+        assert found["entries"] == [doc["claims"][0]["entry"], claim["right"]["entry"], suspension]
+        assert found["subjects"] == [f"gi:{GI_ID}", f"right:{RIGHT_ID}", f"organisation:{PRODUCER}",
+                                     f"organisation:{ROOT}"]
+        assert reason(doc, "claim-valid-at-registration")["message"]["vi"] == (
+            "Chỉ dẫn địa lý «Bưởi Hoài Đức»: cũng không có hiệu lực vào ngày đăng ký lô 26/11/2026")
         assert suspension in {item["index"] for item in doc["evidence"]["entries"]}
 
     def test_a_gi_cancelled_from_before_production_makes_the_claim_invalid(self, world: World) -> None:
@@ -448,7 +472,7 @@ class TestInvalid:
         assert (doc["verdict"], failing(doc)) == ("invalid", {"claim-valid-at-production": "invalid",
                                                               "claim-valid-at-registration": "invalid"})
         assert doc["claims"][0]["status"] == "cancelled"
-        assert "đã bị hủy ngày 2026-10-15" in reason(doc, "claim-valid-at-production")["message"]["vi"]
+        assert "đã bị hủy từ ngày 15/10/2026" in reason(doc, "claim-valid-at-production")["message"]["vi"]
 
     def test_a_corrected_batch_registration_is_invalid(self, world: World) -> None:
         registered = world.batch()
@@ -460,7 +484,10 @@ class TestInvalid:
                                    "said_on": "2026-11-26", "retracted_by": [
                                        {"entry": correction, "issuer": PRODUCER, "reason": "Lot never made.",
                                         "on": "2026-11-26", "authority": False}]}]
-        assert "rút lại" in reason(doc, "not-corrected")["message"]["vi"]
+        assert reason(doc, "not-corrected")["message"]["vi"] == (
+            f"Việc đăng ký lô đã bị Tổ chức {PRODUCER} rút lại ngày 26/11/2026: «Lot never made.»; đăng ký của lô "
+            "chính hãng phải còn hiệu lực")
+        assert reason(doc, "not-corrected")["entries"] == [registered, correction]
         check_offline(doc, world.log.verifier)
 
     def test_a_retracted_correction_no_longer_counts(self, world: World) -> None:
@@ -637,14 +664,15 @@ class TestPassport:
         assert (doc["verdict"], doc["batch"]["expires_on"], doc["batch"]["expiry_derived"]) == (
             "authentic", "2026-12-01", True)
         assert reason(doc, "not-expired")["message"]["vi"] == (
-            f"Lô L1 của GTIN {DATED} còn hạn sử dụng đến hết ngày 01/12/2026 (tính 30 ngày từ ngày sản xuất "
-            "01/11/2026); hôm nay là ngày 01/12/2026")
+            f"Lô L1 của sản phẩm «Nước mắm» (GTIN {DATED}) còn hạn sử dụng đến hết ngày 01/12/2026 (tính 30 ngày từ "
+            "ngày sản xuất 01/11/2026); hôm nay là ngày 01/12/2026")
 
     def test_a_batch_past_its_expiry_date_gives_a_warning_with_the_date(self, dated: World) -> None:
         doc = dated.verify(gtin=DATED, today=date(2026, 12, 2))
         assert (doc["verdict"], failing(doc)) == ("warning", {"not-expired": "warning"})
         message = reason(doc, "not-expired")["message"]
-        assert message["vi"].startswith(f"Đã hết hạn sử dụng từ ngày 02/12/2026: lô L1 của GTIN {DATED} chỉ được "
+        assert message["vi"].startswith(f"Đã hết hạn sử dụng từ ngày 02/12/2026: lô L1 của sản phẩm «Nước mắm» (GTIN "
+                                        f"{DATED}) chỉ được "
                                         "dùng đến hết ngày 01/12/2026")
         assert message["en"].startswith("Expired since 2 December 2026: the expiry date of batch L1")
 
@@ -736,6 +764,6 @@ def test_claim_status_agrees_with_the_rule_batches_are_registered_under(
     right = Right("r1", "p", start, end, "active", None, None, ROOT, 1, tuple(
         RightChangeFacts(r["action"], r["effective_on"], "2026-01-01", "r", ROOT, r["entry"]) for r in rows))
     claim = Indication("gi", "g", Names("g", "g"), "00001", "6-2020-00001", 0, (), None)
-    status, _, _ = claim_status(claim, right, day, "the day", "ngày")
+    status = claim_status(claim, right, day)
     assert (status == "valid") == right_active_on(_Changes(rows), {"id": "r1", "valid_from": start,  # type: ignore[arg-type]
                                                                    "valid_until": end}, day)

@@ -1,20 +1,27 @@
-"""How the consumer page writes facts for people: days and times in Viet Nam's time, numbers in each language's
-style, quantities with unit words, places and organisations by name.
+"""How facts are written for people: days and times in Viet Nam's time, numbers in each language's style,
+quantities with unit words, places, organisations, products, GIs and marks by name.
 
-The verdict keeps the registry's forms (ISO days, UTC times, UN/ECE unit codes, commune codes, organisation ids),
-which the page shows only among the expert details. `Writer` is what the templates call to turn them into words.
+The registry's facts keep its own forms (ISO days, UTC times, UN/ECE unit codes, commune codes, organisation
+ids); the verdict's checks (`registry.verdict.checks`), the consumer page (`api.pages`) and the refusals of the
+rules (`registry.handlers`) write them in words through this module, so all say a thing the same way. It imports
+no verdict module at run time: the rules, which the verdict's modules import, use it too.
 """
+
+from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from registry.kinds import VIETNAM
 from registry.places import REFORM, name_en, successors, version_day
 from registry.values import day_en, day_vi
-from registry.verdict.facts import Names, Place
-from registry.verdict.record import Origin
+
+if TYPE_CHECKING:
+    from registry.verdict.facts import Names, Place
+    from registry.verdict.record import Origin
 
 UNITS: dict[str, tuple[str, str, str]] = {
     "H87": ("cái", "piece", "pieces"), "C62": ("đơn vị", "unit", "units"), "KGM": ("kg", "kg", "kg"),
@@ -28,6 +35,13 @@ UNITS: dict[str, tuple[str, str, str]] = {
 English singular and plural. Vietnamese counts things with a classifier that depends on the thing (quả bưởi, chai
 nước mắm, chiếc nón); a piece (H87) is written "cái", the classifier invoices use for any counted item, and a
 package (Rec 20's X and a Rec 21 package code) by what holds it: 500 chai nước mắm, 200 hũ mắm tôm, 1.000 gói trà."""
+
+
+STAGES: dict[str, tuple[str, str]] = {
+    "raw_material": ("nguyên liệu", "raw materials"), "processing": ("chế biến", "processing"),
+    "finishing": ("hoàn thiện", "finishing"),
+}
+"""Every stage of a GI's area the registry accepts (`registry.schemas.common.Stage`), in Vietnamese and English."""
 
 
 def day(value: str | None, lang: str) -> str:
@@ -155,3 +169,23 @@ class Writer:
 
     def place(self, where: Place | Origin | None) -> str:
         return place(where, self.lang)
+
+    def quote(self, text: str) -> str:
+        """Someone's own words or a name, quoted as each language quotes: «…» and “…”."""
+        return self.pick(f"«{text}»", f"“{text}”")
+
+    def product(self, names: Names | None, gtin: str) -> str:
+        """A product by its name, its GTIN in brackets: "sản phẩm «Cam Suối Mát» (GTIN 08939…)"."""
+        if names is None:
+            return self.pick(f"sản phẩm mang GTIN {gtin}", f"the product with GTIN {gtin}")
+        return self.pick(f"sản phẩm «{names.vi}» (GTIN {gtin})", f"“{names.en}” (GTIN {gtin})")
+
+    def lot(self, lot: str, names: Names | None, gtin: str) -> str:
+        """A batch by its lot and its product: "lô LT-2610-C của sản phẩm «…» (GTIN …)", "batch LT-2610-C of “…”
+        (GTIN …)"."""
+        return self.pick(f"lô {lot} của {self.product(names, gtin)}", f"batch {lot} of {self.product(names, gtin)}")
+
+    def stage(self, stage: str) -> str:
+        """The part of making a GI product an area is for (`registry.schemas.common.Stage`), in words."""
+        vi, en = STAGES.get(stage, (stage, stage))
+        return self.pick(f"khâu {vi}", f"{en} stage")
