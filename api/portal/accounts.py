@@ -114,9 +114,16 @@ def organisation_names(connection: Connection, organisation: str) -> tuple[str, 
     return None if row is None else (str(row[0]), str(row[1]))
 
 
+def hash_password(password: str) -> str:
+    """The Argon2id hash of a password of PASSWORD_MIN to PASSWORD_MAX characters (RuleViolationError otherwise)."""
+    check_password(password)
+    return hasher().hash(password)
+
+
 def create_user(connection: Connection, organisation: str, login: str, role: str,
-                password: str | None = None) -> User:
-    """A new person of a registered organisation; without `password`, they set one through a link.
+                password: str | None = None, *, hashed: str | None = None) -> User:
+    """A new person of a registered organisation; without `password` (or its `hashed` from `hash_password`), they
+    set one through a link.
 
     Raises UnknownReferenceError for an unregistered organisation, ConflictError for a login taken, and
     RuleViolationError for a bad login, role or password.
@@ -124,7 +131,7 @@ def create_user(connection: Connection, organisation: str, login: str, role: str
     login = normal_login(login)
     check_role(role)
     if password is not None:
-        check_password(password)
+        hashed = hash_password(password)
     if organisation_names(connection, organisation) is None:
         raise UnknownReferenceError("unknown-organisation", f"organisation {organisation} is not registered",
                                     f"tổ chức {organisation} chưa được đăng ký")
@@ -135,9 +142,8 @@ def create_user(connection: Connection, organisation: str, login: str, role: str
     user_id = secrets.token_hex(8)
     connection.execute(_users.insert().values(
         id=user_id, login=login, organisation=organisation, role=role, created_at=created,
-        password_hash=None if password is None else hasher().hash(password),
-        password_changed_at=None if password is None else created))
-    return User(user_id, login, organisation, role, created, None, password is not None)
+        password_hash=hashed, password_changed_at=None if hashed is None else created))
+    return User(user_id, login, organisation, role, created, None, hashed is not None)
 
 
 def list_users(connection: Connection, organisation: str | None = None) -> list[User]:
