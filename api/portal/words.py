@@ -24,7 +24,7 @@ TEXT: dict[str, dict[str, str]] = {
         "role_admin": "Quản trị viên", "role_clerk": "Nhân viên nhập liệu", "role_viewer": "Người xem",
         "home_intro": "Từ đây bạn quản lý người dùng và mã truy cập API của tổ chức.",
         "home_viewer": "Bạn có thể xem danh sách người dùng và mã truy cập API; chỉ quản trị viên được thay đổi.",
-        "users_title": "Người dùng của tổ chức", "status": "Trạng thái", "since": "Tạo ngày",
+        "users_title": "Người dùng của tổ chức", "status": "Trạng thái", "since": "Tạo lúc",
         "active": "Đang hoạt động", "disabled": "Đã khóa", "awaiting": "Chờ đặt mật khẩu",
         "you": "(bạn)", "actions": "Thao tác",
         "invite_title": "Mời người mới", "invite": "Tạo tài khoản và liên kết đặt mật khẩu",
