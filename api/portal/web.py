@@ -151,7 +151,11 @@ async def fields(request: Request) -> dict[str, str]:
                             allowed_origins(request, portal(request))):
         raise Refused(403, "forged")
     body = (await request.body()).decode("utf-8", "replace")
-    return {name: values[0] for name, values in parse_qs(body, max_num_fields=50).items()}
+    try:
+        parsed = parse_qs(body, max_num_fields=50)
+    except ValueError as exc:  # more fields than any portal form has
+        raise Refused(400, "forged") from exc
+    return {name: values[0] for name, values in parsed.items()}
 
 
 FieldsDep = Annotated[dict[str, str], Depends(fields)]

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.e2e.browser import ARTIFACTS, headless_chromium, serious_violations
 from tests.e2e.conftest import Server
@@ -47,6 +49,13 @@ def _shoot(browser: Any, name: str) -> list[tuple[str, str, Any]]:
     return [(name, v["id"], v) for v in serious_violations(browser)]
 
 
+def _submit(browser: Any, selector: str) -> None:
+    """Click the button `selector` names and wait until the page it sends the form to has replaced this one."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.CSS_SELECTOR, selector).click()
+    WebDriverWait(browser, 30).until(staleness_of(page))
+
+
 def _fill(browser: Any, **fields: str) -> None:
     for name, value in fields.items():
         element = browser.find_element(By.NAME, name)
@@ -70,15 +79,15 @@ class TestPortalInABrowser:
         assert browser.execute_script("return document.documentElement.lang") == "vi"
         found += _shoot(browser, "login-vi")
         _fill(browser, login=login, password="sai mật khẩu")  # noqa: S106  (a wrong password, on purpose)
-        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        _submit(browser, "main form button[type=submit]")
         assert browser.find_element(By.ID, "login-error").text == "Tên đăng nhập hoặc mật khẩu không đúng."
         found += _shoot(browser, "login-error-vi")
         _fill(browser, login=login, password=password)
-        browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        _submit(browser, "main form button[type=submit]")
         assert browser.current_url == f"{server.base_url}/portal/tokens"
 
         _fill(browser, label="Máy in nhãn ở xưởng")
-        browser.find_element(By.CSS_SELECTOR, "form[action='/portal/tokens'] button").click()
+        _submit(browser, "form[action='/portal/tokens'] button")
         token = browser.find_element(By.ID, "new-token").text
         assert token.startswith("ngn_")
         assert "Máy in nhãn ở xưởng" in browser.find_element(By.ID, "tokens").text
@@ -101,7 +110,7 @@ class TestPortalInABrowser:
         assert browser.execute_script("return document.documentElement.lang") == "en", "the choice is kept"
         found += _shoot(browser, "tokens-en")
 
-        browser.find_element(By.CSS_SELECTOR, "nav form button").click()
+        _submit(browser, "nav form button")
         assert browser.current_url == f"{server.base_url}/portal/login?done=signed_out"
         assert "You are signed out." in browser.find_element(By.TAG_NAME, "main").text
         browser.get(f"{server.base_url}/portal")

@@ -39,6 +39,13 @@ class TestFormTokens:
         assert portal_state(api.engine) == before
         assert admin.get("/portal").status_code == 200, "a refused sign-out signed nobody out"
 
+    def test_a_form_with_too_many_fields_is_refused(self, api: Api, admin: Browser) -> None:
+        token = form_token(admin.get("/portal/tokens").text)
+        before = portal_state(api.engine)
+        refused = admin.post("/portal/tokens", {"csrf": token, **{f"f{i}": "x" for i in range(60)}})
+        assert refused.status_code == 400
+        assert portal_state(api.engine) == before
+
     def test_a_token_of_an_ended_session_is_refused(self, app: FastAPI, api: Api, admin: Browser) -> None:
         token = form_token(admin.get("/portal").text)
         admin.post("/portal/logout", {"csrf": token})
