@@ -5,5 +5,8 @@
     sessions.py  server-side sessions behind a cookie, idle and absolute expiry
     csrf.py      per-session form tokens, the sign-in form's token, the Origin check
     throttle.py  failed sign-ins per account and per client address
-    routes.py    sign-in, home, own account; admin.py: users and API tokens of the organisation
+    web.py       what the routes share: language, rendering, the signed-in person, checked forms, refusal pages
+    words.py     what the pages say, in Vietnamese and English
+    routes.py    sign-in and sign-out, home, one's own account, set-password links
+    admin.py     the organisation's people and API tokens (admins change, every role sees)
 """

@@ -50,9 +50,11 @@ def _shoot(browser: Any, name: str) -> list[tuple[str, str, Any]]:
 
 
 def _submit(browser: Any, selector: str) -> None:
-    """Click the button `selector` names and wait until the page it sends the form to has replaced this one."""
+    """Click the button `selector` names and wait until the page it sends the form to has replaced this one. The
+    click is the page's own (a script's): chromedriver's, which follows the navigation it starts, can fail when
+    the old document goes while it looks."""
     page = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.CSS_SELECTOR, selector).click()
+    browser.execute_script("arguments[0].click();", browser.find_element(By.CSS_SELECTOR, selector))
     WebDriverWait(browser, 30).until(staleness_of(page))
 
 
