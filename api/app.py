@@ -11,6 +11,9 @@ from api.authenticate import AuthenticateFirst
 from api.deps import Services
 from api.limits import BodyLimit, BodyTimeout, NoNulInUrl
 from api.outputs import HealthOut
+from api.portal import admin as portal_admin
+from api.portal import routes as portal_routes
+from api.portal.web import Portal, install_handlers
 from api.ratelimit import RateLimit
 from api.routes import bundles, codes, images, imports, log, places, producers, reads, resolver, tokens, writes
 from api.scans import ScanCounter
@@ -54,7 +57,11 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Nguồn", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   responses=problems.RESPONSES, docs_url=None, redoc_url=None)
     app.state.services = Services(settings, engine, log_, registry, scans, witnessing)
+    app.state.portal = Portal.build(settings, engine, secret)
     problems.install(app)
+    install_handlers(app)
+    app.include_router(portal_routes.router)
+    app.include_router(portal_admin.router)
     routers = (log.router, writes.router, tokens.router, imports.router, images.router, codes.router, bundles.router,
                reads.router, places.router, resolver.router, producers.router)
     for router in routers:

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     """Cosignatures a checkpoint needs to count as published; 0 publishes every checkpoint."""
     secret_key: SecretStr | None = None
     """Seals custodial keys at rest; when unset, a random one is generated into data_dir on first run."""
+    portal_idle_minutes: int = 60
+    """A portal session ends after this many minutes without a request."""
+    portal_session_hours: int = 12
+    """...and at the latest this many hours after sign-in: a working day."""
+    portal_login_limit: str = "5/15 minutes"
+    """Failed sign-ins allowed per login (a `limits` expression) before it is locked for the rest of the window."""
+    portal_address_limit: str = "30/15 minutes"
+    """Failed sign-ins allowed per client address, whatever the logins tried (an office may share one)."""
     report_contact: Annotated[ReportContact, NoDecode] = DEFAULT_REPORT_CONTACT
     """Whom the consumer page tells a shopper to report a product that is not valid or not registered to:
     NGUON_REPORT_CONTACT is one text for both languages, or a JSON object {"vi": ..., "en": ...}."""
@@ -87,6 +95,13 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(item)  # an address is a network of one; host bits set under a mask are not
             except ValueError as exc:
                 raise ValueError(f"trusted proxy {item!r} is not an IP address or network like 10.0.0.0/8") from exc
+        return value
+
+    @field_validator("portal_idle_minutes", "portal_session_hours")
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"{value} must be at least 1")
         return value
 
     @field_validator("header_timeout", "body_timeout")

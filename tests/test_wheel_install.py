@@ -113,6 +113,8 @@ class TestWheelInstall:
         assert "demo loaded" in loaded
         assert "authentic" in loaded
         assert (tmp_path / "data" / "demo-tokens.json").is_file()
+        assert (tmp_path / "data" / "demo-sign-ins.json").is_file()
+        assert "/portal/login" in loaded
         assert "audit clean" in installed.nguon(tmp_path, "log", "audit", *database)
         inspected = installed.nguon(tmp_path, "audit", *database, "--state", str(tmp_path / "state.json"))
         assert "audit clean" in inspected

@@ -13,6 +13,7 @@ from api.cli.log import log_app
 from api.cli.places import places_command
 from api.cli.registry import app as registry_commands
 from api.cli.tokens import tokens_app
+from api.cli.users import users_app
 from api.cli.witness import witness_app
 from api.migrations import upgrade
 from api.settings import get_settings
@@ -24,6 +25,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(log_app, name="log")
 app.add_typer(witness_app, name="witness")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(users_app, name="users")
 app.command("audit")(inspector_audit)
 app.command("places")(places_command)
 for command in registry_commands.registered_commands:
@@ -48,6 +50,7 @@ def db_upgrade(database: DatabaseOption = None, revision: str = "head") -> None:
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve the registry over HTTP (configured by NGUON_* variables; proxy headers are believed only from
     NGUON_TRUSTED_PROXIES)."""
+    err.print(f"portal: http://{host}:{port}/portal/login (sign in with an account from `nguon users create`)")
     serving.run("api.app:app_from_environment", get_settings(), host=host, port=port, workers=workers, factory=True)
 
 

@@ -2,8 +2,10 @@
 
 import json
 import os
+import secrets
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 
 from api.cli.common import (
     DatabaseOption,
@@ -24,6 +27,7 @@ from api.cli.common import (
 )
 from api.digital_link import DigitalLink, DigitalLinkError, normalise_gtin
 from api.migrations import upgrade
+from api.portal.accounts import create_user, hash_password
 from api.qr import qr_png, qr_svg
 from api.settings import get_settings
 from api.tokens import create_token
@@ -96,12 +100,40 @@ def bootstrap(organisation: Annotated[str, typer.Option("--id", help="Id of the 
 
 
 DEMO_TOKENS = "demo-tokens.json"
+DEMO_SIGN_INS = "demo-sign-ins.json"
+"""The demo's portal accounts: an admin of each demo organisation, {organisation: {"login", "password"}}."""
 
 
-def _write_tokens(path: Path, tokens: dict[str, str]) -> None:
+def _write_tokens(path: Path, tokens: Mapping[str, object]) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(tokens, f, indent=2, ensure_ascii=False)
+
+
+def _demo_sign_ins(connection: Connection, organisations: Sequence[str]) -> dict[str, dict[str, str]]:
+    """An admin account, admin@<organisation>, for each demo organisation, all with one random password: hashed
+    once, as Argon2 takes a quarter of a second a hash by design and the demo has fifty organisations."""
+    sign_ins = {}
+    password = secrets.token_urlsafe(9)
+    hashed = hash_password(password)
+    for organisation in organisations:
+        login = f"admin@{organisation}"
+        create_user(connection, organisation, login, "admin", hashed=hashed)
+        sign_ins[organisation] = {"login": login, "password": password}
+    return sign_ins
+
+
+def _print_sign_ins(path: Path, base: str) -> None:
+    """The portal's address and the demo's sign-ins, when the demo wrote them."""
+    if not path.is_file():
+        return
+    sign_ins = json.loads(path.read_text(encoding="utf-8"))
+    table = Table(title=f"Portal: {base}/portal/login (demo sign-ins, also in {path})")
+    for column in ("organisation", "login", "password"):
+        table.add_column(column)
+    for organisation, sign_in in sign_ins.items():
+        table.add_row(organisation, sign_in["login"], sign_in["password"])
+    Console(width=200).print(table)
 
 
 def _demo_urls(registry: Registry, engine: Engine, base: str) -> list[tuple[str, str, str]]:
@@ -130,8 +162,9 @@ def _demo_urls(registry: Registry, engine: Engine, base: str) -> list[tuple[str,
 def demo(database: DatabaseOption = None,
          if_empty: Annotated[bool, typer.Option("--if-empty", help="Load only into an empty log; "
                                                 "otherwise just list the demo URLs.")] = False) -> None:
-    """Load the demo registry into an empty database, write demo API tokens to NGUON_DATA_DIR/demo-tokens.json,
-    and print the URL of a demo product for each verdict."""
+    """Load the demo registry into an empty database, write demo API tokens to NGUON_DATA_DIR/demo-tokens.json
+    and an admin sign-in of each demo organisation to NGUON_DATA_DIR/demo-sign-ins.json, and print the URL of a
+    demo product for each verdict, and the portal's with the sign-ins."""
     settings = get_settings()
     registry, engine = open_registry(database)
     try:
@@ -143,8 +176,11 @@ def demo(database: DatabaseOption = None,
             with write_transaction(engine) as connection:
                 for organisation in summary.organisations:
                     tokens[organisation] = create_token(connection, organisation, "demo")
+                sign_ins = _demo_sign_ins(connection, summary.organisations)
             _write_tokens(settings.data_dir / DEMO_TOKENS, tokens)
-            err.print(f"demo loaded: {summary.entries} entries; API tokens in {settings.data_dir / DEMO_TOKENS}")
+            _write_tokens(settings.data_dir / DEMO_SIGN_INS, sign_ins)
+            err.print(f"demo loaded: {summary.entries} entries; API tokens in {settings.data_dir / DEMO_TOKENS}, "
+                      f"portal sign-ins in {settings.data_dir / DEMO_SIGN_INS}")
         elif not if_empty:
             err.print(f"[red]the log already holds {size} entries; the demo loads into an empty registry[/red]")
             raise typer.Exit(1)
@@ -156,6 +192,7 @@ def demo(database: DatabaseOption = None,
         for verdict, what, url in _demo_urls(registry, engine, settings.public_url):
             table.add_row(verdict, what, url)
         Console(width=200).print(table)
+        _print_sign_ins(settings.data_dir / DEMO_SIGN_INS, settings.public_url)
     except DomainError as exc:
         err.print(f"[red]{exc.en}[/red]")
         raise typer.Exit(1) from exc

@@ -5,6 +5,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlmodel import SQLModel
 
+import api.portal.tables  # the portal's accounts and sessions
 import api.tables  # noqa: F401  (and the API edge tables)
 import ledger.store.tables  # noqa: F401  (registers the ledger tables on SQLModel.metadata)
 import registry.tables  # noqa: F401  (and the registry projections)
