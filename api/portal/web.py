@@ -19,13 +19,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from api.pages.plain import moment
 from api.portal import csrf, sessions
 from api.portal.throttle import LoginThrottle
 from api.portal.words import DONE, TEXT
 from api.settings import Settings
 from registry.errors import DomainError
 from registry.kinds import VIETNAM
+from registry.words import moment
 
 LANG_COOKIE = "nguon-lang"
 NO_STORE = {"Cache-Control": "no-store"}
