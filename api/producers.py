@@ -69,9 +69,13 @@ class RightLine:
     """The quantity it allows, a decimal string in `quota_unit`, or a text (`quota_text`); None without a quota."""
     quota_unit: str | None = None
     quota_text: str | None = None
+    quota_used: str | None = None
+    """How much of `quota` batches claiming the right have used, in `quota_unit` (None without a quantity)."""
     since: str | None = None
     reason: str | None = None
     changed_by: Names | None = None
+    subject_id: str | None = None
+    """The GI's or mark's id, for a link to its page."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ class ProducerFacts:
         return dataclasses.asdict(self)
 
 
-class _Names:
+class OrganisationNames:
     """Organisations' names by id, each read once."""
 
     def __init__(self, state: State) -> None:
@@ -139,13 +143,13 @@ def producer_facts(view: SqlView, org_id: str, public_url: str, today: date) -> 
     row = state.get(RegOrganisation, id=org_id)
     if row is None:
         return None
-    names, base = _Names(state), base_url(public_url)
+    names, base = OrganisationNames(state), base_url(public_url)
     products = _products_of(view, org_id, base)
     commune = None if row["commune_code"] is None else place(row["commune_code"], row["commune_version"])
     return ProducerFacts(
         org_id, Names(row["name_vi"], row["name_en"]), tuple(sorted(roles_of(row))), commune, row["street"],
         row["tax_code"], row["business_registration"], products,
-        tuple(_right(state, r, names, today.isoformat()) for r in state.find(RegRight, holder=org_id)),
+        tuple(right_line(state, r, names, today.isoformat()) for r in state.find(RegRight, holder=org_id)),
         _certifications_of(view, org_id, {p.gtin: p.names for p in products}, names, today.isoformat()),
         _batches_of(view, org_id, base))
 
@@ -159,33 +163,37 @@ def _products_of(view: SqlView, org_id: str, base: str) -> tuple[ProductLine, ..
                              None if r.image is None else image_url(r.image)) for r in rows)
 
 
-def _issuer(state: State, entry: int) -> str | None:
+def issuer(state: State, entry: int) -> str | None:
+    """The organisation that signed entry `entry`, None if the log has no such entry."""
     found = state.get(RegEntry, entry=entry)
     return None if found is None else str(found["issuer"])
 
 
-def _right(state: State, right: Row, names: _Names, today: str) -> RightLine:
+def right_line(state: State, right: Row, names: OrganisationNames, today: str) -> RightLine:
+    """A right of use (a `reg_rights` row) as of `today` (ISO): its subject, who granted it, its status now with the
+    last change's day, reason and author, or `expired` for an active right past its window."""
     if right["subject_type"] == "gi":
         subject, kind = state.get(RegGi, id=right["subject_id"]), "gi"
     else:
         subject = state.get(RegMark, id=right["subject_id"])
         kind = "collective" if subject is None else subject["type"]
     line = RightLine(kind, None if subject is None else Names(subject["name_vi"], subject["name_en"]),
-                     right_status(state, right["id"]), names(_issuer(state, right["entry"])),
+                     right_status(state, right["id"]), names(issuer(state, right["entry"])),
                      right["valid_from"], right["valid_until"], right["quota_quantity"], right["quota_unit"],
-                     right["quota_text"])
+                     right["quota_text"], None if right["quota_quantity"] is None else right["quota_used"],
+                     subject_id=right["subject_id"])
     changes = sorted((c for c in state.find(RegRightChange, right=right["id"]) if not c["retracted"]),
                      key=lambda c: (c["effective_on"], c["entry"]))
     if line.status != "active" and changes:
         last = changes[-1]
         return dataclasses.replace(line, since=last["effective_on"], reason=last["reason"],
-                                   changed_by=names(_issuer(state, last["entry"])))
+                                   changed_by=names(issuer(state, last["entry"])))
     if line.valid_until is not None and line.valid_until < today:
         return dataclasses.replace(line, status="expired")
     return line
 
 
-def _certifications_of(view: SqlView, org_id: str, products: dict[str, Names], names: _Names,
+def _certifications_of(view: SqlView, org_id: str, products: dict[str, Names], names: OrganisationNames,
                        today: str) -> tuple[CertificationLine, ...]:
     """Certifications in force or revoked (retracted ones are not certifications) of the organisation and of its
     products and their batches, the latest first."""

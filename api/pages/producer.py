@@ -69,7 +69,8 @@ ROLES: dict[str, tuple[str, str]] = {
 
 
 @cache
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The pages' templates, shared with the GI and mark pages (`api.pages.gis`)."""
     return Environment(loader=PackageLoader("api.pages", "templates"), autoescape=select_autoescape(["html"]),
                        trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
 
@@ -89,7 +90,7 @@ def render_producer(facts: ProducerFacts, lang: str, json_url: str) -> str:
         "passport": PASSPORT_TEXT[lang], "facts": facts, "w": w, "json_url": json_url, "status": status,
         "roles": [ROLES[r][i] if r in ROLES else r for r in facts.roles],
         "named": lambda names: TEXT[lang]["someone"] if names is None else w.names(names)}
-    return _environment().get_template("producer.html").render(**context)
+    return environment().get_template("producer.html").render(**context)
 
 
 def unknown_organisation(lang: str) -> Refusal:
