@@ -9,7 +9,7 @@ days as people write them; places by name; units in words); a right's status rea
 
 from typing import Any
 
-from api.gis import MAX_USERS, AreaLine, SubjectFacts, SubjectLine
+from api.gis import AreaLine, SubjectFacts, SubjectLine
 from api.pages.producer import TEXT as PRODUCER_TEXT
 from api.pages.producer import environment, status
 from api.pages.resolver_pages import Refusal, render_refusal
@@ -132,7 +132,7 @@ def render_subject(facts: SubjectFacts, lang: str, json_url: str, today: str) ->
     in_force, said = standing(facts, w, today)
     return environment().get_template("gi.html").render(**_context(
         lang, facts=facts, users=users, members=members, json_url=json_url, in_force=in_force, standing=said,
-        list_days=list_days(facts.area, w), max_users=MAX_USERS))
+        list_days=list_days(facts.area, w)))
 
 
 def render_unknown(kind: str, lang: str, footer: str) -> str:
