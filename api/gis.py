@@ -24,6 +24,7 @@ from registry.queries import current_area
 from registry.state import Row, State, table_of
 from registry.tables import RegGi, RegMark, RegMarkUser, RegRight
 from registry.verdict.facts import Names, Place, place
+from registry.words import alphabetical
 
 MAX_SUBJECTS = 200
 """GIs (or marks) a list page shows; Viet Nam has registered about 150 GIs."""
@@ -129,7 +130,7 @@ def gi_list(view: SqlView, today: date) -> tuple[SubjectLine, ...]:
     lines = [SubjectLine(g["id"], "gi", _names(g), g["manager"], names(g["manager"]), g["product"], g["cancelled_on"],
                          counts.get(g["id"], 0), _area(state, g["id"]))
              for g in page(view, RegGi, MAX_SUBJECTS, 0)["items"]]
-    return tuple(sorted(lines, key=lambda g: g.names.vi.casefold()))
+    return tuple(sorted(lines, key=lambda g: alphabetical(g.names.vi)))
 
 
 def mark_list(view: SqlView, today: date) -> tuple[SubjectLine, ...]:
@@ -139,7 +140,7 @@ def mark_list(view: SqlView, today: date) -> tuple[SubjectLine, ...]:
     lines = [SubjectLine(m["id"], m["type"], _names(m), m["owner"], names(m["owner"]), m["goods"], m["cancelled_on"],
                          counts.get(m["id"], 0))
              for m in page(view, RegMark, MAX_SUBJECTS, 0)["items"]]
-    return tuple(sorted(lines, key=lambda m: m.names.vi.casefold()))
+    return tuple(sorted(lines, key=lambda m: alphabetical(m.names.vi)))
 
 
 def _users(view: SqlView, state: State, subject_type: str, subject_id: str, names: OrganisationNames,
@@ -148,7 +149,7 @@ def _users(view: SqlView, state: State, subject_type: str, subject_id: str, name
     Vietnamese name, and how many more it has."""
     listed, left_out = _bounded(view, RegRight, subject_type=subject_type, subject_id=subject_id)
     users = [UserLine(r["holder"], names(r["holder"]), right_line(state, r, names, today)) for r in listed]
-    users.sort(key=lambda u: (u.right.status != "active", "" if u.names is None else u.names.vi.casefold()))
+    users.sort(key=lambda u: (u.right.status != "active", alphabetical("" if u.names is None else u.names.vi)))
     return tuple(users), left_out
 
 
@@ -187,7 +188,7 @@ def mark_facts(view: SqlView, mark_id: str, today: date) -> SubjectFacts | None:
     users, left_out = _users(view, state, "mark", mark_id, names, today.isoformat())
     joined, members_left_out = _bounded(view, RegMarkUser, mark=mark_id)
     members = sorted((Member(m["organisation"], names(m["organisation"])) for m in joined),
-                     key=lambda m: "" if m.names is None else m.names.vi.casefold())
+                     key=lambda m: alphabetical("" if m.names is None else m.names.vi))
     return SubjectFacts(mark_id, mark["type"], _names(mark), mark["certificate"], names(issuer(state, mark["entry"])),
                         mark["owner"], names(mark["owner"]),
                         mark["goods"], None, None, mark["valid_from"], mark["valid_until"], mark["cancelled_on"],

@@ -9,6 +9,7 @@ no verdict module at run time: the rules, which the verdict's modules import, us
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -42,6 +43,29 @@ STAGES: dict[str, tuple[str, str]] = {
     "finishing": ("hoàn thiện", "finishing"),
 }
 """Every stage of a GI's area the registry accepts (`registry.schemas.common.Stage`), in Vietnamese and English."""
+
+
+_LETTER_MARKS = {"\u0306": 1, "\u0302": 2, "\u031b": 3}
+"""The marks that make a letter of their own in the Vietnamese alphabet, in its order: ă after a and â after ă
+(breve, circumflex), ơ after ô and ư after u (horn)."""
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+"""The tone marks, in the order dictionaries list them (huyền, hỏi, ngã, sắc, nặng); a tone sorts after the letters."""
+
+
+def alphabetical(text: str) -> tuple[list[tuple[str, int]], list[int]]:
+    """A sort key putting names in the order of the Vietnamese alphabet (a ă â b c d đ e ê ...), tones deciding only
+    between names with the same letters: "Cà phê Buôn Ma Thuột" before "Cam Cao Phong", "Dừa" before "Đào"."""
+    letters: list[tuple[str, int]] = []
+    tones: list[int] = []
+    for char in unicodedata.normalize("NFD", text.casefold()):
+        if char in _LETTER_MARKS and letters:
+            letters[-1] = (letters[-1][0], _LETTER_MARKS[char])
+        elif char in _TONES:
+            tones.append(_TONES[char])
+        else:
+            letters.append(("d", 4) if char == "đ" else (char, 0))
+            tones.append(0)
+    return letters, tones
 
 
 def day(value: str | None, lang: str) -> str:

@@ -15,7 +15,7 @@ from api.pages.producer import environment, status
 from api.pages.resolver_pages import Refusal, render_refusal
 from api.pages.words import TEXT as VERDICT_TEXT
 from registry.places import name_en, version_day
-from registry.words import Writer
+from registry.words import Writer, alphabetical
 
 FOLD = 20
 """Communes or members shown before the rest are folded under a count: a phone's screen or two."""
@@ -24,6 +24,7 @@ TEXT: dict[str, dict[str, str]] = {
     "vi": {
         "switch": "English", "nav": "Chỉ dẫn địa lý và nhãn hiệu",
         "gis": "Chỉ dẫn địa lý", "marks": "Nhãn hiệu tập thể và nhãn hiệu chứng nhận",
+        "tab_gis": "Chỉ dẫn địa lý", "tab_marks": "Nhãn hiệu",
         "gis_intro": "Các chỉ dẫn địa lý trong sổ đăng ký, cơ quan quản lý và số tổ chức đang được phép sử dụng.",
         "marks_intro": "Các nhãn hiệu tập thể và nhãn hiệu chứng nhận trong sổ đăng ký, chủ sở hữu và số tổ chức "
                        "đang được phép sử dụng.",
@@ -51,6 +52,7 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "switch": "Tiếng Việt", "nav": "Geographical indications and marks",
         "gis": "Geographical indications", "marks": "Collective and certification marks",
+        "tab_gis": "Geographical indications", "tab_marks": "Marks",
         "gis_intro": "The geographical indications in the registry, who manages each and how many may use it now.",
         "marks_intro": "The collective and certification marks in the registry, who owns each and how many may use "
                        "it now.",
@@ -119,7 +121,7 @@ def _context(lang: str, **more: Any) -> dict[str, Any]:
 def render_list(kind: str, lines: tuple[SubjectLine, ...], lang: str, json_url: str) -> str:
     """The list of GIs (`kind` "gis") or of marks ("marks"), in `lang`; `json_url` is the JSON API's list."""
     w = Writer(lang, {})
-    ordered = sorted(lines, key=lambda s: w.names(s.names).casefold())
+    ordered = sorted(lines, key=lambda s: alphabetical(w.names(s.names)))
     return environment().get_template("gis.html").render(
         **_context(lang, kind=kind, lines=ordered, json_url=json_url))
 
@@ -127,8 +129,8 @@ def render_list(kind: str, lines: tuple[SubjectLine, ...], lang: str, json_url: 
 def render_subject(facts: SubjectFacts, lang: str, json_url: str, today: str) -> str:
     """The page of the GI or mark `facts` describes, as of `today` (ISO), in `lang`; `json_url` is its users' JSON."""
     w = Writer(lang, {})
-    users = sorted(facts.users, key=lambda u: (u.right.status != "active", w.names(u.names).casefold()))
-    members = sorted(facts.members, key=lambda m: w.names(m.names).casefold())
+    users = sorted(facts.users, key=lambda u: (u.right.status != "active", alphabetical(w.names(u.names))))
+    members = sorted(facts.members, key=lambda m: alphabetical(w.names(m.names)))
     in_force, said = standing(facts, w, today)
     return environment().get_template("gi.html").render(**_context(
         lang, facts=facts, users=users, members=members, json_url=json_url, in_force=in_force, standing=said,
