@@ -54,6 +54,11 @@ class TestLists:
         assert "Cốm làng Vòng Nhãn hiệu tập thể Chủ sở hữu: Hội Làng nghề cốm Vòng" in text
         assert "Cốm Mễ Trì Nhãn hiệu chứng nhận Chủ sở hữu: Hội Sản xuất cốm Mễ Trì" in text
 
+    def test_names_follow_the_vietnamese_alphabet_tones_deciding_last(self, resolver: Api) -> None:
+        text = visible(page(get(resolver, "/gis"), 200))
+        names = ["Bưởi La Tinh Hoài Đức", "Cà phê Buôn Ma Thuột", "Cam Cao Phong", "Nước mắm Phú Quốc"]
+        assert [text.index(n) for n in names] == sorted(text.index(n) for n in names)
+
     def test_each_name_links_to_its_page_in_the_list_s_language(self, resolver: Api) -> None:
         assert f'href="/gis/{PHU_QUOC}?lang=vi"' in page(get(resolver, "/gis"), 200)
         assert f'href="/marks/{COM_VONG}?lang=en"' in page(get(resolver, "/marks", lang="en"), 200)
