@@ -113,8 +113,8 @@ def _area(state: State, gi_id: str) -> tuple[AreaLine, ...]:
 
 
 def _in_force(view: SqlView, subject_type: str, today: str) -> dict[str, int]:
-    """How many rights of each GI (or mark) are in force on `today`: active and not past their window, as the
-    pages' lines say (`right_line`)."""
+    """How many rights of each GI (or mark) are in force on `today`: neither suspended nor revoked (`status`, as
+    `right_line` reads it), and inside their window."""
     r = _rights.c
     rows = view.connection.execute(
         select(r.subject_id, func.count()).where(
@@ -125,7 +125,8 @@ def _in_force(view: SqlView, subject_type: str, today: str) -> dict[str, int]:
 
 def gi_list(view: SqlView, today: date) -> tuple[SubjectLine, ...]:
     """The registered GIs (at most MAX_SUBJECTS), by Vietnamese name, each with its area and users in force."""
-    state, names = State(view.connection), OrganisationNames(State(view.connection))
+    state = State(view.connection)
+    names = OrganisationNames(state)
     counts = _in_force(view, "gi", today.isoformat())
     lines = [SubjectLine(g["id"], "gi", _names(g), g["manager"], names(g["manager"]), g["product"], g["cancelled_on"],
                          counts.get(g["id"], 0), _area(state, g["id"]))
