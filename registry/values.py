@@ -161,6 +161,20 @@ def check_date(value: str) -> str:
     return value
 
 
+def check_list_version(value: str) -> str:
+    """An administrative list's date: a real day YYYY-MM-DD, or a month YYYY-MM standing for its first day."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?", value):
+        raise BilingualValueError(f"list version {value!r} must be written YYYY-MM-DD or YYYY-MM",
+                                  f"ngày của danh mục {value!r} phải viết theo dạng năm-tháng-ngày (YYYY-MM-DD) "
+                                  "hoặc năm-tháng (YYYY-MM)")
+    try:
+        date.fromisoformat(value if len(value) == 10 else f"{value}-01")
+    except ValueError as exc:
+        raise BilingualValueError(f"list version {value!r} is not a real date",
+                                  f"ngày của danh mục {value!r} không có trên lịch") from exc
+    return value
+
+
 def check_text(value: str) -> str:
     if "\x00" in value:
         raise BilingualValueError(
@@ -217,7 +231,8 @@ MarkApplication = Annotated[str, StringConstraints(pattern=r"^4-[0-9]{4}-[0-9]{5
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 """Five digits, leading zeros written: the national code list numbers communes 00001 to 32248."""
-ListVersion = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$")]
+ListVersion = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$"),
+                        AfterValidator(check_list_version)]
 ProvinceCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
 TaxCode = Annotated[str, AfterValidator(check_tax_code)]
 """A Vietnamese tax code (mã số thuế): 10 ASCII digits, and for a branch or dependent unit a hyphen and 3 more."""

@@ -9,7 +9,7 @@ from registry.kinds import CLOCK_SKEW, Context
 from registry.schemas import Commune
 from registry.state import Row, State
 from registry.tables import RegBatch, RegHistory, RegOrganisation
-from registry.values import day_en, day_vi
+from registry.values import check_list_version, day_en, day_vi
 
 
 def need(state: State, model: Any, label_en: str, label_vi: str, **pk: Any) -> Row:
@@ -77,6 +77,12 @@ def cited_commune(code: str, version: str, today: str, what_en: str, what_vi: st
     when the list is dated after `today` or before the national code list began, `unknown-commune` when that list
     has no such code. The one rule for statements and for the places API alike."""
     day = places.version_day(version)
+    try:
+        check_list_version(version)
+    except ValueError as exc:
+        raise RuleViolationError("unknown-list-version", f"{what_en} cites the administrative list of {version!r}, "
+                                 "which is not a real day", f"{what_vi} dẫn danh mục hành chính ngày {version!r}, "
+                                 "một ngày không có trên lịch") from exc
     if day > today:
         raise RuleViolationError(
             "unknown-list-version", f"{what_en} cites the administrative list of {day_en(day)}, a day after today "

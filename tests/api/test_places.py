@@ -59,6 +59,13 @@ class TestPlacesApi:
         assert f"01/{month}/{year}" in problem["message"]["vi"]
         assert not english_in(problem["message"]["vi"])
 
+    @pytest.mark.parametrize("version", ["2025-02-30", "2025-13", "2025-00-10"])
+    def test_a_list_dated_on_a_day_no_calendar_has_is_a_400_problem(self, api: Api, version: str) -> None:
+        with api.nothing_appended():
+            problem = assert_problem(api.client.get(f"{PATH}/00577", params={"version": version}), 400,
+                                     "unknown-list-version")
+        assert "không có trên lịch" in problem["message"]["vi"]
+
     @pytest.mark.parametrize(("code", "version"), [("577", "2025-07"), ("00577", "1.7.2025"), ("0057a", None)])
     def test_a_malformed_code_or_version_is_an_invalid_request(self, api: Api, code: str, version: str | None) -> None:
         params = {} if version is None else {"version": version}

@@ -63,6 +63,8 @@ class TestGiRegistered:
         ({"code": "00577", "version": "1999-12-31"}, "unknown-list-version"),
         ({"code": "9832", "version": "2025-07-01"}, "invalid-body"),
         ({"code": "０９８３２", "version": "2025-07-01"}, "invalid-body"),
+        ({"code": "00577", "version": "2025-02-30"}, "invalid-body"),
+        ({"code": "00577", "version": "2025-13"}, "invalid-body"),
     ])
     def test_refuses_a_commune_its_list_does_not_hold(self, registry: Registry, commune: dict[str, str],
                                                       code: str) -> None:

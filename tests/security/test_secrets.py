@@ -247,8 +247,9 @@ def exercise(client: httpx.Client, root_token: str, make_token: Callable[[str], 
     reads = [client.get(path, headers=auth) for path in (
         "/api/v1/organisations/htx-secret", "/api/v1/keys", "/api/v1/log/entries", "/api/v1/log/checkpoint",
         "/api/v1/log/key", f"/api/v1/batches/{code}/S-1", f"/api/v1/batches/{code}/S-1/qr.svg",
-        f"/api/v1/batches/{code}/S-1/qr.png", f"/api/v1/batches/{code}/S-1/labels.html", f"/01/{code}/10/S-1",
-        f"/api/v1/bundles/01/{code}/10/S-1", "/openapi.json", f"/01/{code}/10/S-1/21/V1", "/api/v1/tokens")]
+        f"/api/v1/batches/{code}/S-1/qr.png", f"/api/v1/batches/{code}/S-1/labels.html", f"/page/01/{code}/10/S-1",
+        f"/api/v1/bundles/01/{code}/10/S-1", "/openapi.json", f"/page/01/{code}/10/S-1/21/V1",
+        "/api/v1/tokens")]
     reads.append(client.get(f"/01/{code}/10/S-1", headers={"Accept": "application/json"}))
     reads.append(client.get(f"/01/{code}/10/S-1/21/V1", headers={"Accept": "application/json"}))
     assert [r.status_code for r in writes] == [201, 201, 201, 201], [r.text for r in writes]
