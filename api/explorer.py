@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, literal, or_, select
 
 from ledger.core.checkpoint import open_checkpoint
 from ledger.core.cosignature import Cosignature
@@ -135,15 +135,20 @@ def first_logged_from(view: SqlView, day: date) -> int:
 
 
 def _about(filters: Filters) -> ColumnElement[bool] | None:
-    """The subjects a GTIN, lot, GI or mark filter selects (a lot needs its GTIN: lots are numbered per product)."""
-    subject = _entries.c.subject
-    if filters.gtin and filters.lot:
-        return subject == f"batch:{filters.gtin}/{filters.lot}"
-    if filters.gtin:
-        # A product, and every batch of it: "batch:{gtin}/" up to the next character after "/", which is "0".
-        return or_(subject == f"product:{filters.gtin}",
-                   and_(subject >= f"batch:{filters.gtin}/", subject < f"batch:{filters.gtin}0"))
-    return None
+    """The subjects a GTIN or lot filter selects: a product and its batches (a lot needs its GTIN: lots are
+    numbered per product), and the certifications of them (by `ix_reg_certifications_subject`)."""
+    subject, cert = _entries.c.subject, _certifications.c
+    if not filters.gtin:
+        return None
+    about = cert.subject_gtin == filters.gtin
+    if filters.lot:
+        about = and_(about, cert.subject_lot == filters.lot)
+    certified = subject.in_(select(literal("certification:") + cert.id).where(about))
+    if filters.lot:
+        return or_(subject == f"batch:{filters.gtin}/{filters.lot}", certified)
+    # A product, and every batch of it: "batch:{gtin}/" up to the next character after "/", which is "0".
+    return or_(subject == f"product:{filters.gtin}",
+               and_(subject >= f"batch:{filters.gtin}/", subject < f"batch:{filters.gtin}0"), certified)
 
 
 def search(view: SqlView, filters: Filters) -> tuple[list[Line], int | None]:
