@@ -95,9 +95,11 @@ class TestCheckpoint:
     def test_a_large_log_writes_its_size_with_thousands_grouped(self) -> None:
         published = Published(12345, "00" * 32, "2026-10-30T01:00:00.000Z", "", (Witnessed("w.example/a",
                                                                                           "2026-10-30T01:00:05.000Z"),))
-        text = visible(render("log.html", "vi", published=published, form=dict.fromkeys(FORM, ""), errors={}, rows=[], kinds=[],
-                              organisations=[], gis=[], marks=[], older_url=None, first_url=None))
-        assert "Số mục 12.345 mục" in text and "Thời điểm 30/10/2026, 08:00" in text
+        text = visible(render("log.html", "vi", published=published, form=dict.fromkeys(FORM, ""), errors={},
+                              rows=[], kinds=[], organisations=[], gis=[], marks=[], older_url=None,
+                              first_url=None))
+        assert "Số mục 12.345 mục" in text
+        assert "Thời điểm 30/10/2026, 08:00" in text
         assert "Nhân chứng đã ký xác nhận w.example/a 30/10/2026, 08:00" in text
         assert "Sổ cái chưa có điểm kiểm tra nào." in visible(render(
             "log.html", "vi", published=None, form=dict.fromkeys(FORM, ""), errors={}, rows=[], kinds=[],
@@ -175,10 +177,13 @@ class TestPaging:
         older = re.search(r'<a href="([^"]+)" rel="next">Older', text)
         assert older is not None
         link = older.group(1).replace("&amp;", "&")
-        assert "since=2026-06-01" in link and "lang=en" in link and f"before={size - PAGE}" in link
+        assert "since=2026-06-01" in link
+        assert "lang=en" in link
+        assert f"before={size - PAGE}" in link
         second = page(resolver.client.get(link, headers=HTML), 200)
         assert re.findall(r'<li id="entry-(\d+)">', second)[0] == str(size - PAGE - 1)
-        assert "Newest" in visible(second) and "Recorded by" in visible(second)
+        assert "Newest" in visible(second)
+        assert "Recorded by" in visible(second)
 
     def test_a_page_lists_at_most_fifty(self, resolver: Api) -> None:
         text = page(explorer(resolver, "/log"), 200)
@@ -208,14 +213,17 @@ class TestInvalidInput:
             answer = explorer(resolver, "/log", **params)
             text = page(answer, 400)
             if field != "before":
-                assert f'id="f-{field}" ' in text and 'aria-invalid="true"' in text
+                assert f'id="f-{field}" ' in text
+                assert 'aria-invalid="true"' in text
                 message = re.search(rf'<p class="message" id="e-{field}">([^<]*)</p>', text)
-                assert message is not None and vi in message.group(1)
+                assert message is not None
+                assert vi in message.group(1)
             assert "Điều kiện tìm chưa đúng; hãy sửa các ô được đánh dấu." in visible(text)
             assert "Kết quả" not in visible(text)
             assert en in visible(page(explorer(resolver, "/log", lang="en", **params), 400))
             problem = assert_problem(explorer(resolver, "/log", JSON, **params), 400, "log-filter-invalid")
-            assert vi in problem["fields"][field]["vi"] and en in problem["fields"][field]["en"]
+            assert vi in problem["fields"][field]["vi"]
+            assert en in problem["fields"][field]["en"]
 
 
 class TestEntryPage:
@@ -251,7 +259,8 @@ class TestEntryPage:
         verify_inclusion(leaf_hash(canonical(entry["entry"])), 93, size, [bytes.fromhex(h) for h in shown], root)
         data = explorer(resolver, "/log/entries/93", JSON).json()
         assert data["inclusion"] == {"size": size, "hashes": shown, "verified": True}
-        assert data["entry"] == entry["entry"] and data["hash"] == entry["hash"]
+        assert data["entry"] == entry["entry"]
+        assert data["hash"] == entry["hash"]
 
     def test_the_raw_statement_is_folded(self, resolver: Api) -> None:
         text = page(explorer(resolver, "/log/entries/93"), 200)
@@ -279,11 +288,13 @@ class TestBatchHistory:
         assert f'href="/api/v1/bundles/01/{GRAPEFRUIT}/10/{CERTIFIED_LOT}"' in text
         assert f'href="{PUBLIC_URL}/01/{GRAPEFRUIT}/10/{CERTIFIED_LOT}?lang=vi"' in text
         data = explorer(resolver, f"/log/batches/{GRAPEFRUIT}/{CERTIFIED_LOT}", JSON).json()
-        assert [e["index"] for e in data["entries"]] == HISTORY and data["cut"] is False
+        assert [e["index"] for e in data["entries"]] == HISTORY
+        assert data["cut"] is False
 
     def test_a_recalled_batch_lists_its_recall(self, resolver: Api) -> None:
         text = visible(page(explorer(resolver, "/log/batches/08939909000014/TN-2610-01"), 200))
-        assert "Thu hồi lô hàng" in text and "Thu hồi tự nguyện" in text
+        assert "Thu hồi lô hàng" in text
+        assert "Thu hồi tự nguyện" in text
 
     def test_a_batch_the_log_does_not_have_is_a_404(self, resolver: Api) -> None:
         assert "Không tìm thấy lô hàng" in visible(page(explorer(resolver, f"/log/batches/{GRAPEFRUIT}/NONE"), 404))
@@ -299,7 +310,8 @@ class TestHeadersAndLanguages:
     def test_pages_allow_their_own_styles_vary_and_are_not_kept(self, resolver: Api, url: str) -> None:
         answer = resolver.client.get(url, headers=HTML)
         policy = answer.headers["content-security-policy"]
-        assert policy.startswith("default-src 'self'; script-src 'self';") and "unsafe-inline" not in policy
+        assert policy.startswith("default-src 'self'; script-src 'self';")
+        assert "unsafe-inline" not in policy
         assert styles_allowed(answer)
         assert "<script" not in answer.text
         assert answer.headers["vary"] == "Accept, Accept-Language"
