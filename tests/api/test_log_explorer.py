@@ -207,7 +207,7 @@ class TestInvalidInput:
         ({"mark": "no-such-mark"}, "mark", "Hãy chọn một mục", "Choose one"),
         ({"before": "-1"}, "before", "Vị trí trang không đúng.", "The page position is wrong."),
     ])
-    def test_a_wrong_field_is_marked_in_both_languages(self, resolver: Api, params: dict[str, str], field: str,
+    def test_a_wrong_field_is_marked_in_both_languages(self, resolver: Api, params: dict[str, Any], field: str,
                                                        vi: str, en: str) -> None:
         with resolver.nothing_appended():
             answer = explorer(resolver, "/log", **params)
