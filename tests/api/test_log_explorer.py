@@ -5,17 +5,21 @@ negotiation, the pages' headers and languages."""
 
 import base64
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from api.explorer import PAGE, Published, Witnessed
+from api.explorer import PAGE, Published, Witnessed, published_checkpoint
 from api.pages.explorer import family, render
+from ledger.core.cosignature import CosignatureSigner
 from ledger.core.encoding import canonical
 from ledger.core.hashing import leaf_hash
 from ledger.core.proof import verify_inclusion
+from ledger.store.protocol import StoredCheckpoint
+from ledger.store.sql import SqlView
 from registry.kinds import VIETNAM
 from tests.api.conftest import PUBLIC_URL, Api
 from tests.api.resolving import HTML, JSON
@@ -104,6 +108,20 @@ class TestCheckpoint:
         assert "Sổ cái chưa có điểm kiểm tra nào." in visible(render(
             "log.html", "vi", published=None, form=dict.fromkeys(FORM, ""), errors={}, rows=[], kinds=[],
             organisations=[], gis=[], marks=[], older_url=None, first_url=None))
+
+
+    def test_each_witness_cosignature_is_named_with_its_time(self, resolver: Api) -> None:
+        services = resolver.services
+        with services.log.store.read() as view:
+            assert isinstance(view, SqlView)
+            stored = services.log.checkpoint(view)
+            text = stored.note.split("\n\n")[0] + "\n"
+            witness = CosignatureSigner("witness.example/nguon", Ed25519PrivateKey.generate())
+            moment = int(datetime(2026, 10, 30, 1, 0, tzinfo=UTC).timestamp())
+            note = stored.note + witness.sign_line(text, moment)
+            published = published_checkpoint(view, services.log, StoredCheckpoint(stored.size, note))
+        assert published is not None
+        assert published.witnesses == (Witnessed("witness.example/nguon", "2026-10-30T01:00:00.000Z"),)
 
 
 class TestFilters:
