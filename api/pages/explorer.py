@@ -124,6 +124,8 @@ class Namer:
             return escape("")
         if field in _DAYS and isinstance(value, str):
             return escape(w.day(value))
+        if field in ("document_sha256", "public_key", "image"):
+            return Markup('<span class="hash">{}</span>').format(value)
         if field == "event_time":
             return escape(w.moment(value))
         if field in _ORGANISATIONS and isinstance(value, str):

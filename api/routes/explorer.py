@@ -6,7 +6,6 @@ for what the log does not hold. Negotiated, cached and secured as the producer p
 The search form is read here, not by FastAPI's validation, so that a wrong field gives the form back with a
 message beside it (400) instead of a bare error."""
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -208,7 +207,7 @@ def entry_page(request: Request, view: ViewDep, services: ServicesDep,
                   body=[(k, namer.value(k, v, body)) for k, v in sorted(body.items())], key_id=key_id, key=key,
                   key_owner=namer.organisation(None if key is None else key["organisation"]),
                   entry_hash=stored.hash.hex(), proven=proven, batch_links=batch_links,
-                  raw=json.dumps(found.entry, ensure_ascii=False, indent=2, sort_keys=True),
+                  raw=stored.canonical.decode("utf-8"),
                   json_url=f"/api/v1/log/entries/{index}")
     return cached(_html(text), "item")
 

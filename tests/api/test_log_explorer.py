@@ -4,6 +4,7 @@ message beside a wrong field (400), an entry's page with its proof verified, a b
 negotiation, the pages' headers and languages."""
 
 import base64
+import html
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -282,7 +283,11 @@ class TestEntryPage:
 
     def test_the_raw_statement_is_folded(self, resolver: Api) -> None:
         text = page(explorer(resolver, "/log/entries/93"), 200)
-        assert re.search(r"<details><summary>Nội dung gốc \(JSON chuẩn hóa RFC 8785\)</summary><pre>", text)
+        raw = re.search(r"<details><summary>Nội dung gốc \(JSON chuẩn hóa RFC 8785\)</summary><pre>(.*?)</pre>", text,
+                        re.DOTALL)
+        assert raw is not None
+        entry = resolver.client.get("/api/v1/log/entries/93").json()["entry"]
+        assert html.unescape(raw.group(1)).encode() == canonical(entry)
 
     @pytest.mark.parametrize("index", ["100000", "9007199254740991"])
     def test_an_unknown_entry_is_a_404_page_or_problem(self, resolver: Api, index: str) -> None:
