@@ -3,7 +3,8 @@ with its key and its inclusion proof against the published checkpoint; and every
 
 Every filter is served by an index: kind and issuer by `ix_reg_entries_kind` and `ix_reg_entries_issuer` (kind or
 issuer, then entry: a page is a range scan), a GTIN, lot, GI or mark by `ix_reg_entries_subject` (what an entry is
-about, "batch:{gtin}/{lot}", "product:{gtin}", "gi:{id}", "mark:{id}"), and days by the log's own order: the log
+about, "batch:{gtin}/{lot}", "product:{gtin}", "gi:{id}", "mark:{id}"; a GTIN's batches and certifications are
+found first by the batches' primary key and `ix_reg_certifications_subject`), and days by the log's own order: the log
 records `logged_at` from its clock as it appends, so the first entry of a day is found by bisecting the ledger's
 primary key. A page is keyset-paged by entry index (`before`), never by offset.
 """
@@ -29,7 +30,7 @@ from ledger.store.sql import SqlView
 from ledger.store.tables import LedgerEntry
 from registry.kinds import VIETNAM
 from registry.state import table_of
-from registry.tables import RegCertification, RegEntry
+from registry.tables import RegBatch, RegCertification, RegEntry
 
 PAGE = 50
 """Entries on one page of results."""
@@ -37,7 +38,7 @@ MAX_HISTORY = 500
 """Entries a batch's history lists; a batch with more (thousands of events) says the list is cut."""
 
 _entries, _ledger = table_of(RegEntry), LedgerEntry.__table__  # type: ignore[attr-defined]
-_certifications = table_of(RegCertification)
+_certifications, _batches = table_of(RegCertification), table_of(RegBatch)
 
 
 @dataclass(frozen=True)
@@ -146,9 +147,11 @@ def _about(filters: Filters) -> ColumnElement[bool] | None:
     certified = subject.in_(select(literal("certification:") + cert.id).where(about))
     if filters.lot:
         return or_(subject == f"batch:{filters.gtin}/{filters.lot}", certified)
-    # A product, and every batch of it: "batch:{gtin}/" up to the next character after "/", which is "0".
-    return or_(subject == f"product:{filters.gtin}",
-               and_(subject >= f"batch:{filters.gtin}/", subject < f"batch:{filters.gtin}0"), certified)
+    # Its batches by the batches' primary key, compared whole: a range of subject strings would follow the
+    # database's collation, which on PostgreSQL may ignore the punctuation that separates GTIN and lot.
+    b = _batches.c
+    batches = subject.in_(select(literal("batch:") + b.gtin + literal("/") + b.lot).where(b.gtin == filters.gtin))
+    return or_(subject == f"product:{filters.gtin}", batches, certified)
 
 
 def search(view: SqlView, filters: Filters) -> tuple[list[Line], int | None]:
