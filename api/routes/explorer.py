@@ -29,7 +29,7 @@ from api.web_headers import html_headers
 from ledger.core.encoding import MAX_SAFE_INTEGER
 from ledger.store.sql import SqlView
 from registry.state import State, table_of
-from registry.tables import RegGi, RegKey, RegMark, RegOrganisation
+from registry.tables import RegGi, RegKey, RegMark, RegOrganisation, RegProduct
 from registry.words import Writer
 
 router = APIRouter(tags=["pages"])
@@ -247,9 +247,10 @@ def batch_page(request: Request, view: ViewDep, services: ServicesDep,
         return cached(JSONResponse({"gtin": gtin, "lot": lot, "entries": [_line_json(line) for line in lines],
                                     "cut": cut, "bundle": links["bundle"]}), "item")
     namer = Namer(State(view.connection), Writer(language, {}))
-    text = render("log_batch.html", language, lot=lot, subject=namer.batch(gtin, lot), rows=rows(lines, namer),
-                  cut=cut, verdict_url=links["verdict"], bundle_url=links["bundle"],
-                  json_url=f"/log/batches/{gtin}/{lot}")
+    # The page's own subject is not a link to itself.
+    subject = namer.w.lot(lot, namer.names(RegProduct, gtin), gtin)
+    text = render("log_batch.html", language, lot=lot, subject=subject, rows=rows(lines, namer), cut=cut,
+                  verdict_url=links["verdict"], bundle_url=links["bundle"])
     return cached(_html(text), "item")
 
 
