@@ -15,7 +15,21 @@ from api.portal import admin as portal_admin
 from api.portal import routes as portal_routes
 from api.portal.web import Portal, install_handlers
 from api.ratelimit import RateLimit
-from api.routes import bundles, codes, gis, images, imports, log, places, producers, reads, resolver, tokens, writes
+from api.routes import (
+    bundles,
+    codes,
+    explorer,
+    gis,
+    images,
+    imports,
+    log,
+    places,
+    producers,
+    reads,
+    resolver,
+    tokens,
+    writes,
+)
 from api.scans import ScanCounter
 from api.settings import Settings, get_settings, load_secret
 from api.web_headers import PublicCors, SecurityHeaders
@@ -63,7 +77,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(portal_routes.router)
     app.include_router(portal_admin.router)
     routers = (log.router, writes.router, tokens.router, imports.router, images.router, codes.router, bundles.router,
-               reads.router, places.router, resolver.router, producers.router, gis.router)
+               reads.router, places.router, resolver.router, producers.router, gis.router,
+               explorer.router)
     for router in routers:
         app.include_router(router)
     routes = [route for router in routers for route in router.routes]

@@ -273,7 +273,8 @@ class RegEntry(SQLModel, table=True):
     correction in force retracts it."""
 
     __tablename__ = "reg_entries"
-    __table_args__ = (Index("ix_reg_entries_subject", "subject"),)
+    __table_args__ = (Index("ix_reg_entries_subject", "subject"), Index("ix_reg_entries_kind", "kind", "entry"),
+                      Index("ix_reg_entries_issuer", "issuer", "entry"))
     entry: int = Field(primary_key=True, sa_type=ENTRY)
     kind: str
     issuer: str

@@ -1,0 +1,117 @@
+"""The log explorer in a real browser: headless Chromium shows the demo's log, one entry and one batch's history in
+Vietnamese and English at a phone's size (412x915) and a laptop's (1280x800), screenshots kept under
+test-artifacts/screenshots/ (with the whole page at the phone's width); nothing is wider than the phone, the
+search form works without JavaScript, there is no English in Vietnamese, and axe-core finds no serious or critical
+violation."""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.checks import english_in
+from tests.conftest import TEST_DATABASE_ENV, postgres_schema
+from tests.e2e.browser import ARTIFACTS, headless_chromium, png_size, serious_violations, visible_text, whole_page
+from tests.e2e.conftest import uvicorn_server
+
+SIZES = {"phone": (412, 915), "laptop": (1280, 800)}
+PAGES = {"log": "/log", "entry": "/log/entries/167", "batch": "/log/batches/08939904000019/LT-2610-C"}
+"""The log's first page, the demo's certification of a pomelo batch, and that batch's history."""
+SAID = {
+    "log": {"vi": ["Điểm kiểm tra mới nhất", "Tìm trong sổ cái", "Cũ hơn"],
+            "en": ["Latest checkpoint", "Search the ledger", "Older"]},
+    "entry": {"vi": ["Cấp chứng nhận", "Đã kiểm chứng: mục này có trong điểm kiểm tra"],
+              "en": ["A certification", "Verified: this entry is in the checkpoint of"]},
+    "batch": {"vi": ["Lịch sử của lô", "Đăng ký lô hàng", "Tải gói kiểm chứng của lô (JSON)"],
+              "en": ["History of the batch", "Registration of the batch", "Download the batch's audit bundle"]},
+}
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server holding the demo (on SQLite, or on PostgreSQL when the tests run there)."""
+    directory = tmp_path_factory.mktemp("log-explorer")
+    database = os.environ.get(TEST_DATABASE_ENV)
+    if database:
+        with postgres_schema(database) as url, uvicorn_server(url, directory) as server:
+            server.cli("demo")
+            yield server.base_url
+    else:
+        with uvicorn_server(f"sqlite:///{directory / 'nguon.db'}", directory) as server:
+            server.cli("demo")
+            yield server.base_url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    with headless_chromium() as driver:
+        yield driver
+
+
+def _submit(browser: webdriver.Chrome, wanted: str) -> None:
+    """Send the search form, and wait until the browser shows the page it asked for (its URL has `wanted`)."""
+    browser.find_element("css selector", "form.search button").click()
+    WebDriverWait(browser, 30).until(lambda b: wanted in b.current_url and
+                                     b.execute_script("return document.readyState") == "complete")
+
+
+def _open(browser: webdriver.Chrome, url: str, lang: str, size: str = "phone") -> None:
+    width, height = SIZES[size]
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": size == "phone"})
+    browser.get(f"{url}?lang={lang}")
+    assert browser.execute_script("return document.documentElement.lang") == lang
+
+
+class TestScreenshots:
+    @pytest.mark.parametrize("lang", ["vi", "en"])
+    def test_every_page_is_shot_at_phone_and_laptop_size(self, base_url: str, browser: webdriver.Chrome,
+                                                        lang: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for name, path in PAGES.items():
+            for size, (width, height) in SIZES.items():
+                _open(browser, f"{base_url}{path}", lang, size)
+                text = visible_text(browser)
+                for said in SAID[name][lang]:
+                    assert said in text, (name, said)
+                shot = ARTIFACTS / f"log-{name}-{lang}-{width}x{height}.png"
+                shot.unlink(missing_ok=True)
+                assert browser.save_screenshot(str(shot))
+                assert png_size(shot) == (width, height)
+                if size == "phone":
+                    whole_page(browser, ARTIFACTS / f"log-{name}-{lang}-{width}-whole.png")
+                    overflow = browser.execute_script("return document.documentElement.scrollWidth")
+                    assert overflow <= width, f"the {name} page is {overflow} px wide on a {width} px phone"
+                if lang == "vi":
+                    assert english_in(text) == [], name
+
+
+class TestSearchWithoutJavaScript:
+    def test_the_form_filters_and_a_wrong_field_is_marked(self, base_url: str, browser: webdriver.Chrome) -> None:
+        _open(browser, f"{base_url}/log", "vi")
+        browser.find_element("id", "f-gtin").send_keys("08939904000019")
+        browser.find_element("id", "f-lot").send_keys("LT-2610-C")
+        _submit(browser, "gtin=08939904000019")
+        items = browser.find_elements("css selector", "ol.items > li")
+        assert [i.get_attribute("id") for i in items] == ["entry-167", "entry-156", "entry-125", "entry-124"]
+        _open(browser, f"{base_url}/log", "vi")
+        browser.find_element("id", "f-lot").send_keys("LT-2610-C")
+        _submit(browser, "lot=LT-2610-C")
+        assert browser.find_element("id", "e-lot").text == "Cần nhập mã GTIN của lô."
+        shot = ARTIFACTS / "log-invalid-vi-412x915.png"
+        assert browser.save_screenshot(str(shot))
+
+
+class TestAccessibility:
+    def test_axe_finds_no_serious_or_critical_violation(self, base_url: str, browser: webdriver.Chrome) -> None:
+        found = []
+        for path in (*PAGES.values(), "/log/entries/100000"):
+            for lang in ("vi", "en"):
+                _open(browser, f"{base_url}{path}", lang)
+                found += [(path, lang, v) for v in serious_violations(browser)]
+        _open(browser, f"{base_url}/log", "vi")
+        browser.get(f"{base_url}/log?lot=X&since=2026-13-01")
+        found += [("invalid", "vi", v) for v in serious_violations(browser)]
+        assert found == []
