@@ -15,7 +15,21 @@ from api.portal import admin as portal_admin
 from api.portal import routes as portal_routes
 from api.portal.web import Portal, install_handlers
 from api.ratelimit import RateLimit
-from api.routes import bundles, codes, gis, images, imports, log, places, producers, reads, resolver, tokens, writes
+from api.routes import (
+    bundles,
+    codes,
+    compressed,
+    gis,
+    images,
+    imports,
+    log,
+    places,
+    producers,
+    reads,
+    resolver,
+    tokens,
+    writes,
+)
 from api.scans import ScanCounter
 from api.settings import Settings, get_settings, load_secret
 from api.web_headers import PublicCors, SecurityHeaders
@@ -74,6 +88,8 @@ def create_app(settings: Settings) -> FastAPI:
     def health() -> dict[str, str]:
         """Liveness: answers without touching the database."""
         return {"status": "ok"}
+    # Last of all: `/{segment}` would otherwise take over any other one-segment path.
+    app.include_router(compressed.router)
 
     # The last added runs first: a URL is checked, then the token, before any byte of the body is read.
     if settings.rate_limit:

@@ -101,7 +101,7 @@ def _html(text: str, status: int = 200, headers: dict[str, str] | None = None) -
     return HTMLResponse(text, status_code=status, headers={**html_headers(text), **(headers or {})})
 
 
-def _refused(request: Request, error: DigitalLinkError, language: str, *, page: bool = False) -> Response:
+def refused(request: Request, error: DigitalLinkError, language: str, *, page: bool = False) -> Response:
     """400 for a path that is not a GS1 Digital Link (1.2, 2.4.1): a problem, or the page saying why."""
     if page or _wants_html(request):
         footer = request.url.path
@@ -263,7 +263,7 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
     try:
         code = parse_request((request.scope.get("raw_path") or request.url.path.encode()).decode("ascii", "replace"))
     except DigitalLinkError as exc:
-        return _refused(request, exc, language)
+        return refused(request, exc, language)
     moved = _not_canonical(request, code)
     if moved is not None:
         return moved
@@ -281,7 +281,7 @@ def page(request: Request, view: ViewDep, services: ServicesDep, rest: str,
     try:
         code = parse_request(raw.removeprefix(PAGES))
     except DigitalLinkError as exc:
-        return _refused(request, exc, language, page=True)
+        return refused(request, exc, language, page=True)
     moved = _not_canonical(request, code, PAGES)
     if moved is not None:
         return moved

@@ -28,6 +28,8 @@ const inputs = [
   ["gtin, lot and count (30)", "/01/09506000134352/10/L9?30=12"],
   ["GLN with extension", "/414/9520123456788/254/32a%2Fb"],
   ["SSCC", "/00/095012345678901237"],
+  ["the demo's genuine batch", "/01/08939905000018/10/BN-2608-01"],
+  ["the demo's serialised item, with a query attribute", "/01/08939901000012/10/BT-2608-01/21/BT260000003?17=280630"],
   ["gtin, lot, expiry with day 00", "/01/09506000134352/10/X?17=270100"],
 ];
 const out = [];
