@@ -206,9 +206,9 @@ def uncompressed_path(ais: dict[str, str], others: list[tuple[str, str]]) -> str
     keys = [ai for ai in ais if ai in PRIMARY_KEYS]
     if len(keys) != 1:
         found = ", ".join(f"({k})" for k in keys) or "none"
+        found_vi = f"có {', '.join(f'({k})' for k in keys)}" if keys else "không có khoá nào"
         raise CompressedLinkError(f"a Digital Link names one primary key; this one has {found}",
-                                  f"liên kết số chỉ có đúng một khoá chính; liên kết này có "
-                                  f"{', '.join(f'({k})' for k in keys) or 'không có khoá nào'}")
+                                  f"liên kết số có đúng một khoá chính; liên kết này {found_vi}")
     qualifiers = [ai for ai in PRIMARY_KEYS[keys[0]] if ai in ais]
     path = "".join(f"/{ai}/{quote(ais[ai], safe='')}" for ai in (keys[0], *qualifiers))
     query = [f"{ai}={quote(ais[ai], safe='')}" for ai in sorted(ais) if ai != keys[0] and ai not in qualifiers]

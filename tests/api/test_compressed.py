@@ -151,11 +151,14 @@ class TestRefusals:
         with pytest.raises(CompressedLinkError, match=re.escape("AI (10) appears twice")):
             decode_segment(twice)
 
-    @pytest.mark.parametrize(("ais", "found"), [({"10": "L1"}, "none"), ({"01": GTIN, "414": "9520123456788"},
-                                                                            "(01), (414)")])
-    def test_not_one_primary_key(self, ais: dict[str, str], found: str) -> None:
-        with pytest.raises(CompressedLinkError, match=re.escape(f"one primary key; this one has {found}")):
+    @pytest.mark.parametrize(("ais", "found", "found_vi"), [
+        ({"10": "L1"}, "none", "không có khoá nào"),
+        ({"01": GTIN, "414": "9520123456788"}, "(01), (414)", "có (01), (414)"),
+    ])
+    def test_not_one_primary_key(self, ais: dict[str, str], found: str, found_vi: str) -> None:
+        with pytest.raises(CompressedLinkError, match=re.escape(f"one primary key; this one has {found}")) as raised:
             decompress(compress(ais))
+        assert f"liên kết này {found_vi};" in raised.value.vi
 
 
 
