@@ -22,7 +22,7 @@ use only the characters GS1 AIs allow, an AI appears once, and nothing but paddi
 
 import math
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from api.digital_link import DigitalLinkError
 from api.gs1_ai_formats import FORMATS, PREFIX_LENGTH, PRIMARY_KEYS, SEQUENCES, Part
@@ -226,7 +226,28 @@ def decompress(path_and_query: str) -> str:
     if not path.startswith("/") or "/" in path[1:]:
         raise CompressedLinkError(f"{path[:60]!r} is not a single path segment",
                                   f"{path[:60]!r} không phải là một đoạn đường dẫn duy nhất")
-    uncompressed = uncompressed_path(*decode_segment(path[1:]))
-    if query:
-        uncompressed += ("&" if "?" in uncompressed else "?") + query
-    return uncompressed
+    return _with_query(uncompressed_path(*decode_segment(path[1:])), query)
+
+
+def decompress_partial(path_and_query: str) -> str | None:
+    """The uncompressed path of a partly compressed Digital Link, `/{primary key AI}/{value}/{segment}[?{query}]`
+    (the prototype's "uncompressed primary" form): the segment holds the other AIs, none a primary key. None for
+    any other path, and for one whose segment does not decode: such a path (an odd number of segments) is not an
+    uncompressed Digital Link either, and is refused as one."""
+    path, _, query = path_and_query.partition("?")
+    parts = path.split("/")
+    if len(parts) != 4 or parts[0] or parts[1] not in PRIMARY_KEYS or not 1 <= len(parts[3]) <= MAX_LENGTH \
+            or _SEGMENT.fullmatch("/" + parts[3]) is None:
+        return None
+    try:
+        ais, others = decode_segment(parts[3])
+    except CompressedLinkError:
+        return None
+    if any(ai in PRIMARY_KEYS for ai in ais):
+        return None
+    return _with_query(uncompressed_path({parts[1]: unquote(parts[2]), **ais}, others), query)
+
+
+def _with_query(uncompressed: str, query: str) -> str:
+    """The request's own query after the decoded attributes."""
+    return uncompressed + ("&" if "?" in uncompressed else "?") + query if query else uncompressed

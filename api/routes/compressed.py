@@ -3,20 +3,18 @@ URI", and exposes the uncompressed URI in a Link header with rel owl:sameAs).
 
 `/{segment}`, where the segment `api.compressed.looks_compressed` recognises, answers a 307 to the uncompressed
 URI (the request's query kept) with `Link: <uncompressed>; rel="owl:sameAs"`; the resolver then answers that URI
-as any other. A segment that does not decode is a 400 like the resolver's others (a problem, or a page for
+as any other (a partly compressed one, `/01/{gtin}/{segment}`, is the resolver's: api/routes/resolver.py). A
+segment that does not decode is a 400 like the resolver's others (a problem, or a page for
 browsers). Any other single segment is not found. This router is registered after every other route of the app,
 so it answers only paths no other route serves.
 """
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.responses import RedirectResponse
 
 from api.compressed import CompressedLinkError, decompress, looks_compressed
 from api.deps import ServicesDep
-from api.linkset import base_url
-from api.negotiation import cached
 from api.pages.consumer import wants_language
-from api.routes.resolver import refused
+from api.routes.resolver import refused, same_as
 
 router = APIRouter(tags=["resolver"])
 
@@ -29,12 +27,9 @@ def resolve_compressed(request: Request, services: ServicesDep, segment: str) ->
         raise HTTPException(404, "Not Found")
     query = f"?{request.url.query}" if request.url.query else ""
     try:
-        uri = base_url(services.settings.public_url) + decompress(raw + query)
+        return same_as(services, decompress(raw + query))
     except CompressedLinkError as exc:
         return refused(request, exc, wants_language(request, request.query_params.get("lang")))
-    # The same URI whoever asks, so shared caches may keep it as long as a canonical redirect.
-    return cached(RedirectResponse(uri, status_code=307, headers={"Link": f'<{uri}>; rel="owl:sameAs"'}),
-                  "canonical", vary=False)
 
 
 @router.head("/{segment}", include_in_schema=False)

@@ -18,14 +18,17 @@ from api.compressed import (
     CompressedLinkError,
     decode_segment,
     decompress,
+    decompress_partial,
     length_bits,
     looks_compressed,
     value_bits,
 )
 from api.gs1_ai_formats import FORMATS, SEQUENCES
 
-VECTORS: list[dict[str, str]] = json.loads(
+ALL_VECTORS: list[dict[str, str]] = json.loads(
     (Path(__file__).parents[1] / "vectors" / "gs1-compression" / "vectors.json").read_text())
+VECTORS = [v for v in ALL_VECTORS if v["form"] == "full"]
+PARTIAL = [v for v in ALL_VECTORS if v["form"] == "partial"]
 GTIN = "09506000134352"
 
 
@@ -85,6 +88,19 @@ class TestReferenceVectors:
     @pytest.mark.parametrize("vector", VECTORS, ids=[v["name"] for v in VECTORS])
     def test_decodes_to_the_uncompressed_uri(self, vector: dict[str, str]) -> None:
         assert decompress(vector["compressed"]) == vector["uncompressed"]
+
+    @pytest.mark.parametrize("vector", PARTIAL, ids=[v["name"] for v in PARTIAL])
+    def test_a_partly_compressed_one_too(self, vector: dict[str, str]) -> None:
+        assert decompress_partial(vector["compressed"]) == vector["uncompressed"]
+        assert decompress_partial(vector["compressed"] + "?lang=en") == \
+            vector["uncompressed"] + ("&" if "?" in vector["uncompressed"] else "?") + "lang=en"
+
+    @pytest.mark.parametrize("path", [
+        f"/01/{GTIN}/10/L1", f"/01/{GTIN}/10", f"/01/{GTIN}", f"/01/{GTIN}/EEOrwXQjfyEFGB+", "/21/X/EEOrwXQjfyEFGBy",
+        f"/01/{GTIN}/EEOrwXQjfyEFGB", f"/01/{GTIN}" + compress({"414": "9520123456788"}), f"/01/{GTIN}/",
+    ])
+    def test_other_paths_are_not_partly_compressed(self, path: str) -> None:
+        assert decompress_partial(path) is None
 
     def test_a_numeric_lot_keeps_its_leading_zeros_which_the_reference_decoder_drops(self) -> None:
         vector = next(v for v in VECTORS if v["name"] == "numeric lot with leading zeros")

@@ -16,6 +16,7 @@ VECTORS = {v["name"]: v for v in json.loads(
     (Path(__file__).parents[1] / "vectors" / "gs1-compression" / "vectors.json").read_text())}
 BATCH = VECTORS["the demo's genuine batch"]
 ITEM = VECTORS["the demo's serialised item, with a query attribute"]
+PARTIAL = VECTORS["partly compressed: the demo's genuine batch"]
 
 
 def test_the_vectors_name_the_demo_s_codes() -> None:
@@ -32,6 +33,12 @@ class TestRedirect:
         uncompressed = PUBLIC_URL + BATCH["uncompressed"]
         assert (response.status_code, response.headers["location"]) == (307, uncompressed)
         assert response.headers["link"] == f'<{uncompressed}>; rel="owl:sameAs"'
+
+    def test_a_partly_compressed_uri_too(self, resolver: Api) -> None:
+        response = resolver.client.get(PARTIAL["compressed"], params={"lang": "en"}, follow_redirects=False)
+        uncompressed = PUBLIC_URL + PARTIAL["uncompressed"]
+        assert (response.status_code, response.headers["location"]) == (307, uncompressed + "?lang=en")
+        assert response.headers["link"] == f'<{uncompressed}?lang=en>; rel="owl:sameAs"'
 
     def test_keeps_the_query_after_the_decoded_attributes(self, resolver: Api) -> None:
         response = resolver.client.get(ITEM["compressed"], params={"linkType": "linkset"}, follow_redirects=False)

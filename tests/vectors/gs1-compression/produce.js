@@ -32,10 +32,21 @@ const inputs = [
   ["the demo's serialised item, with a query attribute", "/01/08939901000012/10/BT-2608-01/21/BT260000003?17=280630"],
   ["gtin, lot, expiry with day 00", "/01/09506000134352/10/X?17=270100"],
 ];
+// Partly compressed ("uncompressed primary"): the primary key stays in the path, the rest is compressed. The
+// toolkit makes this form only from element strings.
+const partial = [
+  ["partly compressed: the demo's genuine batch", "(01)08939905000018(10)BN-2608-01", "/01/08939905000018/10/BN-2608-01"],
+  ["partly compressed: lot, serial, expiry", "(01)09506000134352(10)ABC(21)12345(17)271231", "/01/09506000134352/10/ABC/21/12345?17=271231"],
+];
 const out = [];
 for (const [name, path] of inputs) {
   const compressed = kit.compressGS1DigitalLink(stem + path, false, stem, false, true, false);
   const back = kit.decompressGS1DigitalLink(compressed, false, stem);
-  out.push({ name, uncompressed: path, compressed: compressed.slice(stem.length), reference_decompressed: back.slice(stem.length) });
+  out.push({ name, form: "full", uncompressed: path, compressed: compressed.slice(stem.length), reference_decompressed: back.slice(stem.length) });
+}
+for (const [name, elements, path] of partial) {
+  const compressed = kit.gs1ElementStringsToCompressedGS1DigitalLink(elements, false, stem, true, true);
+  const back = kit.decompressGS1DigitalLink(compressed, false, stem);
+  out.push({ name, form: "partial", uncompressed: path, compressed: compressed.slice(stem.length), reference_decompressed: back.slice(stem.length) });
 }
 process.stdout.write(JSON.stringify(out, null, 2) + "\n");
