@@ -18,6 +18,7 @@ from api.ratelimit import RateLimit
 from api.routes import (
     bundles,
     codes,
+    compressed,
     explorer,
     gis,
     images,
@@ -89,6 +90,8 @@ def create_app(settings: Settings) -> FastAPI:
     def health() -> dict[str, str]:
         """Liveness: answers without touching the database."""
         return {"status": "ok"}
+    # Last of all: `/{segment}` would otherwise take over any other one-segment path.
+    app.include_router(compressed.router)
 
     # The last added runs first: a URL is checked, then the token, before any byte of the body is read.
     if settings.rate_limit:

@@ -21,6 +21,7 @@ from functools import lru_cache
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.compressed import looks_compressed
 from api.digital_link import DigitalLinkError, parse_request
 from api.linkset import LINKSET_JSON, base_url
 
@@ -93,7 +94,9 @@ class PublicCors:
         self.public_url = public_url
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(RESOLVER_PREFIXES):
+        # A compressed Digital Link is a resolver request too (api/routes/compressed.py).
+        if scope["type"] != "http" or not (scope["path"].startswith(RESOLVER_PREFIXES)
+                                           or looks_compressed(scope["path"])):
             await self.app(scope, receive, send)
             return
         if scope["method"] == "OPTIONS":

@@ -6,9 +6,10 @@ A code answers at the most specific level the registry knows (an item, its batch
 `Accept: application/json` gets the verdict document (the product's answer at the product level),
 `?linkType=linkset` (or the older `all`) and `Accept: application/linkset+json` the linkset of every level, and
 `?linkType=<one type>` a 307 to that link with the request's query passed on. A path that is not a GS1 Digital
-Link is a 400, a code nothing is registered for or a link type not offered a 404: problem documents for programs,
-pages for browsers (always pages under `/page`). HEAD answers as GET does, without a body or a scan; OPTIONS and
-CORS are api.web_headers'.
+Link is a 400 (but a partly compressed one, `/01/{gtin}/{compressed}`, is a 307 to its uncompressed URI, as a
+fully compressed one is in api/routes/compressed.py), a code nothing is registered for or a link type not offered
+a 404: problem documents for programs, pages for browsers (always pages under `/page`). HEAD answers as GET does,
+without a body or a scan; OPTIONS and CORS are api.web_headers'.
 """
 
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
+from api.compressed import decompress_partial
 from api.deps import Services, ServicesDep, ViewDep
 from api.digital_link import CheckDigitError, CodeRequest, DigitalLink, DigitalLinkError, parse_request
 from api.linkset import (
@@ -101,7 +103,7 @@ def _html(text: str, status: int = 200, headers: dict[str, str] | None = None) -
     return HTMLResponse(text, status_code=status, headers={**html_headers(text), **(headers or {})})
 
 
-def _refused(request: Request, error: DigitalLinkError, language: str, *, page: bool = False) -> Response:
+def refused(request: Request, error: DigitalLinkError, language: str, *, page: bool = False) -> Response:
     """400 for a path that is not a GS1 Digital Link (1.2, 2.4.1): a problem, or the page saying why."""
     if page or _wants_html(request):
         footer = request.url.path
@@ -120,6 +122,15 @@ def _not_canonical(request: Request, code: CodeRequest, prefix: str = "") -> Res
         return None
     query = f"?{request.url.query}" if request.url.query else ""
     return cached(RedirectResponse(canonical + query, status_code=308), "canonical", vary=False)
+
+
+def same_as(services: Services, uncompressed: str) -> Response:
+    """307 from a compressed Digital Link to its `uncompressed` path (and query) on the public URL, which the Link
+    header names with rel owl:sameAs (1.2: a resolver exposes the uncompressed URI so). The same URI whoever asks,
+    so shared caches may keep it as long as a canonical redirect."""
+    uri = base_url(services.settings.public_url) + uncompressed
+    return cached(RedirectResponse(uri, status_code=307, headers={"Link": f'<{uri}>; rel="owl:sameAs"'}),
+                  "canonical", vary=False)
 
 
 def _passed_on(target: str, query: str) -> str:
@@ -260,10 +271,12 @@ def resolve(request: Request, view: ViewDep, services: ServicesDep, rest: str,
             lang: Annotated[str | None, Query(pattern="^(vi|en)$")] = None) -> Response:
     """Resolve a GS1 Digital Link: page, JSON, linkset, or one link (307) by `linkType`."""
     language = wants_language(request, lang)
+    raw = (request.scope.get("raw_path") or request.url.path.encode()).decode("ascii", "replace")
     try:
-        code = parse_request((request.scope.get("raw_path") or request.url.path.encode()).decode("ascii", "replace"))
+        code = parse_request(raw)
     except DigitalLinkError as exc:
-        return _refused(request, exc, language)
+        partly = decompress_partial(raw + (f"?{request.url.query}" if request.url.query else ""))
+        return refused(request, exc, language) if partly is None else same_as(services, partly)
     moved = _not_canonical(request, code)
     if moved is not None:
         return moved
@@ -281,7 +294,7 @@ def page(request: Request, view: ViewDep, services: ServicesDep, rest: str,
     try:
         code = parse_request(raw.removeprefix(PAGES))
     except DigitalLinkError as exc:
-        return _refused(request, exc, language, page=True)
+        return refused(request, exc, language, page=True)
     moved = _not_canonical(request, code, PAGES)
     if moved is not None:
         return moved
