@@ -8,14 +8,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+from selenium import webdriver
 
+from tests.conftest import TEST_DATABASE_ENV, postgres_schema
 from tests.databases import migrate
+from tests.e2e.browser import headless_chromium
 
 NUMBERING = "gs1-vietnam"
 """The numbering agency, which licenses GS1 company prefixes."""
@@ -93,6 +96,24 @@ def uvicorn_server(database_url: str, directory: Path) -> Iterator[Server]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def demo_server(directory: Path) -> Iterator[Server]:
+    """A server holding the demo, on the test database: a fresh PostgreSQL schema when the tests run there, else a
+    SQLite file in `directory`. For a module's pages, shared by its tests."""
+    base = os.environ.get(TEST_DATABASE_ENV)
+    with (postgres_schema(base) if base else nullcontext(f"sqlite:///{directory / 'nguon.db'}")) as url, \
+            uvicorn_server(url, directory) as server:
+        server.cli("demo")
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    """Debian's headless Chromium, one per test module (a module may ask for a fresh one per test instead)."""
+    with headless_chromium() as driver:
+        yield driver
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ Selenium) opens the page of every demo outcome in Vietnamese and English; the sc
 test-artifacts/screenshots/. What a shopper reads is checked as text, and axe-core checks accessibility."""
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,9 +17,8 @@ from selenium import webdriver
 from registry.demo import scenarios
 from registry.places import name_en
 from registry.values import UNITS
-from tests.conftest import TEST_DATABASE_ENV, postgres_schema
-from tests.e2e.browser import ARTIFACTS, headless_chromium, png_size, serious_violations, visible_text, whole_page
-from tests.e2e.conftest import Server, uvicorn_server
+from tests.e2e.browser import ARTIFACTS, png_size, serious_violations, visible_text, whole_page
+from tests.e2e.conftest import Server, demo_server
 
 SIZES = {"phone": (412, 915), "laptop": (1280, 800)}
 WORDS = {
@@ -52,18 +50,11 @@ def _demo_data(name: str) -> Any:
 def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Page]]:
     """A server holding the demo (on SQLite, or on PostgreSQL when the tests run there), and the page of a demo
     code for each outcome."""
-    directory = tmp_path_factory.mktemp("consumer-page")
-    base = os.environ.get(TEST_DATABASE_ENV)
-    if base:
-        with postgres_schema(base) as url, uvicorn_server(url, directory) as server:
-            yield _demo_pages(server)
-    else:
-        with uvicorn_server(f"sqlite:///{directory / 'nguon.db'}", directory) as server:
-            yield _demo_pages(server)
+    with demo_server(tmp_path_factory.mktemp("consumer-page")) as server:
+        yield _demo_pages(server)
 
 
 def _demo_pages(server: Server) -> dict[str, Page]:
-    server.cli("demo")
     groups = scenarios()
     keys = {"authentic": groups["genuine"][0], "warning": groups["recalled_input"][0],
             "recalled": groups["recalled"][0], "invalid": groups["suspended_right"][0]}
@@ -77,12 +68,6 @@ def _demo_pages(server: Server) -> dict[str, Page]:
         assert facts["verdict"] == outcome, (path, facts["verdict"])
         found[outcome] = Page(outcome, f"{server.base_url}{path}", facts)
     return found
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
-    with headless_chromium() as driver:
-        yield driver
 
 
 def _open(browser: webdriver.Chrome, page: Page, lang: str, size: str = "phone") -> None:

@@ -5,7 +5,6 @@ test-artifacts/screenshots/ (with the whole page at the phone's width); nothing 
 reader sees has no id, ISO day or unit code, the folded members open, and axe-core finds no serious or critical
 violation."""
 
-import os
 import re
 from collections.abc import Iterator
 
@@ -14,9 +13,8 @@ from selenium import webdriver
 
 from registry.values import UNITS
 from tests.checks import english_in
-from tests.conftest import TEST_DATABASE_ENV, postgres_schema
-from tests.e2e.browser import ARTIFACTS, headless_chromium, png_size, serious_violations, visible_text, whole_page
-from tests.e2e.conftest import uvicorn_server
+from tests.e2e.browser import ARTIFACTS, png_size, serious_violations, visible_text, whole_page
+from tests.e2e.conftest import demo_server
 from tests.e2e.test_producer_page import SIZES, _ids, _open
 
 PAGES = {"gi-suspended": "/gis/phu-quoc", "mark": "/marks/com-vong", "gis": "/gis", "marks": "/marks"}
@@ -37,23 +35,8 @@ SAID = {
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server holding the demo (on SQLite, or on PostgreSQL when the tests run there)."""
-    directory = tmp_path_factory.mktemp("gi-pages")
-    database = os.environ.get(TEST_DATABASE_ENV)
-    if database:
-        with postgres_schema(database) as url, uvicorn_server(url, directory) as server:
-            server.cli("demo")
-            yield server.base_url
-    else:
-        with uvicorn_server(f"sqlite:///{directory / 'nguon.db'}", directory) as server:
-            server.cli("demo")
-            yield server.base_url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
-    with headless_chromium() as driver:
-        yield driver
+    with demo_server(tmp_path_factory.mktemp("gi-pages")) as server:
+        yield server.base_url
 
 
 class TestScreenshots:

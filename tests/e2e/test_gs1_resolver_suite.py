@@ -17,7 +17,6 @@ Left out, with the reason:
   attributes; this resolver offers one link per type (`test_loFor_multiple_links`).
 """
 
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -28,8 +27,7 @@ import pytest
 
 from tests.api.resolving import GS1, genuine, item, path
 from tests.api.test_resolver_conformance import linkset_errors
-from tests.conftest import TEST_DATABASE_ENV, postgres_schema
-from tests.e2e.conftest import Server, uvicorn_server
+from tests.e2e.conftest import Server, demo_server
 
 SUITE = {"Origin": "https://ref.gs1.org/test-suites/resolver/", "Accept": "*/*"}
 """What the suite's tester.php sends with every request (curl's default Accept)."""
@@ -58,16 +56,8 @@ DESCRIPTION = {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server holding the demo, on SQLite or on PostgreSQL when the tests run there."""
-    directory = tmp_path_factory.mktemp("gs1-suite")
-    base = os.environ.get(TEST_DATABASE_ENV)
-    if base:
-        with postgres_schema(base) as url, uvicorn_server(url, directory) as running:
-            running.cli("demo")
-            yield running
-    else:
-        with uvicorn_server(f"sqlite:///{directory / 'nguon.db'}", directory) as running:
-            running.cli("demo")
-            yield running
+    with demo_server(tmp_path_factory.mktemp("gs1-suite")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

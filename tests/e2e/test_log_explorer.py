@@ -4,7 +4,6 @@ test-artifacts/screenshots/ (with the whole page at the phone's width); nothing 
 search form works without JavaScript, there is no English in Vietnamese, and axe-core finds no serious or critical
 violation."""
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -12,9 +11,8 @@ from selenium import webdriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.checks import english_in
-from tests.conftest import TEST_DATABASE_ENV, postgres_schema
-from tests.e2e.browser import ARTIFACTS, headless_chromium, png_size, serious_violations, visible_text, whole_page
-from tests.e2e.conftest import uvicorn_server
+from tests.e2e.browser import ARTIFACTS, png_size, serious_violations, visible_text, whole_page
+from tests.e2e.conftest import demo_server
 
 SIZES = {"phone": (412, 915), "laptop": (1280, 800)}
 PAGES = {"log": "/log", "entry": "/log/entries/167", "batch": "/log/batches/08939904000019/LT-2610-C"}
@@ -31,23 +29,8 @@ SAID = {
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server holding the demo (on SQLite, or on PostgreSQL when the tests run there)."""
-    directory = tmp_path_factory.mktemp("log-explorer")
-    database = os.environ.get(TEST_DATABASE_ENV)
-    if database:
-        with postgres_schema(database) as url, uvicorn_server(url, directory) as server:
-            server.cli("demo")
-            yield server.base_url
-    else:
-        with uvicorn_server(f"sqlite:///{directory / 'nguon.db'}", directory) as server:
-            server.cli("demo")
-            yield server.base_url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
-    with headless_chromium() as driver:
-        yield driver
+    with demo_server(tmp_path_factory.mktemp("log-explorer")) as server:
+        yield server.base_url
 
 
 def _submit(browser: webdriver.Chrome, wanted: str) -> None:

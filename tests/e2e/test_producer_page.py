@@ -4,7 +4,6 @@ test-artifacts/screenshots/ (with the whole page at the phone's width); nothing 
 reader sees has no id, ISO day or unit code, and axe-core finds no serious or critical violation."""
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from importlib import resources
@@ -15,9 +14,8 @@ from selenium import webdriver
 
 from registry.values import UNITS
 from tests.checks import english_in
-from tests.conftest import TEST_DATABASE_ENV, postgres_schema
-from tests.e2e.browser import ARTIFACTS, headless_chromium, png_size, serious_violations, visible_text, whole_page
-from tests.e2e.conftest import uvicorn_server
+from tests.e2e.browser import ARTIFACTS, png_size, serious_violations, visible_text, whole_page
+from tests.e2e.conftest import demo_server
 
 SIZES = {"phone": (412, 915), "laptop": (1280, 800)}
 PRODUCERS = {
@@ -39,23 +37,8 @@ SAID = {
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server holding the demo (on SQLite, or on PostgreSQL when the tests run there)."""
-    directory = tmp_path_factory.mktemp("producer-page")
-    database = os.environ.get(TEST_DATABASE_ENV)
-    if database:
-        with postgres_schema(database) as url, uvicorn_server(url, directory) as server:
-            server.cli("demo")
-            yield server.base_url
-    else:
-        with uvicorn_server(f"sqlite:///{directory / 'nguon.db'}", directory) as server:
-            server.cli("demo")
-            yield server.base_url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
-    with headless_chromium() as driver:
-        yield driver
+    with demo_server(tmp_path_factory.mktemp("producer-page")) as server:
+        yield server.base_url
 
 
 def _open(browser: webdriver.Chrome, url: str, lang: str, size: str = "phone") -> None:
