@@ -53,6 +53,34 @@ def visible_text(browser: webdriver.Chrome) -> str:
     return text
 
 
+SIZES = {"phone": (412, 915), "laptop": (1280, 800)}
+"""The sizes pages are looked at: a common phone's and a laptop's, in CSS pixels."""
+
+
+def open_page(browser: webdriver.Chrome, url: str, lang: str, size: str = "phone") -> None:
+    """Open `url` in `lang` at one of SIZES, as that device would (a phone's viewport is a mobile one)."""
+    width, height = SIZES[size]
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": size == "phone"})
+    browser.get(f"{url}?lang={lang}")
+    assert browser.execute_script("return document.documentElement.lang") == lang
+
+
+def shoot(browser: webdriver.Chrome, stem: str, size: str) -> None:
+    """The open page's screenshot, ARTIFACTS/{stem}-{width}x{height}.png, at the size it was opened at; on a phone
+    also the whole page, which must be no wider than the phone."""
+    width, height = SIZES[size]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / f"{stem}-{width}x{height}.png"
+    shot.unlink(missing_ok=True)
+    assert browser.save_screenshot(str(shot))
+    assert png_size(shot) == (width, height)
+    if size == "phone":
+        whole_page(browser, ARTIFACTS / f"{stem}-{width}-whole.png")
+        overflow = browser.execute_script("return document.documentElement.scrollWidth")
+        assert overflow <= width, f"the page {stem} is {overflow} px wide on a {width} px phone"
+
+
 def png_size(path: Path) -> tuple[int, int]:
     header = path.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"

@@ -17,10 +17,9 @@ from selenium import webdriver
 from registry.demo import scenarios
 from registry.places import name_en
 from registry.values import UNITS
-from tests.e2e.browser import ARTIFACTS, png_size, serious_violations, visible_text, whole_page
+from tests.e2e.browser import SIZES, open_page, serious_violations, shoot, visible_text
 from tests.e2e.conftest import Server, demo_server
 
-SIZES = {"phone": (412, 915), "laptop": (1280, 800)}
 WORDS = {
     "authentic": {"vi": "Chính hãng", "en": "Authentic"},
     "warning": {"vi": "Cảnh báo", "en": "Warning"},
@@ -70,14 +69,6 @@ def _demo_pages(server: Server) -> dict[str, Page]:
     return found
 
 
-def _open(browser: webdriver.Chrome, page: Page, lang: str, size: str = "phone") -> None:
-    width, height = SIZES[size]
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": size == "phone"})
-    browser.get(f"{page.url}?lang={lang}")
-    assert browser.execute_script("return document.documentElement.lang") == lang
-
-
 def _whole_words(words: list[str] | tuple[str, ...], text: str) -> list[str]:
     """Which of `words` stand in `text` as whole words (not inside a longer word or id)."""
     return [word for word in words if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, re.IGNORECASE)]
@@ -89,20 +80,12 @@ class TestScreenshots:
     @pytest.mark.parametrize("lang", ["vi", "en"])
     def test_every_outcome_is_shot_at_phone_and_laptop_size(self, pages: dict[str, Page], browser: webdriver.Chrome,
                                                            lang: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for outcome, page in pages.items():
-            for size, (width, height) in SIZES.items():
-                _open(browser, page, lang, size)
+            for size in SIZES:
+                open_page(browser, page.url, lang, size)
                 assert browser.find_element("css selector", f"section.verdict.{outcome} h1").text == (
                     WORDS[outcome][lang])
-                shot = ARTIFACTS / f"{outcome}-{lang}-{width}x{height}.png"
-                shot.unlink(missing_ok=True)
-                assert browser.save_screenshot(str(shot))
-                assert png_size(shot) == (width, height)
-                if size == "phone":
-                    whole_page(browser, ARTIFACTS / f"{outcome}-{lang}-{width}-whole.png")
-                    overflow = browser.execute_script("return document.documentElement.scrollWidth")
-                    assert overflow <= width, f"the {outcome} page is {overflow} px wide on a {width} px phone"
+                shoot(browser, f"{outcome}-{lang}", size)
 
 
 def _ids(value: Any) -> set[str]:
@@ -154,7 +137,7 @@ class TestWhatTheShopperReads:
         codes = sorted({org["id"] for org in _demo_data("organisations.json")} | _ids(timeline["steps"]))
         communes = sorted({commune["code"] for commune in timeline["communes"].values()})
         for outcome, page in pages.items():
-            _open(browser, page, lang)
+            open_page(browser, page.url, lang)
             text = visible_text(browser)
             assert WORDS[outcome][lang] in text, outcome
             for said in _expected(page, pages, lang) + ADVICE[outcome][lang]:
@@ -176,6 +159,6 @@ class TestAccessibility:
         found = []
         for outcome, page in pages.items():
             for lang in ("vi", "en"):
-                _open(browser, page, lang)
+                open_page(browser, page.url, lang)
                 found += [(outcome, lang, v) for v in serious_violations(browser)]
         assert found == []

@@ -13,9 +13,9 @@ from selenium import webdriver
 
 from registry.values import UNITS
 from tests.checks import english_in
-from tests.e2e.browser import ARTIFACTS, png_size, serious_violations, visible_text, whole_page
+from tests.e2e.browser import SIZES, open_page, serious_violations, shoot, visible_text
 from tests.e2e.conftest import demo_server
-from tests.e2e.test_producer_page import SIZES, _ids, _open
+from tests.e2e.test_producer_page import _ids
 
 PAGES = {"gi-suspended": "/gis/phu-quoc", "mark": "/marks/com-vong", "gis": "/gis", "marks": "/marks"}
 """The demo's GI with a suspended right, its collective mark with members past the fold, and the two lists."""
@@ -45,19 +45,11 @@ class TestScreenshots:
     @pytest.mark.parametrize("lang", ["vi", "en"])
     def test_every_page_is_shot_at_phone_and_laptop_size(self, base_url: str, browser: webdriver.Chrome,
                                                         lang: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for name, url in PAGES.items():
-            for size, (width, height) in SIZES.items():
-                _open(browser, f"{base_url}{url}", lang, size)
+            for size in SIZES:
+                open_page(browser, f"{base_url}{url}", lang, size)
                 assert browser.find_element("css selector", "section.org h1").text
-                shot = ARTIFACTS / f"{name}-{lang}-{width}x{height}.png"
-                shot.unlink(missing_ok=True)
-                assert browser.save_screenshot(str(shot))
-                assert png_size(shot) == (width, height)
-                if size == "phone":
-                    whole_page(browser, ARTIFACTS / f"{name}-{lang}-{width}-whole.png")
-                    overflow = browser.execute_script("return document.documentElement.scrollWidth")
-                    assert overflow <= width, f"the {name} page is {overflow} px wide on a {width} px phone"
+                shoot(browser, f"{name}-{lang}", size)
 
 
 class TestWhatTheReaderSees:
@@ -67,7 +59,7 @@ class TestWhatTheReaderSees:
     def test_words_not_codes(self, base_url: str, browser: webdriver.Chrome, lang: str) -> None:
         ids = _ids()
         for name, url in PAGES.items():
-            _open(browser, f"{base_url}{url}", lang)
+            open_page(browser, f"{base_url}{url}", lang)
             text = visible_text(browser)
             for said in SAID[name][lang]:
                 assert said in text, (name, said)
@@ -78,7 +70,7 @@ class TestWhatTheReaderSees:
                 assert english_in(text) == [], name
 
     def test_the_folded_members_open_and_lead_to_their_pages(self, base_url: str, browser: webdriver.Chrome) -> None:
-        _open(browser, f"{base_url}/marks/com-vong", "vi")
+        open_page(browser, f"{base_url}/marks/com-vong", "vi")
         assert "Hộ làm cốm Vòng số 22" not in visible_text(browser)
         browser.find_element("css selector", "#members ~ details summary").click()
         assert "Hộ làm cốm Vòng số 22" in visible_text(browser)
@@ -93,6 +85,6 @@ class TestAccessibility:
         found = []
         for url in (*PAGES.values(), "/gis/no-such-gi"):
             for lang in ("vi", "en"):
-                _open(browser, f"{base_url}{url}", lang)
+                open_page(browser, f"{base_url}{url}", lang)
                 found += [(url, lang, v) for v in serious_violations(browser)]
         assert found == []

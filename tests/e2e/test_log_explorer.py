@@ -11,10 +11,9 @@ from selenium import webdriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.checks import english_in
-from tests.e2e.browser import ARTIFACTS, png_size, serious_violations, visible_text, whole_page
+from tests.e2e.browser import ARTIFACTS, SIZES, open_page, serious_violations, shoot, visible_text
 from tests.e2e.conftest import demo_server
 
-SIZES = {"phone": (412, 915), "laptop": (1280, 800)}
 PAGES = {"log": "/log", "entry": "/log/entries/167", "batch": "/log/batches/08939904000019/LT-2610-C"}
 """The log's first page, the demo's certification of a pomelo batch, and that batch's history."""
 SAID = {
@@ -40,46 +39,30 @@ def _submit(browser: webdriver.Chrome, wanted: str) -> None:
                                      b.execute_script("return document.readyState") == "complete")
 
 
-def _open(browser: webdriver.Chrome, url: str, lang: str, size: str = "phone") -> None:
-    width, height = SIZES[size]
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": size == "phone"})
-    browser.get(f"{url}?lang={lang}")
-    assert browser.execute_script("return document.documentElement.lang") == lang
-
-
 class TestScreenshots:
     @pytest.mark.parametrize("lang", ["vi", "en"])
     def test_every_page_is_shot_at_phone_and_laptop_size(self, base_url: str, browser: webdriver.Chrome,
                                                         lang: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for name, path in PAGES.items():
-            for size, (width, height) in SIZES.items():
-                _open(browser, f"{base_url}{path}", lang, size)
+            for size in SIZES:
+                open_page(browser, f"{base_url}{path}", lang, size)
                 text = visible_text(browser)
                 for said in SAID[name][lang]:
                     assert said in text, (name, said)
-                shot = ARTIFACTS / f"log-{name}-{lang}-{width}x{height}.png"
-                shot.unlink(missing_ok=True)
-                assert browser.save_screenshot(str(shot))
-                assert png_size(shot) == (width, height)
-                if size == "phone":
-                    whole_page(browser, ARTIFACTS / f"log-{name}-{lang}-{width}-whole.png")
-                    overflow = browser.execute_script("return document.documentElement.scrollWidth")
-                    assert overflow <= width, f"the {name} page is {overflow} px wide on a {width} px phone"
+                shoot(browser, f"log-{name}-{lang}", size)
                 if lang == "vi":
                     assert english_in(text) == [], name
 
 
 class TestSearchWithoutJavaScript:
     def test_the_form_filters_and_a_wrong_field_is_marked(self, base_url: str, browser: webdriver.Chrome) -> None:
-        _open(browser, f"{base_url}/log", "vi")
+        open_page(browser, f"{base_url}/log", "vi")
         browser.find_element("id", "f-gtin").send_keys("08939904000019")
         browser.find_element("id", "f-lot").send_keys("LT-2610-C")
         _submit(browser, "gtin=08939904000019")
         items = browser.find_elements("css selector", "ol.items > li")
         assert [i.get_attribute("id") for i in items] == ["entry-167", "entry-156", "entry-125", "entry-124"]
-        _open(browser, f"{base_url}/log", "vi")
+        open_page(browser, f"{base_url}/log", "vi")
         browser.find_element("id", "f-lot").send_keys("LT-2610-C")
         _submit(browser, "lot=LT-2610-C")
         assert browser.find_element("id", "e-lot").text == "Cần nhập mã GTIN của lô."
@@ -92,9 +75,9 @@ class TestAccessibility:
         found = []
         for path in (*PAGES.values(), "/log/entries/100000"):
             for lang in ("vi", "en"):
-                _open(browser, f"{base_url}{path}", lang)
+                open_page(browser, f"{base_url}{path}", lang)
                 found += [(path, lang, v) for v in serious_violations(browser)]
-        _open(browser, f"{base_url}/log", "vi")
+        open_page(browser, f"{base_url}/log", "vi")
         browser.get(f"{base_url}/log?lot=X&since=2026-13-01")
         found += [("invalid", "vi", v) for v in serious_violations(browser)]
         assert found == []

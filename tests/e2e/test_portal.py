@@ -15,12 +15,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.e2e.browser import ARTIFACTS, headless_chromium, serious_violations
+from tests.e2e.browser import ARTIFACTS, SIZES, headless_chromium, serious_violations
 from tests.e2e.conftest import Server
 
 ORGANISATION = "gom-hong-phuc"
 """A demo producer: Xưởng gốm Hồng Phúc Bát Tràng."""
-SIZES = {"phone": (412, 915), "laptop": (1280, 800)}
 
 
 @pytest.fixture

@@ -14,10 +14,9 @@ from selenium import webdriver
 
 from registry.values import UNITS
 from tests.checks import english_in
-from tests.e2e.browser import ARTIFACTS, png_size, serious_violations, visible_text, whole_page
+from tests.e2e.browser import ARTIFACTS, SIZES, open_page, png_size, serious_violations, shoot, visible_text
 from tests.e2e.conftest import demo_server
 
-SIZES = {"phone": (412, 915), "laptop": (1280, 800)}
 PRODUCERS = {
     "grower": "htx-buoi-dong-la",
     "suspended": "nha-thung-song-xanh",
@@ -41,14 +40,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.base_url
 
 
-def _open(browser: webdriver.Chrome, url: str, lang: str, size: str = "phone") -> None:
-    width, height = SIZES[size]
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": size == "phone"})
-    browser.get(f"{url}?lang={lang}")
-    assert browser.execute_script("return document.documentElement.lang") == lang
-
-
 def _ids() -> list[str]:
     """The demo's organisation ids, and the ids its timeline gives GIs, marks, rights and certifications."""
     def data(name: str) -> Any:
@@ -64,22 +55,14 @@ class TestScreenshots:
     @pytest.mark.parametrize("lang", ["vi", "en"])
     def test_every_page_is_shot_at_phone_and_laptop_size(self, base_url: str, browser: webdriver.Chrome,
                                                         lang: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for name, org in PRODUCERS.items():
-            for size, (width, height) in SIZES.items():
-                _open(browser, f"{base_url}/producers/{org}", lang, size)
+            for size in SIZES:
+                open_page(browser, f"{base_url}/producers/{org}", lang, size)
                 assert browser.find_element("css selector", "section.org h1").text
-                shot = ARTIFACTS / f"producer-{name}-{lang}-{width}x{height}.png"
-                shot.unlink(missing_ok=True)
-                assert browser.save_screenshot(str(shot))
-                assert png_size(shot) == (width, height)
-                if size == "phone":
-                    whole_page(browser, ARTIFACTS / f"producer-{name}-{lang}-{width}-whole.png")
-                    overflow = browser.execute_script("return document.documentElement.scrollWidth")
-                    assert overflow <= width, f"the {name} page is {overflow} px wide on a {width} px phone"
+                shoot(browser, f"producer-{name}-{lang}", size)
 
     def test_an_unknown_organisation_s_page_is_shot_too(self, base_url: str, browser: webdriver.Chrome) -> None:
-        _open(browser, f"{base_url}/producers/no-such-organisation", "vi")
+        open_page(browser, f"{base_url}/producers/no-such-organisation", "vi")
         assert browser.find_element("css selector", ".badge h1").text == "Không tìm thấy tổ chức"
         shot = ARTIFACTS / "producer-unknown-vi-412x915.png"
         assert browser.save_screenshot(str(shot))
@@ -93,7 +76,7 @@ class TestWhatTheReaderSees:
     def test_words_not_codes(self, base_url: str, browser: webdriver.Chrome, lang: str) -> None:
         ids = _ids()
         for name, org in PRODUCERS.items():
-            _open(browser, f"{base_url}/producers/{org}", lang)
+            open_page(browser, f"{base_url}/producers/{org}", lang)
             text = visible_text(browser)
             for said in SAID[name][lang]:
                 assert said in text, (name, said)
@@ -104,7 +87,7 @@ class TestWhatTheReaderSees:
                 assert english_in(text) == [], name
 
     def test_the_product_picture_loads(self, base_url: str, browser: webdriver.Chrome) -> None:
-        _open(browser, f"{base_url}/producers/{PRODUCERS['potter']}", "vi")
+        open_page(browser, f"{base_url}/producers/{PRODUCERS['potter']}", "vi")
         loaded = browser.execute_script(
             "return [...document.querySelectorAll('.product img')].map(i => i.complete && i.naturalWidth > 0)")
         assert loaded == [True]
@@ -117,6 +100,6 @@ class TestAccessibility:
         found = []
         for org in (*PRODUCERS.values(), "no-such-organisation"):
             for lang in ("vi", "en"):
-                _open(browser, f"{base_url}/producers/{org}", lang)
+                open_page(browser, f"{base_url}/producers/{org}", lang)
                 found += [(org, lang, v) for v in serious_violations(browser)]
         assert found == []
