@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from ledger.core.errors import StoreError
 from ledger.core.signing import sign_statement
 from ledger.core.types import Receipt, Statement
@@ -35,6 +37,11 @@ from registry.unit import Item, UnitOfWork, open_unit, projection_txn
 Draft = tuple[str, Mapping[str, Any]]
 """(kind, body) of a statement the registry signs for an organisation with its custodial key."""
 
+After = Callable[[Connection, list[Receipt]], None]
+"""Called with a submission's receipts on the commit's connection, before it commits, to record beside the log
+something the log does not hold (the portal: which person submitted a statement). Its rows commit with the
+entries, or neither does."""
+
 
 class _Checked(Exception):
     """Leaves a unit of work that only checked its statements: rolled back like a refusal."""
@@ -51,6 +58,7 @@ class Submission:
 
     check: Callable[[UnitOfWork], list[Item]]
     count: int
+    after: After | None = None
 
 
 class Registry:
@@ -81,10 +89,15 @@ class Registry:
                     except Exception as exc:  # its submitter raises it; the others go on
                         outcomes.append(exc)
             receipts = iter(unit.append(self.log))
+            results: list[list[Receipt] | BaseException] = [
+                outcome if isinstance(outcome, BaseException) else [next(receipts) for _ in outcome]
+                for outcome in outcomes]
+            for submission, result in zip(submissions, results, strict=True):
+                if submission.after is not None and not isinstance(result, BaseException):
+                    submission.after(unit.connection, result)
         if unit.items and self._on_commit is not None:
             self._on_commit()
-        return [outcome if isinstance(outcome, BaseException) else [next(receipts) for _ in outcome]
-                for outcome in outcomes]
+        return results
 
     def _run(self, submission: Submission) -> list[Receipt]:
         if not 0 < submission.count <= MAX_BATCH:
@@ -103,12 +116,13 @@ class Registry:
         """Check and append self-signed statements, all or none; raises DomainError naming the first refusal."""
         return self._run(Submission(lambda unit: unit.apply(items), len(items)))
 
-    def submit_as(self, organisation: str, drafts: Sequence[Draft]) -> list[Receipt]:
-        """Sign drafts with `organisation`'s custodial key, then check and append them, all or none."""
+    def submit_as(self, organisation: str, drafts: Sequence[Draft], after: After | None = None) -> list[Receipt]:
+        """Sign drafts with `organisation`'s custodial key, then check and append them, all or none; `after`, if
+        given, records beside them in the same transaction."""
         def check(unit: UnitOfWork) -> list[Item]:
             return unit.apply(self._sign(unit, organisation, drafts), signature_checked=True)
 
-        return self._run(Submission(check, len(drafts)))
+        return self._run(Submission(check, len(drafts), after))
 
     def refusals_as(self, organisation: str, drafts: Sequence[Draft]) -> list[DomainError]:
         """What the registry would refuse of `drafts` signed by `organisation`, appending nothing: each draft is
@@ -132,27 +146,27 @@ class Registry:
         return refusals
 
     def _with_new_custodial_key(self, issuer: str, organisation: str,
-                                draft: Callable[[str], Draft]) -> Receipt:
+                                draft: Callable[[str], Draft], after: After | None = None) -> Receipt:
         """Make a custodial key for `organisation` and submit `draft(public_key)` as `issuer`, in one
         transaction: a refused statement leaves no key behind. Raises DomainError as `submit_as` does."""
         def check(unit: UnitOfWork) -> list[Item]:
             public_key = self.custody.create(unit.connection, organisation)
             return unit.apply(self._sign(unit, issuer, [draft(public_key)]), signature_checked=True)
 
-        return self._run(Submission(check, 1))[0]
+        return self._run(Submission(check, 1, after))[0]
 
     def register_with_custodial_key(self, issuer: str, body: Mapping[str, Any],
-                                    kind: str = "organisation.registered.v1") -> Receipt:
+                                    kind: str = "organisation.registered.v1", after: After | None = None) -> Receipt:
         """Register the organisation `body` describes, as `issuer`, by a statement of `kind` (a version of
         organisation.registered), with a custodial key made in the same transaction."""
         return self._with_new_custodial_key(issuer, str(body["id"]), lambda key: (
-            kind, {**body, "keys": [{"public_key": key, "custodial": True}]}))
+            kind, {**body, "keys": [{"public_key": key, "custodial": True}]}), after)
 
-    def add_custodial_key(self, issuer: str, organisation: str) -> Receipt:
+    def add_custodial_key(self, issuer: str, organisation: str, after: After | None = None) -> Receipt:
         """Add a fresh custodial key to `organisation` by a key.added.v1 statement of `issuer` (an organisation
         whose key was revoked gets a new one from an authority governing it)."""
         return self._with_new_custodial_key(issuer, organisation, lambda key: (
-            "key.added.v1", {"organisation": organisation, "public_key": key, "custodial": True}))
+            "key.added.v1", {"organisation": organisation, "public_key": key, "custodial": True}), after)
 
     def bootstrap(self, organisation: str, names: Mapping[str, str]) -> Receipt:
         """Register the root authority as entry 0, with a custodial key that signs its own registration."""

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from api.portal import accounts, csrf, sessions
 from api.portal.web import (
+    HOME_PARTS,
     CheckedDep,
     FieldsDep,
     PortalDep,
@@ -111,7 +112,9 @@ def logout(request: Request, state: PortalDep, checked: CheckedDep) -> Response:
 def home(request: Request, state: PortalDep, signed: SignedDep) -> Response:
     with state.engine.connect() as connection:
         names = accounts.organisation_names(connection, signed.user.organisation)
-    return page(request, "home.html", signed=signed, names=names)
+        parts = [(template, shown) for template, part in HOME_PARTS
+                 if (shown := part(connection, signed)) is not None]
+    return page(request, "home.html", signed=signed, names=names, parts=parts)
 
 
 @router.get("/account")

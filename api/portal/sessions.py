@@ -24,6 +24,7 @@ from starlette.responses import Response
 
 from api.portal.accounts import User, end_sessions, find_user, secret_hash
 from api.portal.tables import PortalSession
+from registry.tables import RegOrganisation
 
 SECURE_COOKIE = "__Host-nguon-session"
 PLAIN_COOKIE = "nguon-session"
@@ -31,14 +32,22 @@ TOUCH_EVERY = timedelta(minutes=1)
 """A session's last-seen time is written at most this often, not on every request."""
 
 _sessions = PortalSession.__table__  # type: ignore[attr-defined]
+_organisations = RegOrganisation.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
 class Signed:
-    """A live session: the person and the session id from the cookie (to derive its CSRF token)."""
+    """A live session: the person, the session id from the cookie (to derive its CSRF token), and the roles the
+    log gives the person's organisation now (producer, authority, association, certifier, numbering_agency)."""
 
     user: User
     session_id: str
+    roles: frozenset[str] = frozenset()
+
+    @property
+    def writes(self) -> bool:
+        """Whether the person may submit statements for the organisation: an admin or a clerk, not a viewer."""
+        return self.user.role in ("admin", "clerk")
 
 
 def cookie_name(secure: bool) -> str:
@@ -86,7 +95,9 @@ def resume(connection: Connection, session_id: str, idle: timedelta) -> Signed |
     if datetime.fromisoformat(row["last_seen_at"]) + TOUCH_EVERY <= moment:
         connection.execute(update(_sessions).where(_sessions.c.id_hash == row["id_hash"])
                            .values(last_seen_at=_iso(moment)))
-    return Signed(user, session_id)
+    found = connection.execute(select(_organisations.c.roles).where(_organisations.c.id == user.organisation))\
+        .first()
+    return Signed(user, session_id, frozenset(found[0].split(",")) if found and found[0] else frozenset())
 
 
 def end(connection: Connection, session_id: str) -> None:

@@ -5,6 +5,7 @@ session id, a set-password link) are stored only as SHA-256 hashes, a password o
 Times are UTC in ISO 8601 with seconds (`2026-12-07T21:00:00+00:00`), which sort as they compare.
 """
 
+from sqlalchemy import BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
 
 
@@ -46,3 +47,15 @@ class PortalPasswordLink(SQLModel, table=True):
     created_at: str
     expires_at: str
     used_at: str | None = None
+
+
+class PortalSubmission(SQLModel, table=True):
+    """Who submitted an entry through the portal. The organisation signs the statement; the person is the
+    operator's record, not the log's (a person's login is not for the public log)."""
+
+    __tablename__ = "portal_submissions"
+    __table_args__ = (Index("ix_portal_submissions_user_id", "user_id", "entry"),)
+    entry: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    """The entry's index in the log."""
+    user_id: str
+    submitted_at: str

@@ -6,7 +6,7 @@ only what it does. Forms are application/x-www-form-urlencoded and parsed here (
 body already bounded by api.limits.BodyLimit.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 
 from api.portal import csrf, sessions
@@ -49,6 +50,28 @@ class Portal:
                    LoginThrottle(settings.portal_login_limit, settings.portal_address_limit),
                    timedelta(minutes=settings.portal_idle_minutes), timedelta(hours=settings.portal_session_hours),
                    csrf.origin_of(settings.public_url))
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link of the portal's navigation, shown to the people of an organisation with one of `roles` (all when
+    empty); `current` is what a page sets to mark it as the page shown."""
+
+    current: str
+    path: str
+    text: str
+    """Its key in words.TEXT."""
+    roles: frozenset[str] = frozenset()
+
+
+HomePart = Callable[[Connection, sessions.Signed], Mapping[str, Any] | None]
+
+NAV: list[NavItem] = []
+"""Links between "Home" and "People", in the order the portal's parts add them (each in its own module)."""
+
+HOME_PARTS: list[tuple[str, HomePart]] = []
+"""Parts of the home page: (template, what it shows). Each part of the portal adds its own; a part whose
+function returns None (not for this person's organisation) is not shown."""
 
 
 class Refused(Exception):
@@ -106,6 +129,7 @@ def page(request: Request, template: str, status: int = 200, signed: sessions.Si
         lang=lang, t=TEXT[lang], other_lang="en" if lang == "vi" else "vi", signed=signed,
         csrf_token="" if signed is None else csrf.session_token(portal(request).key, signed.session_id),
         notice=TEXT[lang][done] if done in DONE else None, moment=lambda value: moment(value, lang) if value else "",
+        nav=[] if signed is None else [item for item in NAV if not item.roles or item.roles & signed.roles],
         **context)
     response = HTMLResponse(html, status, headers=NO_STORE)
     if request.query_params.get("lang") in TEXT:
@@ -152,10 +176,17 @@ async def fields(request: Request) -> dict[str, str]:
         raise Refused(403, "forged")
     body = (await request.body()).decode("utf-8", "replace")
     try:
-        parsed = parse_qs(body, max_num_fields=50)
+        parsed = parse_qs(body, max_num_fields=200)
     except ValueError as exc:  # more fields than any portal form has
         raise Refused(400, "forged") from exc
+    request.state.form_lists = parsed
     return {name: values[0] for name, values in parsed.items()}
+
+
+def every(request: Request, name: str) -> list[str]:
+    """Every value of the field `name` of the form `fields` parsed (a multiple choice), in the order sent."""
+    lists: dict[str, list[str]] = getattr(request.state, "form_lists", {})
+    return list(lists.get(name, []))
 
 
 FieldsDep = Annotated[dict[str, str], Depends(fields)]

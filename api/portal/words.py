@@ -57,6 +57,10 @@ TEXT: dict[str, dict[str, str]] = {
         "done_role": "Đã đổi vai trò.", "done_disabled": "Đã khóa tài khoản và kết thúc các phiên đăng nhập của "
         "người này.", "done_enabled": "Đã mở khóa tài khoản.", "done_revoked": "Đã thu hồi mã truy cập.",
         "self_refused": "Bạn không thể tự đổi vai trò hay tự khóa tài khoản của mình. Không có gì bị thay đổi.",
+        "viewer_refused": "Người xem không được ghi vào sổ. Hãy nhờ quản trị viên hoặc nhân viên nhập liệu của tổ "
+        "chức. Không có gì được ghi.",
+        "role_refused": "Tổ chức của bạn không có vai trò để làm việc này. Không có gì được ghi.",
+        "form_refused": "Chưa ghi được vào sổ. Hãy sửa những chỗ được chỉ ra rồi gửi lại.",
     },
     "en": {
         "switch": "Tiếng Việt", "portal": "Portal",
@@ -117,9 +121,26 @@ TEXT: dict[str, dict[str, str]] = {
         "done_role": "Role changed.", "done_disabled": "Account disabled; their sessions have ended.",
         "done_enabled": "Account enabled.", "done_revoked": "Token revoked.",
         "self_refused": "You cannot change your own role or disable your own account. Nothing was changed.",
+        "viewer_refused": "A viewer may not write to the registry. Ask an administrator or a clerk of your "
+        "organisation. Nothing was recorded.",
+        "role_refused": "Your organisation does not have the role this needs. Nothing was recorded.",
+        "form_refused": "Nothing was recorded yet. Correct what is marked and send the form again.",
     },
 }
 
-DONE = frozenset({"role", "disabled", "enabled", "revoked", "signed_out", "signed_out_everywhere", "set_done",
-                  "password_changed"})
+DONE = {"role", "disabled", "enabled", "revoked", "signed_out", "signed_out_everywhere", "set_done",
+        "password_changed"}
 """Notices a page shows after a redirect (`?done=…`): only these keys, so a link cannot make a page say anything."""
+
+
+def extend(more: dict[str, dict[str, str]], done: tuple[str, ...] = ()) -> None:
+    """Add the words of one part of the portal (kept in that part's module): the same keys in both languages, and
+    none that another part already uses. `done` are its keys that may be notices after a redirect."""
+    if more["vi"].keys() != more["en"].keys():
+        raise ValueError(f"keys in one language only: {sorted(more['vi'].keys() ^ more['en'].keys())}")
+    taken = TEXT["vi"].keys() & more["vi"].keys()
+    if taken:
+        raise ValueError(f"keys already used: {sorted(taken)}")
+    for lang, words in more.items():
+        TEXT[lang].update(words)
+    DONE.update(done)
