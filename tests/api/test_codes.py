@@ -162,3 +162,28 @@ class TestLabelSheetBounds:
         assert busy.headers["retry-after"] == "2"
         assert again.text == cached.text
         assert codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html", params={"count": 3}).status_code == 200
+
+
+class TestCompression:
+    """Answers go gzip-compressed to a client that accepts it, and as they are to one that does not."""
+
+    def test_a_label_sheet_is_compressed_for_a_client_that_accepts_gzip(self, codes: Api) -> None:
+        path = f"/api/v1/batches/{GTIN}/L1/labels.html?count=24"
+        plain = codes.client.get(path, headers={"Accept-Encoding": "identity"})
+        packed = codes.client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in plain.headers
+        assert packed.headers["content-encoding"] == "gzip"
+        assert "accept-encoding" in packed.headers["vary"].lower()
+        assert packed.text == plain.text, "the client reads the same page"
+        sent = int(packed.headers["content-length"])
+        assert sent * 10 < len(plain.content), f"{sent} bytes compressed of {len(plain.content)}"
+
+    def test_an_image_is_not_compressed_again(self, codes: Api) -> None:
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/qr.png", headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in response.headers
+
+    def test_an_entry_bundle_is_compressed(self, codes: Api) -> None:
+        response = codes.client.get("/api/v1/log/tile/entries/000.p/5", headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-encoding"] == "gzip"
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
