@@ -140,12 +140,12 @@ def create_log(path: Path, signer: NoteSigner) -> Log:
 
 
 def create_pymerkle(path: Path) -> Any:
-    """A pymerkle SqliteTree with the ledger's durability settings (WAL, synchronous=NORMAL)."""
+    """A pymerkle SqliteTree with the ledger's durability settings (WAL, synchronous=FULL)."""
     if path.exists():
         raise SystemExit(f"{path} already exists; the benchmark starts from empty trees")
     tree = SqliteTree(str(path))
     tree.con.execute("PRAGMA journal_mode=WAL")
-    tree.con.execute("PRAGMA synchronous=NORMAL")
+    tree.con.execute("PRAGMA synchronous=FULL")
     return tree
 
 
@@ -395,7 +395,7 @@ def table(figures: Figures) -> Table:
     def num(value: float | None) -> str:
         return "—" if value is None else f"{value:,.0f}"
 
-    t = Table(title="Ledger vs pymerkle SqliteTree, both on SQLite with WAL and synchronous=NORMAL")
+    t = Table(title="Ledger vs pymerkle SqliteTree, both on SQLite with WAL and synchronous=FULL")
     t.add_column("measure")
     t.add_column("ledger", justify="right")
     t.add_column("pymerkle", justify="right")
