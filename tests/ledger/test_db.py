@@ -173,3 +173,14 @@ def _advisory_waiters(connection: Connection, holder: int) -> int:
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
         " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         " AND %s = ANY(pg_blocking_pids(pid))", (holder,)).scalar_one())
+
+
+def test_sqlite_commits_reach_the_disk_before_they_are_answered(tmp_path: Path) -> None:
+    """WAL with synchronous=FULL (2): NORMAL (1) could lose the latest commits, already receipted, on a power cut."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'durable.db'}")
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    finally:
+        engine.dispose()
