@@ -159,7 +159,7 @@ def _qr(canvas: Canvas, uri: str, x: float, y: float, side: float) -> None:
 
 def _words(canvas: Canvas, label: PdfLabel, x: float, y: float, width: float, height: float) -> None:
     """The product's name (bold, as large as fits in up to three lines), then the lot, the serial, the production
-    date and how to use the code, each line shrunk to the label's width rather than cut."""
+    date and how to use the code, shrunk to the label's width rather than cut."""
     link = label.link
     details = [f"Số lô: {link.lot}"]
     if link.serial is not None:
@@ -176,9 +176,10 @@ def _words(canvas: Canvas, label: PdfLabel, x: float, y: float, width: float, he
         canvas.drawString(x, line_y, line)
         line_y -= name_size * 1.15
     line_y = y + (len(details) - 1) * small * 1.2 + small * 0.3
+    # One size for every line, the widest one's fitted size: lines of one label that differ in size look wrong.
+    size = min(small, *(small * width / max(pdfmetrics.stringWidth(text, FONT, small), 1) for text in details))
+    canvas.setFont(FONT, size)
     for text in details:
-        size = min(small, small * width / max(pdfmetrics.stringWidth(text, FONT, small), 1))
-        canvas.setFont(FONT, size)
         canvas.drawString(x, line_y, text)
         line_y -= small * 1.2
 
