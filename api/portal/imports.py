@@ -34,7 +34,7 @@ from api.portal.statements import UploadDep, require_writer, submit
 from api.portal.web import NAV, NavItem, PortalDep, Refused, SignedDep, language, page
 from api.portal.words import TEXT
 from api.problems import ApiProblem
-from api.routes.imports import _refused_rows
+from api.routes.imports import refused_rows
 from registry.errors import DomainError
 from registry.service import Draft
 from registry.tables import RegProduct
@@ -85,7 +85,7 @@ def _preview(request: Request, key: bytes, signed: Signed, file: UploadFile | No
         refusals = registry.refusals_as(signed.user.organisation, _drafts(rows)) if rows.bodies else []
     except DomainError as exc:  # a refusal of the whole file, such as an organisation without a custodial key
         return page(request, "import_form.html", 422, signed, error=_said(request, exc.vi, exc.en))
-    errors = rows.errors + _refused_rows(rows, refusals)
+    errors = rows.errors + refused_rows(rows, refusals)
     values = {number: _cells_of_sheet(row, sheet.header, rows.headers) for number, row in sheet.rows}
     shown = _shown(request, values, rows.headers, errors)
     sealed = "" if errors else seal(key, signed, _packed(rows, file.filename or ""))
@@ -104,7 +104,7 @@ def _commit(request: Request, key: bytes, signed: Signed, sealed: str) -> Respon
         registry = request.app.state.services.registry
         refusals = (registry.refusals_as(signed.user.organisation, drafts) or [exc]) if exc.position is not None \
             else [exc]
-        errors = _refused_rows(rows, [e for e in refusals if e.position is not None])
+        errors = refused_rows(rows, [e for e in refusals if e.position is not None])
         if not errors:
             return page(request, "import_form.html", 422, signed, error=_said(request, exc.vi, exc.en))
         values = {number: _cells_of_body(body, rows.headers) for number, body in rows.bodies}

@@ -69,7 +69,7 @@ def _refusal(errors: list[RowError], rows: Rows, total_rows: int) -> ApiProblem:
         extra={"errors": [e.to_json() for e in errors[:MAX_LISTED]], "errors_total": len(errors)})
 
 
-def _refused_rows(rows: Rows, refusals: list[DomainError]) -> list[RowError]:
+def refused_rows(rows: Rows, refusals: list[DomainError]) -> list[RowError]:
     """The registry's refusals of `rows.bodies` as errors naming their rows and columns."""
     found = []
     for exc in refusals:
@@ -91,7 +91,7 @@ def import_batches(organisation: OrganisationDep, services: ServicesDep,
     drafts = [("batch.registered.v1", body) for _, body in rows.bodies]
     if rows.errors:
         refusals = services.registry.refusals_as(organisation, drafts) if drafts else []
-        raise _refusal(rows.errors + _refused_rows(rows, refusals), rows, len(sheet.rows))
+        raise _refusal(rows.errors + refused_rows(rows, refusals), rows, len(sheet.rows))
     try:
         receipts = services.registry.submit_as(organisation, drafts)
     except DomainError as exc:
@@ -99,7 +99,7 @@ def import_batches(organisation: OrganisationDep, services: ServicesDep,
             raise
         # Every refusal, not only this first one; should the registry have changed since, this one still stands.
         refusals = services.registry.refusals_as(organisation, drafts) or [exc]
-        raise _refusal(_refused_rows(rows, refusals), rows, len(sheet.rows)) from exc
+        raise _refusal(refused_rows(rows, refusals), rows, len(sheet.rows)) from exc
     return ReceiptsOut(receipts=[receipt_out(r) for r in receipts])
 
 
