@@ -101,9 +101,6 @@ def create_app(settings: Settings) -> FastAPI:
     # Last of all: `/{segment}` would otherwise take over any other one-segment path.
     app.include_router(compressed.router)
 
-    # Innermost: what the app answers is compressed for a client that accepts gzip (a label sheet of 107 KB becomes
-    # 3 KB); images are not (already compressed). Level 6: nearly level 9's size for a fraction of its CPU.
-    app.add_middleware(GZipMiddleware, minimum_size=COMPRESS_FROM, compresslevel=6)
     # The last added runs first: a URL is checked, then the token, before any byte of the body is read.
     if settings.rate_limit:
         app.add_middleware(RateLimit, limit=settings.rate_limit)
@@ -117,6 +114,10 @@ def create_app(settings: Settings) -> FastAPI:
     # The resolver is readable from any origin, whatever NGUON_CORS_ORIGINS says.
     app.add_middleware(PublicCors, public_url=settings.public_url)
     app.add_middleware(SecurityHeaders)
+    # Outermost, so it compresses what the others answer and SecurityHeaders hashes a page's styles from the page
+    # itself: a client that accepts gzip gets it (a label sheet of 107 KB becomes 3 KB); images are not compressed
+    # again. Level 6: nearly level 9's size for a fraction of its CPU.
+    app.add_middleware(GZipMiddleware, minimum_size=COMPRESS_FROM, compresslevel=6)
 
     return app
 

@@ -1,5 +1,7 @@
 """QR codes and label sheets of registered batches and items, read back by a real decoder (zxing-cpp)."""
 
+import base64
+import hashlib
 import io
 import re
 from typing import Any
@@ -187,3 +189,12 @@ class TestCompression:
         assert response.status_code == 200, response.text
         assert response.headers["content-encoding"] == "gzip"
         assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+    def test_a_compressed_page_still_allows_its_own_styles(self, codes: Api) -> None:
+        """The policy hashes the page's styles from the page as written, not from its compressed bytes."""
+        response = codes.client.get(f"/api/v1/batches/{GTIN}/L1/labels.html?count=24",
+                                    headers={"Accept-Encoding": "gzip"})
+        assert response.headers["content-encoding"] == "gzip"
+        [css] = re.findall(r"<style>(.*?)</style>", response.text, re.DOTALL)
+        digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in response.headers["content-security-policy"]
