@@ -15,6 +15,7 @@ from api.outputs import HealthOut
 from api.portal import admin as portal_admin
 from api.portal import imports as portal_imports
 from api.portal import labels as portal_labels
+from api.portal import producer as portal_producer
 from api.portal import routes as portal_routes
 from api.portal.web import Portal, install_handlers
 from api.ratelimit import RateLimit
@@ -85,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(portal_admin.router)
     app.include_router(portal_imports.router)
     app.include_router(portal_labels.router)
+    app.include_router(portal_producer.router)
     routers = (log.router, writes.router, tokens.router, imports.router, images.router, codes.router, bundles.router,
                reads.router, places.router, resolver.router, producers.router, gis.router,
                explorer.router)
