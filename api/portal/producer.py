@@ -74,7 +74,8 @@ LISTED = 100
 _GTIN = Annotated[str, Path(max_length=14)]
 _LOT = Annotated[str, Path(max_length=20)]
 
-WORDS: dict[str, Any] = {"quantity": registry_words.quantity, "number": registry_words.number, "day": registry_words.day}
+WORDS: dict[str, Any] = {"quantity": registry_words.quantity, "number": registry_words.number,
+                         "day": registry_words.day}
 """What templates write quantities and days with, in the page's language."""
 
 
@@ -258,7 +259,7 @@ def _batch_form(request: Request, signed: Signed, province: str, status: int = 2
                 communes=forms.communes(province, lang) if province else [],
                 errors=errors or {}, typed=typed or {}, claims=claims or [], inputs=inputs or {},
                 today=forms.today(), writes=_may_write(signed), unit_words=registry_words.UNITS,
-                **WORDS)
+                remaining=forms.remaining, **WORDS)
 
 
 @router.get("/batches/new")

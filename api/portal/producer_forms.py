@@ -25,6 +25,7 @@ from registry.queries import right_status
 from registry.service import Draft
 from registry.state import State
 from registry.tables import RegBatch, RegEvent, RegGi, RegMark, RegOrganisation, RegProduct, RegRight
+from registry.values import decimal_text
 
 _products = RegProduct.__table__  # type: ignore[attr-defined]
 _batches = RegBatch.__table__  # type: ignore[attr-defined]
@@ -66,6 +67,8 @@ class Right:
     quota: str | None
     quota_used: str
     quota_unit: str | None
+    quota_text: str | None
+    """How the holder's papers write the quota ("2.500 quả"): what Vietnamese pages show, as the public one does."""
 
     def name(self, lang: str) -> str:
         return pick(lang, self.name_vi, self.name_en)
@@ -89,7 +92,8 @@ def rights(connection: Connection, organisation: str) -> list[Right]:
         found.append(Right(row.id, row.subject_type, row.subject_id,
                            subject["name_vi"] if subject else row.subject_id,
                            subject["name_en"] if subject else row.subject_id, status,
-                           status == "active" and window, row.quota_quantity, row.quota_used, row.quota_unit))
+                           status == "active" and window, row.quota_quantity, row.quota_used, row.quota_unit,
+                           row.quota_text))
     return found
 
 
@@ -110,6 +114,11 @@ def held(connection: Connection, organisation: str, limit: int = HELD_SHOWN) -> 
                     _batches.c.retracted.is_(False), _batches.c.recalled_entry.is_(None))
              .order_by(_batches.c.entry.desc()).limit(limit * 2))
     return [row for row in connection.execute(query) if Decimal(row.quantity) > Decimal(row.used)][:limit]
+
+
+def remaining(row: Any) -> str:
+    """What is left of a batch to use as an input."""
+    return decimal_text(Decimal(row.quantity) - Decimal(row.used))
 
 
 def holds(connection: Connection, organisation: str, gtin: str, lot: str) -> bool:

@@ -21,24 +21,9 @@ from registry.held import RegImage
 from registry.images import MAX_BYTES
 from registry.state import table_of
 from registry.tables import RegBatch, RegBatchClaim, RegEvent, RegProduct, RegRight, RegSerial
-from tests.api.conftest import (
-    COMMUNE,
-    GTIN,
-    OTHER_PRODUCER,
-    PRODUCER,
-    PRODUCER_PREFIXES,
-    RIGHT,
-    ROOT,
-    Api,
-    days_from_today,
-    gtin,
-    make_batch,
-    make_gi,
-    make_product,
-    make_right,
-    make_right_change,
-)
+from tests.api.conftest import Api, days_from_today, make_batch, make_gi, make_product, make_right, make_right_change
 from tests.api.portal_client import ORIGIN, Browser, add_user, form_token
+from tests.factories import COMMUNE, GTIN, OTHER_PRODUCER, PRODUCER, PRODUCER_PREFIXES, RIGHT, ROOT, gtin
 
 ADMIN, CLERK, VIEWER = "admin@coop-hoai-duc", "clerk@coop-hoai-duc", "viewer@coop-hoai-duc"
 OTHER_ADMIN, ROOT_ADMIN = "admin@coop-dien", "admin@ipvietnam"
@@ -52,8 +37,9 @@ PNG = picture("circle", "#fbf7e3", "#9bbf3c")
 
 @pytest.fixture
 def cast(api: Api) -> Api:
-    """PRODUCER with its product GTIN, batch L1 and RIGHT to the GI (a quota of 2,500 pieces); OTHER_PRODUCER with
-    its own product, batch and right; the people of both and an admin of ROOT (an authority, not a producer)."""
+    """PRODUCER with its product GTIN, batch L1 and RIGHT to the GI (a quota of 2,500 pieces, "2.500 quả" on its
+    papers); OTHER_PRODUCER with its own product, batch and right; the people of both and an admin of ROOT (an
+    authority, not a producer)."""
     api.register_producer(PRODUCER, *PRODUCER_PREFIXES)
     api.register_producer(OTHER_PRODUCER, OTHER_PREFIX)
     api.created("/products", make_product(), as_=PRODUCER)
@@ -61,7 +47,7 @@ def cast(api: Api) -> Api:
     api.created("/batches", make_batch(), as_=PRODUCER)
     api.created("/batches", make_batch(gtin=THEIR_GTIN), as_=OTHER_PRODUCER)
     api.created("/gis", make_gi())
-    api.created("/rights", make_right(quota={"quantity": "2500", "unit": "H87"}))
+    api.created("/rights", make_right(quota={"quantity": "2500", "unit": "H87", "text": "2.500 quả"}))
     api.created("/rights", make_right(id=THEIR_RIGHT, holder=OTHER_PRODUCER))
     add_user(api.engine, PRODUCER, ADMIN)
     add_user(api.engine, PRODUCER, CLERK, "clerk")
@@ -154,9 +140,11 @@ class TestDashboard:
         cast.created("/batches", make_batch(lot="L9", quantity="1800", claims=[{"type": "gi", "id": "buoi-hoai-duc"}],
                                             produced_on=days_from_today(-1)), as_=PRODUCER)
         home = Browser(app).signed_in(VIEWER).get("/portal").text
-        assert "Sản xuất của tổ chức" in home and 'href="/portal/products"' in home
-        assert "Bưởi Hoài Đức" in home and 'href="/portal/batches/08934567890120/L9"' in home
-        assert "còn 700 trên 2.500 cái" in home
+        assert "Sản xuất của tổ chức" in home
+        assert 'href="/portal/products"' in home
+        assert "Bưởi Hoài Đức" in home
+        assert 'href="/portal/batches/08934567890120/L9"' in home
+        assert "còn 700 trên 2.500 quả" in home
         english = Browser(app).signed_in(VIEWER).get("/portal?lang=en").text
         assert "700 of 2,500 pieces left" in english
         assert "Đăng ký sản phẩm mới" not in home, "a viewer is offered no form"
@@ -181,7 +169,8 @@ class TestProduct:
         assert statement["issuer"] == PRODUCER
         assert _row(cast, RegProduct, gtin=NEW_GTIN).producer == PRODUCER
         page = clerk.get(done.headers["location"]).text
-        assert "Đã đăng ký sản phẩm vào sổ." in page and "Bưởi đỏ Hoài Đức" in page
+        assert "Đã đăng ký sản phẩm vào sổ." in page
+        assert "Bưởi đỏ Hoài Đức" in page
         assert f"/api/v1/images/{hashlib.sha256(PNG).hexdigest()}" in page
 
     def test_a_gtin_outside_the_prefixes_is_refused_at_its_field_and_the_form_keeps_what_was_typed(
@@ -192,7 +181,8 @@ class TestProduct:
                                  _product_fields(gtin=THEIR_NEXT), None)
         assert refused.status_code == 400
         assert re.search(rf'id="gtin-error">GTIN {THEIR_NEXT} không thuộc mã doanh nghiệp GS1', refused.text)
-        assert 'value="Bưởi đỏ Hoài Đức"' in refused.text and "Peel and eat." in refused.text
+        assert 'value="Bưởi đỏ Hoài Đức"' in refused.text
+        assert "Peel and eat." in refused.text
 
     def test_a_bad_check_digit_is_refused_in_the_apis_words(self, app: FastAPI, cast: Api) -> None:
         clerk = Browser(app).signed_in(CLERK)
@@ -214,7 +204,8 @@ class TestProduct:
                                  ("pomelo.png", data, "image/png"))
         assert refused.status_code == 400
         shown = re.search(r'id="image-error">([^<]+)<', refused.text)
-        assert shown is not None and said in shown.group(1), refused.text
+        assert shown is not None, refused.text
+        assert said in shown.group(1)
 
     def test_a_viewer_and_a_forged_form_are_refused(self, app: FastAPI, cast: Api) -> None:
         viewer = Browser(app).signed_in(VIEWER)
@@ -241,8 +232,11 @@ class TestBatch:
     def test_logs_a_batch_with_a_claim_and_an_input(self, app: FastAPI, cast: Api) -> None:
         clerk = Browser(app).signed_in(CLERK)
         form = clerk.get("/portal/batches/new?province=01").text
-        assert "Bưởi Hoài Đức" in form and f'value="{RIGHT}"' in form and THEIR_RIGHT not in form
-        assert "Xã An Khánh" in form and "Phú Quốc" not in form, "the communes of the province chosen only"
+        assert "Bưởi Hoài Đức" in form
+        assert f'value="{RIGHT}"' in form
+        assert THEIR_RIGHT not in form
+        assert "Xã An Khánh" in form
+        assert "Phú Quốc" not in form, "the communes of the province chosen only"
         done = _post_batch(clerk, {**_batch_fields(), f"input:{GTIN}/L1": "40"}, (RIGHT,))
         assert done.status_code == 303, done.text
         assert done.headers["location"] == f"/portal/batches/{GTIN}/L2?done=prd_done_batch"
@@ -254,12 +248,15 @@ class TestBatch:
         assert _row(cast, RegBatchClaim, gtin=GTIN, lot="L2").right == RIGHT
         assert _row(cast, RegRight, id=RIGHT).quota_used == "700"
         page = clerk.get(done.headers["location"]).text
-        assert "Đã ghi lô hàng vào sổ." in page and "Xã An Khánh" in page
-        assert f'href="/page/01/{GTIN}/10/L2"' in page and f'href="/portal/labels?gtin={GTIN}&amp;lot=L2"' in page
+        assert "Đã ghi lô hàng vào sổ." in page
+        assert "Xã An Khánh" in page
+        assert f'href="/page/01/{GTIN}/10/L2"' in page
+        assert f'href="/portal/labels?gtin={GTIN}&amp;lot=L2"' in page
 
     def test_the_province_comes_first_without_script(self, app: FastAPI, cast: Api) -> None:
         form = Browser(app).signed_in(CLERK).get("/portal/batches/new").text
-        assert 'name="province"' in form and 'name="commune"' not in form
+        assert 'name="province"' in form
+        assert 'name="commune"' not in form
         assert form.count("<option") == 34, "the provinces, not 3,321 communes"
 
     def test_a_quantity_beyond_the_quota_is_refused_at_the_claims(self, app: FastAPI, cast: Api) -> None:
@@ -268,7 +265,8 @@ class TestBatch:
             refused = _post_batch(clerk, _batch_fields(quantity="2600", lot="L3"), (RIGHT,))
         assert refused.status_code == 400
         assert re.search(r'id="claims-error">các lô theo .* sẽ đạt 2.600 cái; hạn mức là 2.500 cái', refused.text)
-        assert 'value="L3"' in refused.text and 'value="2600"' in refused.text
+        assert 'value="L3"' in refused.text
+        assert 'value="2600"' in refused.text
 
     def test_a_suspended_right_is_not_offered_and_its_claim_is_refused(self, app: FastAPI, cast: Api) -> None:
         cast.created("/rights/suspensions", make_right_change(effective_on=days_from_today(-10)))
@@ -320,7 +318,8 @@ class TestBatchPage:
             [event] = connection.execute(select(table_of(RegEvent))).all()
         assert event.destination == OTHER_PRODUCER
         shown = clerk.get(done.headers["location"]).text
-        assert "Đã ghi sự kiện vào sổ." in shown and f"cho Tổ chức {OTHER_PRODUCER}" in shown
+        assert "Đã ghi sự kiện vào sổ." in shown
+        assert f"cho Tổ chức {OTHER_PRODUCER}" in shown
 
     def test_an_inspection_records_its_result(self, app: FastAPI, cast: Api) -> None:
         clerk = Browser(app).signed_in(CLERK)
@@ -366,7 +365,8 @@ class TestBatchPage:
     def test_a_viewer_sees_the_page_without_forms_and_is_refused(self, app: FastAPI, cast: Api) -> None:
         viewer = Browser(app).signed_in(VIEWER)
         page = viewer.get(f"/portal/batches/{GTIN}/L1").text
-        assert 'name="action"' not in page and "Bạn chỉ có quyền xem" in page
+        assert 'name="action"' not in page
+        assert "Bạn chỉ có quyền xem" in page
         with nothing_recorded(cast):
             assert _batch_action(viewer, GTIN, "L1", "recall", reason="Thử.").status_code == 403
             other = Browser(app).signed_in(OTHER_ADMIN)
