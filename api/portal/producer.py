@@ -254,8 +254,9 @@ def _batch_form(request: Request, signed: Signed, province: str, status: int = 2
         products = forms.products(connection, organisation)
         rights = [r for r in forms.rights(connection, organisation) if r.in_force]
         held = forms.held(connection, organisation)
+        home = forms.home_province(connection, organisation)
     return page(request, "producer_batch_new.html", status, signed, products=products, rights=rights, held=held,
-                provinces=forms.provinces(lang), province=province,
+                provinces=forms.provinces(lang), province=province, home=home,
                 communes=forms.communes(province, lang) if province else [],
                 errors=errors or {}, typed=typed or {}, claims=claims or [], inputs=inputs or {},
                 today=forms.today(), writes=_may_write(signed), unit_words=registry_words.UNITS,

@@ -26,6 +26,7 @@ from registry.service import Draft
 from registry.state import State
 from registry.tables import RegBatch, RegEvent, RegGi, RegMark, RegOrganisation, RegProduct, RegRight
 from registry.values import decimal_text
+from registry.words import alphabetical
 
 _products = RegProduct.__table__  # type: ignore[attr-defined]
 _batches = RegBatch.__table__  # type: ignore[attr-defined]
@@ -137,7 +138,7 @@ def partners(connection: Connection, organisation: str, lang: str) -> list[tuple
     """Every other registered organisation as (id, name in `lang`), by name."""
     rows = connection.execute(select(_organisations.c.id, _organisations.c.name_vi, _organisations.c.name_en)
                               .where(_organisations.c.id != organisation))
-    return sorted(((row.id, pick(lang, row.name_vi, row.name_en)) for row in rows), key=lambda p: p[1].casefold())
+    return sorted(((row.id, pick(lang, row.name_vi, row.name_en)) for row in rows), key=lambda p: alphabetical(p[1]))
 
 
 @cache
@@ -153,12 +154,29 @@ def communes(province: str, lang: str) -> list[tuple[str, str]]:
     """The communes and wards of `province` in today's administrative list, as (code, name in `lang`), by name."""
     named = [(code, name if lang == "vi" else places.name_en(name))
              for code, name in _communes_by_province().get(province, [])]
-    return sorted(named, key=lambda c: c[1].casefold())
+    return sorted(named, key=lambda c: _by_name(c[1]))
+
+
+def _by_name(name: str) -> tuple[list[tuple[str, int]], list[int]]:
+    """Names in the Vietnamese alphabet's order by the proper name, not by its kind ("Thành phố", "Xã")."""
+    for kind in ("Thành phố ", "Tỉnh ", "Xã ", "Phường ", "Đặc khu "):
+        name = name.removeprefix(kind)
+    return alphabetical(name)
 
 
 def provinces(lang: str) -> list[tuple[str, str]]:
     named = [(p.code, p.name if lang == "vi" else places.name_en(p.name)) for p in places.provinces().values()]
-    return sorted(named, key=lambda p: p[1].casefold())
+    return sorted(named, key=lambda p: _by_name(p[1]))
+
+
+def home_province(connection: Connection, organisation: str) -> str:
+    """The province of the organisation's own commune (what its batch form offers first), or ""."""
+    row = connection.execute(select(_organisations.c.commune_code, _organisations.c.commune_version)
+                             .where(_organisations.c.id == organisation)).first()
+    if row is None or row.commune_code is None:
+        return ""
+    found = places.commune(row.commune_code, row.commune_version or places.REFORM)
+    return "" if found is None else found.province
 
 
 def province_of(code: str) -> str:

@@ -7,7 +7,6 @@ DONE = ("prd_done_product", "prd_done_batch", "prd_done_event", "prd_done_recall
 words.extend({
     "vi": {
         "prd_nav": "Sản phẩm và lô hàng",
-        "prd_dashboard": "Sản xuất của tổ chức",
         "prd_products": "Sản phẩm", "prd_batches": "Lô hàng", "prd_rights": "Quyền sử dụng còn hiệu lực",
         "prd_scans": "Lượt quét trong {days} ngày qua", "prd_warnings": "Cảnh báo",
         "prd_no_products": "Tổ chức chưa đăng ký sản phẩm nào.", "prd_no_batches": "Tổ chức chưa ghi lô hàng nào.",
@@ -68,7 +67,6 @@ words.extend({
     },
     "en": {
         "prd_nav": "Products and batches",
-        "prd_dashboard": "Your organisation's production",
         "prd_products": "Products", "prd_batches": "Batches", "prd_rights": "Rights of use in force",
         "prd_scans": "Scans in the last {days} days", "prd_warnings": "Warnings",
         "prd_no_products": "Your organisation has registered no product yet.",

@@ -140,7 +140,7 @@ class TestDashboard:
         cast.created("/batches", make_batch(lot="L9", quantity="1800", claims=[{"type": "gi", "id": "buoi-hoai-duc"}],
                                             produced_on=days_from_today(-1)), as_=PRODUCER)
         home = Browser(app).signed_in(VIEWER).get("/portal").text
-        assert "Sản xuất của tổ chức" in home
+        assert "Quyền sử dụng còn hiệu lực" in home
         assert 'href="/portal/products"' in home
         assert "Bưởi Hoài Đức" in home
         assert 'href="/portal/batches/08934567890120/L9"' in home
@@ -151,7 +151,7 @@ class TestDashboard:
 
     def test_an_organisation_without_the_producer_role_has_no_producer_part(self, app: FastAPI, cast: Api) -> None:
         browser = Browser(app).signed_in(ROOT_ADMIN)
-        assert "Sản xuất của tổ chức" not in browser.get("/portal").text
+        assert "Quyền sử dụng còn hiệu lực" not in browser.get("/portal").text
         assert browser.get("/portal/products").status_code == 403
         assert browser.get("/portal/batches/new").status_code == 403
 
@@ -258,6 +258,7 @@ class TestBatch:
         assert 'name="province"' in form
         assert 'name="commune"' not in form
         assert form.count("<option") == 34, "the provinces, not 3,321 communes"
+        assert '<option value="01" selected>Thành phố Hà Nội</option>' in form, "the organisation's own first"
 
     def test_a_quantity_beyond_the_quota_is_refused_at_the_claims(self, app: FastAPI, cast: Api) -> None:
         clerk = Browser(app).signed_in(CLERK)
