@@ -8,7 +8,7 @@ registry's own words, and nothing is recorded. Viewers see every page and no for
 """
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -113,7 +113,7 @@ def _latest_batches(connection: Connection, organisation: str, limit: int,
 def _scans(connection: Connection, organisation: str) -> tuple[list[Any], list[Any]]:
     """The organisation's batches most scanned in the scans' look-back (scans, serials scanned), and the serials
     whose readers make an implausible pattern for one genuine item (a copied code)."""
-    start = (date.today() - timedelta(days=LOOKBACK_DAYS - 1)).isoformat()
+    start = (datetime.now(UTC).date() - timedelta(days=LOOKBACK_DAYS - 1)).isoformat()  # scans count UTC days
     mine = (_batches.c.producer == organisation)
     scanned = connection.execute(
         select(_windows.c.gtin, _windows.c.lot, func.sum(_windows.c.scans).label("scans"),

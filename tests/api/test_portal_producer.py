@@ -8,6 +8,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -16,12 +17,24 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from api.portal.tables import PortalSubmission, PortalUser
+from api.scans import WARN_CLIENTS, WARN_DAYS
+from api.tables import ScanClient, ScanWindow
+from ledger.store.engines import write_transaction
 from registry.demo_images import picture
 from registry.held import RegImage
 from registry.images import MAX_BYTES
 from registry.state import table_of
 from registry.tables import RegBatch, RegBatchClaim, RegEvent, RegProduct, RegRight, RegSerial
-from tests.api.conftest import Api, days_from_today, make_batch, make_gi, make_product, make_right, make_right_change
+from tests.api.conftest import (
+    Api,
+    days_from_today,
+    make_batch,
+    make_gi,
+    make_product,
+    make_right,
+    make_right_change,
+    make_serials,
+)
 from tests.api.portal_client import ORIGIN, Browser, add_user, form_token
 from tests.factories import COMMUNE, GTIN, OTHER_PRODUCER, PRODUCER, PRODUCER_PREFIXES, RIGHT, ROOT, gtin
 
@@ -148,6 +161,23 @@ class TestDashboard:
         english = Browser(app).signed_in(VIEWER).get("/portal?lang=en").text
         assert "700 of 2,500 pieces left" in english
         assert "Đăng ký sản phẩm mới" not in home, "a viewer is offered no form"
+
+    def test_scans_of_its_batches_and_a_copied_code_are_shown(self, app: FastAPI, cast: Api) -> None:
+        """Scans counted today of serial S0000001 of L1, and readers on WARN_DAYS days: a warning."""
+        cast.created("/serials", make_serials(count=2), as_=PRODUCER)
+        days = [(date.today() - timedelta(days=n)).isoformat() for n in range(WARN_DAYS)]
+        with write_transaction(cast.engine) as connection:
+            connection.execute(table_of(ScanWindow).insert(), [
+                {"gtin": GTIN, "lot": "L1", "serial": "S0000001", "day": day, "scans": 40} for day in days])
+            connection.execute(table_of(ScanClient).insert(), [
+                {"gtin": GTIN, "lot": "L1", "serial": "S0000001", "day": days[n % WARN_DAYS], "client": f"c{n}"}
+                for n in range(WARN_CLIENTS)])
+        home = Browser(app).signed_in(VIEWER).get("/portal").text
+        assert "200 lượt quét, 1 mã" in home
+        assert f"Mã S0000001 của lô L1 được {WARN_CLIENTS} người quét vào {WARN_DAYS} ngày khác nhau" in home
+        other = Browser(app).signed_in(OTHER_ADMIN).get("/portal").text
+        assert "S0000001" not in other
+        assert "Chưa có lượt quét nào." in other
 
     def test_an_organisation_without_the_producer_role_has_no_producer_part(self, app: FastAPI, cast: Api) -> None:
         browser = Browser(app).signed_in(ROOT_ADMIN)
