@@ -199,10 +199,15 @@ async def product_register(request: Request, form: UploadDep) -> Response:
     require_writer(signed, "producer")
     lang = language(request)
     try:
-        forms.product(fields, None)  # the form's own faults, before an image is kept for it
         sha256 = None
         chosen = form.files.get("image")
         if chosen is not None:
+            # The form's faults and the registry's refusals come before an image is kept for a product that
+            # would not be registered (the rules never look at the image: the same answer with its hash).
+            refusals = request.app.state.services.registry.refusals_as(signed.user.organisation,
+                                                                        [forms.product(fields, None)])
+            if refusals:
+                raise refusals[0]
             data = await chosen.read()
             declared = (chosen.content_type or "").split(";")[0].strip().lower()
             stored, _ = request.app.state.services.registry.store_image(

@@ -203,12 +203,12 @@ class TestProduct:
         assert "Bưởi đỏ Hoài Đức" in page
         assert f"/api/v1/images/{hashlib.sha256(PNG).hexdigest()}" in page
 
-    def test_a_gtin_outside_the_prefixes_is_refused_at_its_field_and_the_form_keeps_what_was_typed(
+    def test_a_gtin_outside_the_prefixes_is_refused_at_its_field_its_image_not_kept_the_form_as_typed(
             self, app: FastAPI, cast: Api) -> None:
         clerk = Browser(app).signed_in(CLERK)
         with nothing_recorded(cast):
             refused = _multipart(clerk, "/portal/products/new", "/portal/products/new",
-                                 _product_fields(gtin=THEIR_NEXT), None)
+                                 _product_fields(gtin=THEIR_NEXT), ("pomelo.png", PNG, "image/png"))
         assert refused.status_code == 400
         assert re.search(rf'id="gtin-error">GTIN {THEIR_NEXT} không thuộc mã doanh nghiệp GS1', refused.text)
         assert 'value="Bưởi đỏ Hoài Đức"' in refused.text
