@@ -329,7 +329,7 @@ def _batch_page(request: Request, signed: Signed, gtin: str, lot: str, status: i
                 labels=f"/portal/labels?gtin={gtin}&lot={quote(lot, safe='')}", path=_batch_path(gtin, lot), **WORDS)
 
 
-@router.get("/batches/{gtin}/{lot}")
+@router.get("/batches/{gtin}/{lot:path}")
 def batch_page(request: Request, signed: SignedDep, gtin: _GTIN, lot: _LOT) -> Response:
     _producer(signed)
     return _batch_page(request, signed, gtin, lot)
@@ -339,7 +339,7 @@ _ACTIONS = {"event": (forms.EVENT_FIELDS, "prd_done_event"), "recall": ({"reason
             "serials": ({"count", "prefix"}, "prd_done_serials")}
 
 
-@router.post("/batches/{gtin}/{lot}")
+@router.post("/batches/{gtin}/{lot:path}")
 def batch_action(request: Request, checked: CheckedDep, gtin: _GTIN, lot: _LOT) -> Response:
     """Record an event of the batch, recall it or issue serials of it (the form's `action`). The batch must be
     one the organisation holds; the registry decides the rest (only its producer recalls it or issues serials)."""

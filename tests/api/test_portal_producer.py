@@ -352,6 +352,14 @@ class TestBatchPage:
         assert "Đã ghi sự kiện vào sổ." in shown
         assert f"cho Tổ chức {OTHER_PRODUCER}" in shown
 
+    def test_a_lot_with_a_slash_has_its_page_and_its_forms(self, app: FastAPI, cast: Api) -> None:
+        cast.created("/batches", make_batch(lot="2026/11"), as_=PRODUCER)
+        clerk = Browser(app).signed_in(CLERK)
+        assert clerk.get(f"/portal/batches/{GTIN}/2026%2F11").status_code == 200
+        done = _batch_action(clerk, GTIN, "2026%2F11", "serials", count="2", prefix="HD")
+        assert done.status_code == 303, done.text
+        assert _recorded_by(cast, CLERK)["body"]["lot"] == "2026/11"
+
     def test_an_inspection_records_its_result(self, app: FastAPI, cast: Api) -> None:
         clerk = Browser(app).signed_in(CLERK)
         done = _batch_action(clerk, GTIN, "L1", "event", step="inspecting", result="non_conformant",
