@@ -47,7 +47,7 @@ TEXT: dict[str, dict[str, str]] = {
         "entries": "Số mục", "checkpoints": "Số điểm kiểm tra đã ký", "signatures": "Số chữ ký tuyên bố",
         "size": "Kích thước", "root": "Gốc cây Merkle", "digest": "Mã tóm tắt dữ liệu chạy lại",
         "previous": "Điểm kiểm tra trước đó", "log_key": "Khóa của sổ cái", "first_bad": "Mục sai đầu tiên",
-        "n_entries": "{n} mục",
+        "n_entries": "{n} mục", "n_entry": "{n} mục",
         "pending": "Đang kiểm toán sổ cái; xin tải lại trang sau ít phút.",
         "stale": "Đây là kết quả của lần kiểm toán trước, khi sổ cái có {n} mục; lần kiểm toán mới đang chạy.",
         "how": "Ai cũng tự kiểm toán được, không cần tin máy chủ này: chạy", "how_after": "với địa chỉ của sổ đăng ký.",
@@ -90,7 +90,7 @@ TEXT: dict[str, dict[str, str]] = {
         "entries": "Entries", "checkpoints": "Signed checkpoints", "signatures": "Statement signatures",
         "size": "Size", "root": "Merkle tree root", "digest": "Digest of the replayed data",
         "previous": "Checkpoint before", "log_key": "The log's key", "first_bad": "First bad entry",
-        "n_entries": "{n} entries",
+        "n_entries": "{n} entries", "n_entry": "{n} entry",
         "pending": "The log is being audited; please reload this page in a few minutes.",
         "stale": "This is the result of the previous audit, when the log had {n} entries; a new audit is running.",
         "how": "Anyone can audit it without trusting this server: run", "how_after": "with the registry's address.",
@@ -150,6 +150,9 @@ class Report:
         text = f"{value or 0:,}"
         return text.replace(",", ".") if self.lang == "vi" else text
 
+    def entries(self, value: int) -> str:
+        return self.t["n_entry" if value == 1 else "n_entries"].format(n=self.number(value))
+
     def headline(self) -> str:
         outcome = str(self.result["result"])
         if outcome == "tampered":
@@ -207,11 +210,11 @@ class Report:
         r, t = self.result, self.t
         rows = []
         if r.get("size") is not None:
-            rows += [(t["size"], t["n_entries"].format(n=self.number(r["size"]))), (t["root"], str(r["root"]))]
+            rows += [(t["size"], self.entries(r["size"])), (t["root"], str(r["root"]))]
         if r.get("projection_digest"):
             rows.append((t["digest"], str(r["projection_digest"])))
         if r.get("previous"):
-            rows.append((t["previous"], f'{t["n_entries"].format(n=self.number(r["previous"]["size"]))} · '
+            rows.append((t["previous"], f'{self.entries(r["previous"]["size"])} · '
                                         f'{r["previous"]["root"]}'))
         if r.get("log_key"):
             rows.append((t["log_key"], str(r["log_key"])))

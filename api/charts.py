@@ -67,7 +67,7 @@ def _svg(figure: Any, plt: Any, ident: str) -> str:
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
     # Several charts share a page: every id (and what refers to one) gets the chart's own prefix.
     text = re.sub(r'\bid="([^"]+)"', rf'id="{ident}-\1"', text)
-    return re.sub(r'(url\(#|href="#)([^)"]+)', rf"\1{ident}-\2", text)
+    return re.sub(r'(url\(#|href="#)([^)"]+)', rf"\1{ident}-\2", text).strip()
 
 
 def thousands(value: float, lang: str) -> str:

@@ -131,8 +131,8 @@ def batches_by_month(connection: Connection, scope: Scope) -> list[tuple[str, in
     last = date.fromisoformat(str(latest)[:10])
     first = _month(last, MONTHS - 1)
     month = func.substr(_batches.c.produced_on, 1, 7)
-    counted: dict[str, int] = dict(connection.execute(select(month, func.count()).where(
-        scope.batches(), _batches.c.produced_on >= f"{first}-01").group_by(month)).tuples().all())
+    counted = {str(m): int(n) for m, n in connection.execute(select(month, func.count()).where(
+        scope.batches(), _batches.c.produced_on >= f"{first}-01").group_by(month))}
     return [(m, int(counted.get(m, 0))) for m in (_month(last, back) for back in range(MONTHS - 1, -1, -1))]
 
 
