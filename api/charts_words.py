@@ -5,7 +5,8 @@ from datetime import date
 TEXT: dict[str, dict[str, str]] = {
     "vi": {
         "switch": "English", "table": "Bảng số liệu",
-        "log_title": "Số liệu sổ cái", "log_intro": "Sổ cái tăng thêm bao nhiêu mục mỗi ngày, và các nhân chứng độc lập theo kịp đến đâu.",
+        "log_title": "Số liệu sổ cái",
+        "log_intro": "Sổ cái tăng thêm bao nhiêu mục mỗi ngày, và các nhân chứng độc lập theo kịp đến đâu.",
         "growth": "Số mục ghi vào sổ cái mỗi ngày, {n} ngày gần nhất",
         "growth_day": "Ngày", "growth_entries": "Số mục", "growth_axis": "Số mục mỗi ngày",
         "growth_empty": "Chưa có mục nào được ghi vào sổ cái trong {n} ngày gần nhất.",
@@ -25,7 +26,7 @@ TEXT: dict[str, dict[str, str]] = {
         "quota_none": "không giới hạn", "quota_empty": "Chưa có quyền sử dụng nào.",
         "quota_note": "Chỉ vẽ các quyền có hạn mức; đường gạch đỏ là 100 phần trăm.",
         "status_active": "đang hiệu lực", "status_suspended": "bị đình chỉ", "status_revoked": "bị thu hồi",
-        "batches": "Số lô sản xuất mỗi tháng, {n} tháng đến tháng có lô gần nhất",
+        "batches": "Số lô sản xuất mỗi tháng, trong {n} tháng tính đến tháng có lô mới nhất",
         "batches_month": "Tháng", "batches_count": "Số lô", "batches_axis": "Số lô",
         "batches_empty": "Chưa có lô hàng nào.",
         "scans": "Lượt quét theo tỉnh nơi sản xuất và cảnh báo, {n} ngày gần nhất",
@@ -58,7 +59,7 @@ TEXT: dict[str, dict[str, str]] = {
         "quota_none": "no limit", "quota_empty": "No right of use yet.",
         "quota_note": "Only rights with a quota are drawn; the dashed red line is 100 percent.",
         "status_active": "in force", "status_suspended": "suspended", "status_revoked": "revoked",
-        "batches": "Batches produced per month, {n} months up to the latest batch's",
+        "batches": "Batches produced per month, over the {n} months up to the latest batch",
         "batches_month": "Month", "batches_count": "Batches", "batches_axis": "Batches",
         "batches_empty": "No batch yet.",
         "scans": "Scans by province of production, and warnings, last {n} days",

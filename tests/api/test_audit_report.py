@@ -8,7 +8,7 @@ import threading
 from html import unescape
 from pathlib import Path
 
-import pypdfium2
+import pypdfium2  # type: ignore[import-untyped]
 import pytest
 import typer
 from fastapi import FastAPI
@@ -93,7 +93,8 @@ class TestCliReport:
         assert grouped(logged, lang) in text
         # the time as people write it in Viet Nam: dd/mm/yyyy, hh:mm, or "8 December 2026, 07:40"
         when = r"\d{2}/\d{2}/\d{4}, \d{2}:\d{2}" if lang == "vi" else r"\d{1,2} [A-Z][a-z]+ \d{4}, \d{2}:\d{2}"
-        assert re.search(when, html) and re.search(when, text)
+        assert re.search(when, html)
+        assert re.search(when, text)
 
     def test_a_tampered_database_is_reported_as_a_failure(self, logged: int, engine: Engine, database_url: str,
                                                           signer: NoteSigner, tmp_path: Path) -> None:
@@ -109,7 +110,8 @@ class TestCliReport:
         html = page.read_text(encoding="utf-8")
         assert f"Sổ cái KHÔNG toàn vẹn: phát hiện sai lệch tại mục số {grouped(k, 'vi')}." in html
         assert "Sổ cái toàn vẹn" not in html
-        assert "không đạt" in html and "chưa kiểm tra (dừng ở lỗi trước)" in html
+        assert "không đạt" in html
+        assert "chưa kiểm tra (dừng ở lỗi trước)" in html
         text = re.sub(r"\s+", " ", pdf_text(paper))
         assert f"The log is NOT intact: something is wrong at entry {grouped(k, 'en')}." in text
         assert "failed" in text
@@ -141,9 +143,11 @@ class TestServerAudit:
         assert len({re.search(r"<dt>Thời điểm kiểm toán</dt><dd>([^<]+)<", a).group(1)  # type: ignore[union-attr]
                     for a in answers[:-1]}) == 1, "every request saw the same audit"
         assert f"<strong>{grouped(size, 'vi')}</strong>" in answers[0]
-        assert "sqlite" not in answers[0] and "postgresql" not in answers[0], "the public page names no database"
+        assert "sqlite" not in answers[0], "the public page names no database"
+        assert "postgresql" not in answers[0]
         pdf = api.client.get("/log/audit.pdf")
-        assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF-")
         assert app.state.server_audit.runs == 1
 
         api.register("htx-moi", ["producer"])
