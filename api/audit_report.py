@@ -343,6 +343,8 @@ class ServerAudit:
         self._changed = threading.Condition()
         self._last: Done | None = None
         self._running: int | None = None
+        self._pdfs_of: Done | None = None
+        self._pdfs: dict[str, bytes] = {}
         self._workdir = tempfile.TemporaryDirectory(prefix="nguon-server-audit-")
         self.runs = 0
         """Audits started: what tests count."""
@@ -350,14 +352,27 @@ class ServerAudit:
     def _covers(self, size: int) -> bool:
         return self._last is not None and self._last.size >= size
 
-    def latest(self, size: int) -> Done | None:
+    def latest(self, size: int, wait: float | None = None) -> Done | None:
         with self._changed:
             if not self._covers(size) and self._running is None:
                 self._running = size
                 self.runs += 1
                 threading.Thread(target=self._run, args=(size,), name="nguon-server-audit", daemon=True).start()
-            self._changed.wait_for(lambda: self._covers(size), timeout=self._wait)
+            self._changed.wait_for(lambda: self._covers(size), timeout=self._wait if wait is None else wait)
             return self._last
+
+    def pdf(self, done: Done, lang: str) -> bytes:
+        """The report of `done` as a PDF, made once per language for the latest audit."""
+        with self._changed:
+            made = self._pdfs.get(lang) if self._pdfs_of is done else None
+        if made is None:
+            made = pdf({**done.result, "source": None}, lang)
+            with self._changed:
+                if self._last is done:
+                    if self._pdfs_of is not done:
+                        self._pdfs_of, self._pdfs = done, {}
+                    self._pdfs[lang] = made
+        return made
 
     def _run(self, size: int) -> None:
         try:

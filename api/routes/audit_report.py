@@ -6,7 +6,6 @@ The audit is api.audit_report.ServerAudit: at most once per size of the log, one
 it at most AUDIT_WAIT seconds. The log's growth is kept per size of the log and day (a few dozen bisections)."""
 
 import threading
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -134,7 +133,6 @@ def audit_pdf(request: Request, services: ServicesDep, lang: Lang = None) -> Res
     if done is None:
         return Response(audit_report.TEXT[language]["pending"], 503, media_type="text/plain; charset=utf-8",
                         headers={"Retry-After": "60", "Cache-Control": "no-store"})
-    result = {**done.result, "source": None}
-    stamp = datetime.now().strftime("%Y%m%d")
-    return cached(Response(audit_report.pdf(result, language), media_type="application/pdf", headers={
+    stamp = str(done.result.get("audited_at", ""))[:10].replace("-", "")
+    return cached(Response(server_audit(request, services).pdf(done, language), media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="nguon-audit-{stamp}.pdf"'}), "unknown")

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from api.audit_report import TEXT, ServerAudit, html
 from api.cli.audit import audit
 from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteSigner
@@ -146,6 +147,7 @@ class TestServerAudit:
         assert "sqlite" not in answers[0], "the public page names no database"
         assert "postgresql" not in answers[0]
         pdf = api.client.get("/log/audit.pdf")
+        assert api.client.get("/log/audit.pdf").content == pdf.content, "made once for this audit"
         assert pdf.headers["content-type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF-")
         assert app.state.server_audit.runs == 1
@@ -157,3 +159,40 @@ class TestServerAudit:
         assert "Sổ cái tiếp nối điểm kiểm tra đã thấy lần trước</span><span class=\"state\">đạt" in grown, \
             "the second audit proved the log extends the first"
         assert 'href="/log/audit?lang=vi"' in api.client.get("/log").text
+
+
+class TestSingleFlight:
+    """api.audit_report.ServerAudit on its own: an audit that has not finished is waited for a bounded time, never
+    started twice; a request for a larger log starts the next one and sees the previous result meanwhile."""
+
+    def test_one_audit_at_a_time_and_the_last_result_meanwhile(self) -> None:
+        release = [threading.Event(), threading.Event()]
+        sizes = iter((5, 9))
+
+        def run(_state: Path) -> dict[str, object]:
+            size = next(sizes)
+            release[0 if size == 5 else 1].wait(60)
+            return {"result": "clean", "exit_code": 0, "size": size}
+
+        served = ServerAudit(run, wait=60)
+        assert served.latest(5, wait=0.01) is None, "nothing to show while the first audit runs"
+        assert served.latest(5, wait=0.01) is None
+        assert served.runs == 1
+        release[0].set()
+        first = served.latest(5)
+        assert first is not None
+        assert (first.size, first.result["result"], served.runs) == (5, "clean", 1)
+        assert served.latest(3) is first, "a smaller log is covered by the audit made"
+        assert served.latest(9, wait=0.01) is first, "the last result while the next audit runs"
+        assert served.latest(9, wait=0.01) is first
+        assert served.runs == 2
+        release[1].set()
+        second = served.latest(9)
+        assert second is not None
+        assert second.size == 9
+        assert served.runs == 2
+
+    def test_the_pending_page_says_so_in_words(self) -> None:
+        page = html({"result": "unreadable"}, "vi", public=True, pending=True)
+        assert TEXT["vi"]["pending"] in page
+        assert "Những gì đã kiểm tra" not in page
