@@ -239,8 +239,8 @@ def html(result: Mapping[str, Any], lang: str, **page: Any) -> str:
 def _fonts() -> tuple[str, str]:
     """DejaVu Sans (which has every Vietnamese letter) from matplotlib's own fonts, registered once."""
     import matplotlib
-    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-    from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
 
     if "NguonSans" not in pdfmetrics.getRegisteredFontNames():
         fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -254,11 +254,11 @@ def pdf(result: Mapping[str, Any], lang: str) -> bytes:
     import io
     from xml.sax.saxutils import escape
 
-    from reportlab.lib import colors  # type: ignore[import-untyped]
-    from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
-    from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
-    from reportlab.lib.units import mm  # type: ignore[import-untyped]
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # type: ignore[import-untyped]
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     regular, bold = _fonts()
     shown = report(result, lang)
