@@ -13,6 +13,7 @@ from api.deps import Services
 from api.limits import BodyLimit, BodyTimeout, NoNulInUrl
 from api.outputs import HealthOut
 from api.portal import admin as portal_admin
+from api.portal import charts as portal_charts
 from api.portal import imports as portal_imports
 from api.portal import labels as portal_labels
 from api.portal import producer as portal_producer
@@ -20,6 +21,7 @@ from api.portal import routes as portal_routes
 from api.portal.web import Portal, install_handlers
 from api.ratelimit import RateLimit
 from api.routes import (
+    audit_report,
     bundles,
     codes,
     compressed,
@@ -87,6 +89,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(portal_imports.router)
     app.include_router(portal_labels.router)
     app.include_router(portal_producer.router)
+    app.include_router(portal_charts.router)
+    app.include_router(audit_report.router)
     routers = (log.router, writes.router, tokens.router, imports.router, images.router, codes.router, bundles.router,
                reads.router, places.router, resolver.router, producers.router, gis.router,
                explorer.router)

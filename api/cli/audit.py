@@ -1,5 +1,7 @@
 """`nguon audit`: the inspector's audit of a registry, over its public log API or straight from its database.
 
+`--report FILE` also writes the result as a report people read (api.audit_report), in Vietnamese or English.
+
 Exit status: 0 when everything holds; 1 when the log is tampered with or inconsistent (the first bad entry and
 why), forks from the checkpoint seen last (both signed notes), or presents another log key than the one
 pinned (an alarm); 2 when the registry, the database or the state file cannot be read.
@@ -12,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,15 +22,18 @@ import psycopg
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from api import audit_report
 from api.migrations import upgrade
 from api.settings import Settings
 from ledger.audit.auditor import AuditForkError, AuditState, KeyChangedError, StateFileError, store_consistency
 from ledger.audit.remote import RemoteError, RemoteLog, RemoteView
 from ledger.core.errors import AuditError, CorruptionError, LedgerError, StoreError
 from ledger.core.note import NoteSigner, NoteVerifier
+from ledger.core.types import format_timestamp
 from ledger.files.keys import LOG_KEY_FILE
 from ledger.store.engines import make_engine
 from ledger.store.sql import SqlStore
@@ -87,14 +93,17 @@ def _open_remote(target: str, explicit: NoteVerifier | None, workdir: Path) -> I
 
 
 @contextmanager
-def _open_database(database: str, explicit: NoteVerifier | None, previous: AuditState | None) -> Iterator[Source]:
+def _open_database(database: str, explicit: NoteVerifier | None, previous: AuditState | None,
+                   engine: Engine | None = None) -> Iterator[Source]:
     key = explicit or _operator_key(previous)
-    engine = make_engine(database)
+    own = engine is None
+    engine = make_engine(database) if engine is None else engine
     try:
         with SqlStore(engine).read() as view:
             yield Source(view, key, store_consistency(view))
     finally:
-        engine.dispose()
+        if own:
+            engine.dispose()
 
 
 @contextmanager
@@ -132,8 +141,10 @@ def _clean(result: dict[str, Any], done: Inspection, state: Path) -> None:
                          f"digest {done.digest}; {seen}")
 
 
-def _run(target: str | None, database: str | None, state: Path, log_key: str | None, workers: int | None,
-         progress: Callable[[str, int, int], None]) -> dict[str, Any]:
+def run(target: str | None, database: str | None, state: Path, log_key: str | None, workers: int | None,
+        progress: Callable[[str, int, int], None], engine: Engine | None = None) -> dict[str, Any]:
+    """The audit of `target` (a URL) or `database` (read through `engine` when given), as the result `--json`
+    prints."""
     source_name = target or make_url(database or "").render_as_string(hide_password=True)
     result: dict[str, Any] = {
         "result": None, "exit_code": None, "message": None, "source": source_name,
@@ -147,7 +158,7 @@ def _run(target: str | None, database: str | None, state: Path, log_key: str | N
         previous = AuditState.load(state)
         with tempfile.TemporaryDirectory(prefix="nguon-audit-") as tmp, \
                 (_open_remote(target, explicit, Path(tmp)) if target is not None
-                 else _open_database(database or "", explicit, previous)) as source:
+                 else _open_database(database or "", explicit, previous, engine)) as source:
             count = workers
             if count is None:
                 count = (os.cpu_count() or 1) if source.view.head().size >= PARALLEL_FROM else 0
@@ -191,6 +202,9 @@ def audit(
     workers: Annotated[int | None, typer.Option("--workers", min=0, help="Processes verifying statement "
                                                 "signatures (0: this one; default: every core for long "
                                                 "logs).")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write the audit's report to this file: "
+                                                "PDF for a name ending in .pdf, HTML otherwise.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="The report's language: vi or en.")] = "vi",
 ) -> None:
     """Audit a registry's whole log: entries, chain, Merkle tree, signed checkpoints, every statement
     signature, the registry's rules replayed, and consistency with the checkpoint seen last.
@@ -199,8 +213,18 @@ def audit(
     if (target is None) == (database is None):
         err.print("[red]give the registry's URL or --database, one of the two[/red]")
         raise typer.Exit(UNREADABLE)
+    if lang not in audit_report.TEXT:
+        err.print(f"[red]--lang {lang!r}: the report is written in vi or en[/red]")
+        raise typer.Exit(UNREADABLE)
     with _progress_bar() as progress:
-        result = _run(target, database, state, log_key, workers, progress)
+        result = run(target, database, state, log_key, workers, progress)
+    result["audited_at"] = format_timestamp(datetime.now(UTC))
+    if report is not None:
+        try:
+            audit_report.write(report, result, lang)
+        except OSError as exc:
+            err.print(f"[red]the report cannot be written to {report}: {exc}[/red]")
+            raise typer.Exit(UNREADABLE) from exc
     if json_out:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
