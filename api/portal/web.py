@@ -67,7 +67,10 @@ class NavItem:
 HomePart = Callable[[Connection, sessions.Signed], Mapping[str, Any] | None]
 
 NAV: list[NavItem] = []
-"""Links between "Home" and "People", in the order the portal's parts add them (each in its own module)."""
+"""Links between "Home" and "People", each part of the portal adding its own (in its own module)."""
+
+NAV_ORDER = ("producer", "import", "labels", "manage", "charts")
+"""The order of those links, by `current`: a producer's daily work first, figures last; others after these."""
 
 HOME_PARTS: list[tuple[str, HomePart]] = []
 """Parts of the home page: (template, what it shows). Each part of the portal adds its own; a part whose
@@ -129,7 +132,9 @@ def page(request: Request, template: str, status: int = 200, signed: sessions.Si
         lang=lang, t=TEXT[lang], other_lang="en" if lang == "vi" else "vi", signed=signed,
         csrf_token="" if signed is None else csrf.session_token(portal(request).key, signed.session_id),
         notice=TEXT[lang][done] if done in DONE else None, moment=lambda value: moment(value, lang) if value else "",
-        nav=[] if signed is None else [item for item in NAV if not item.roles or item.roles & signed.roles],
+        nav=[] if signed is None else sorted(
+            (item for item in NAV if not item.roles or item.roles & signed.roles),
+            key=lambda item: NAV_ORDER.index(item.current) if item.current in NAV_ORDER else len(NAV_ORDER)),
         **context)
     response = HTMLResponse(html, status, headers=NO_STORE)
     if request.query_params.get("lang") in TEXT:
