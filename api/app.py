@@ -129,7 +129,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=COMPRESS_FROM, compresslevel=6)
     # Around everything, compression included: every answer, refusals of the middlewares above included, has its
     # id, its log line and its count.
-    app.add_middleware(Observed, metrics=figures)
+    app.add_middleware(Observed, metrics=figures, routes=routes)
 
     return app
 

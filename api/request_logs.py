@@ -19,9 +19,11 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics import UNMATCHED, Metrics
@@ -47,9 +49,13 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-def route_of(scope: Scope) -> str:
-    """The template of the route that took the request (`/01/{rest}`), or UNMATCHED."""
+def route_of(scope: Scope, routes: Sequence[BaseRoute] = ()) -> str:
+    """The template of the route that took the request (`/01/{rest}`), or UNMATCHED. A request a middleware
+    answered (rate limited, a body too large) never reached the router: its route is looked up in `routes` (the
+    API's), on that refusal's path only."""
     route = scope.get("route")
+    if route is None:
+        route = next((r for r in routes if r.matches(scope)[0] is Match.FULL), None)
     path = getattr(route, "path", None)
     return path if isinstance(path, str) and path else UNMATCHED
 
@@ -57,9 +63,10 @@ def route_of(scope: Scope) -> str:
 class Observed:
     """ASGI middleware, outermost of the app's own: the request id, the access log line and the HTTP metrics."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics | None) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics | None, routes: Sequence[BaseRoute] = ()) -> None:
         self.app = app
         self.metrics = metrics
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,7 +91,7 @@ class Observed:
             await self.app(scope, receive, sending)
         finally:
             seconds = time.perf_counter() - started
-            route = route_of(scope)
+            route = route_of(scope, self.routes)
             if self.metrics is not None:
                 self.metrics.observe_request(scope["method"], route, status, seconds)
             if ACCESS.isEnabledFor(logging.INFO):
