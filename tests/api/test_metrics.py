@@ -14,9 +14,10 @@ from api.app import create_app
 from api.settings import Settings
 from ledger.core.cosignature import CosignatureSigner
 from ledger.witness.tables import LogCosignature
-from tests.api.conftest import GTIN, LOG_ORIGIN, PUBLIC_URL, Api, make_batch
+from tests.api.conftest import LOG_ORIGIN, PUBLIC_URL, Api, make_batch
 from tests.api.resolving import JSON
 from tests.checks import log_size
+from tests.factories import GTIN
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -143,7 +144,7 @@ class TestWitnessLag:
         # witness would have given are stored as the submitter stores them.
         client = client_of(witnesses=[f"http://127.0.0.1:9/w1 {fast.verifier.to_text()}",
                                       f"http://127.0.0.1:9/w2 {slow.verifier.to_text()}"])
-        services = client.app.state.services  # type: ignore[attr-defined]
+        services = client.app.state.services
         services.registry.bootstrap("ipvietnam", {"vi": "Cục Sở hữu trí tuệ", "en": "IP Viet Nam"})
         size = log_size(services.log.store)
         with engine.begin() as connection:

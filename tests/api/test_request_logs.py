@@ -13,8 +13,9 @@ import pytest
 from fastapi import FastAPI
 
 from api.request_logs import JsonFormatter, TextFormatter
-from tests.api.conftest import ROOT, Api, make_batch
+from tests.api.conftest import Api, make_batch
 from tests.api.portal_client import Browser, add_user
+from tests.factories import ROOT
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -56,13 +57,15 @@ class TestRequestId:
     def test_each_answer_carries_a_fresh_id_that_its_access_line_names(self, api: Api, captured: Captured) -> None:
         first, second = api.client.get("/api/v1/log/entries/0"), api.client.get("/no/such/page")
         ids = [first.headers["x-request-id"], second.headers["x-request-id"]]
-        assert all(HEX_ID.fullmatch(i) for i in ids) and ids[0] != ids[1]
+        assert all(HEX_ID.fullmatch(i) for i in ids)
+        assert ids[0] != ids[1]
         lines = captured.access()
         assert [(line["request_id"], line["method"], line["route"], line["status"]) for line in lines] == [
             (ids[0], "GET", "/api/v1/log/entries/{index}", 200), (ids[1], "GET", "unmatched", 404)]
         for line in lines:
             assert line["level"] == "info"
-            assert isinstance(line["duration_ms"], float) and 0 <= line["duration_ms"] < 10_000
+            assert isinstance(line["duration_ms"], float)
+            assert 0 <= line["duration_ms"] < 10_000
             assert line["time"].endswith("+00:00")
 
     @pytest.mark.parametrize("sent", ["4bf92f3577b34da6a3ce929d0e0e4736", "req-01HZX:abc.9", "YWJj+/=="])
@@ -105,13 +108,13 @@ class TestPrivacy:
     def test_tokens_cookies_form_bodies_secret_paths_and_queries_are_never_logged(
             self, app: FastAPI, api: Api, captured: Captured) -> None:
         token = api.token(ROOT)
-        assert api.client.get("/api/v1/log/key", headers={"Authorization": f"Bearer {token}",
-                                                          "Cookie": "nguon_session=cookie-secret-123"}).status_code == 200
+        headers = {"Authorization": f"Bearer {token}", "Cookie": "nguon_session=cookie-secret-123"}
+        assert api.client.get("/api/v1/log/key", headers=headers).status_code == 200
         assert api.client.post("/api/v1/organisations", json={"id": "body-secret-org"},
                                headers={"Authorization": f"Bearer {token}"}).status_code == 422
         api.client.get("/api/v1/log/entries?start=0&limit=1&note=query-secret-456")
         api.client.get("/portal/set-password/link-secret-789")
-        add_user(api.engine, ROOT, "chi.nguyen", password="password-secret-000")
+        add_user(api.engine, ROOT, "chi.nguyen", password="password-secret-000")  # noqa: S106  (a test's)
         browser = Browser(app)
         browser.sign_in("chi.nguyen", "password-secret-000")
         browser.sign_in("chi.nguyen", "wrong-password-secret-111")

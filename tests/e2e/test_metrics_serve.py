@@ -73,7 +73,8 @@ def test_two_workers_one_scrape(serve: ServeFactory, tmp_path: Path) -> None:
                                                          .splitlines()[1])
 
         answer = httpx.get(f"{base}/api/v1/health/ready", headers={"X-Request-ID": "probe-e2e-1"})
-        assert answer.status_code == 200 and answer.headers["x-request-id"] == "probe-e2e-1"
+        assert answer.status_code == 200
+        assert answer.headers["x-request-id"] == "probe-e2e-1"
 
     lines = [line for log in tmp_path.glob("serve-*.log") for line in log.read_text().splitlines() if line.strip()]
     documents = [json.loads(line) for line in lines]  # every line is one JSON object
