@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import BaseRoute
 
 from api import docs_page, metrics, openapi, openapi_examples, problems
 from api.authenticate import AuthenticateFirst
@@ -56,6 +57,30 @@ DESCRIPTION = """Nguồn: a traceability and geographical-indication registry on
 
 Writes need an API token (`Authorization: Bearer …`) or a statement signed by the issuer's own key.
 Every error is an RFC 9457 problem document with a stable `code` and a message in Vietnamese and English."""
+
+
+def _add_middleware(app: FastAPI, settings: Settings, routes: list[BaseRoute], figures: metrics.Metrics | None) -> None:
+    """The middleware around the app's routes, innermost first."""
+    # The last added runs first: a URL is checked, then the token, before any byte of the body is read.
+    if settings.rate_limit:
+        app.add_middleware(RateLimit, limit=settings.rate_limit, on_refused=figures.refused if figures else None)
+    app.add_middleware(BodyTimeout, timeout=settings.body_timeout)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes)
+    app.add_middleware(AuthenticateFirst, routes=routes)
+    app.add_middleware(NoNulInUrl)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])
+    # The resolver is readable from any origin, whatever NGUON_CORS_ORIGINS says.
+    app.add_middleware(PublicCors, public_url=settings.public_url)
+    app.add_middleware(SecurityHeaders)
+    # Outside the others (all but Observed), so it compresses what they answer and SecurityHeaders hashes a page's
+    # styles from the page itself: a client that accepts gzip gets it (a label sheet of 107 KB becomes 3 KB); images
+    # are not compressed again. Level 6: nearly level 9's size for a fraction of its CPU.
+    app.add_middleware(GZipMiddleware, minimum_size=COMPRESS_FROM, compresslevel=6)
+    # Around everything, compression included: every answer, refusals of the middlewares above included, has its
+    # id, its log line and its count.
+    app.add_middleware(Observed, metrics=figures, routes=routes)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -110,26 +135,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Last of all: `/{segment}` would otherwise take over any other one-segment path.
     app.include_router(compressed.router)
 
-    # The last added runs first: a URL is checked, then the token, before any byte of the body is read.
-    if settings.rate_limit:
-        app.add_middleware(RateLimit, limit=settings.rate_limit, on_refused=figures.refused if figures else None)
-    app.add_middleware(BodyTimeout, timeout=settings.body_timeout)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes)
-    app.add_middleware(AuthenticateFirst, routes=routes)
-    app.add_middleware(NoNulInUrl)
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["Authorization", "Content-Type"])
-    # The resolver is readable from any origin, whatever NGUON_CORS_ORIGINS says.
-    app.add_middleware(PublicCors, public_url=settings.public_url)
-    app.add_middleware(SecurityHeaders)
-    # Outermost, so it compresses what the others answer and SecurityHeaders hashes a page's styles from the page
-    # itself: a client that accepts gzip gets it (a label sheet of 107 KB becomes 3 KB); images are not compressed
-    # again. Level 6: nearly level 9's size for a fraction of its CPU.
-    app.add_middleware(GZipMiddleware, minimum_size=COMPRESS_FROM, compresslevel=6)
-    # Around everything, compression included: every answer, refusals of the middlewares above included, has its
-    # id, its log line and its count.
-    app.add_middleware(Observed, metrics=figures, routes=routes)
+    _add_middleware(app, settings, routes, figures)
 
     return app
 
