@@ -26,7 +26,9 @@ from typing import Any
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.limits import send_problem
 from api.metrics import UNMATCHED, Metrics
+from api.problems import _INTERNAL
 
 REQUEST_ID_HEADER = b"x-request-id"
 SAFE_ID = re.compile(rb"[A-Za-z0-9._:+/=-]{1,64}")
@@ -79,16 +81,24 @@ class Observed:
         request_id.set(rid)
         header = (REQUEST_ID_HEADER, rid.encode("ascii"))
         status = 500  # unless an answer starts: the app failed before answering
+        answered = False
 
         async def sending(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
+        except Exception:
+            if not answered:
+                # The app failed before answering: the client gets the same problem the app's own handler gives,
+                # and the id to quote to the operator, whose log has the traceback under that id (the server logs
+                # it as the exception passes on).
+                await send_problem(send, *_INTERNAL[:2], "Internal Server Error", *_INTERNAL[2:], [header])
+            raise
         finally:
             seconds = time.perf_counter() - started
             route = route_of(scope, self.routes)

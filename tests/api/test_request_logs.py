@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from api.request_logs import JsonFormatter, TextFormatter
 from tests.api.conftest import Api, make_batch
 from tests.api.portal_client import Browser, add_user
+from tests.checks import assert_problem
 from tests.factories import ROOT
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
@@ -102,6 +104,21 @@ class TestRequestId:
         assert warning == {"time": warning["time"], "level": "warning", "logger": "nguon.test",
                            "message": "something worth a look", "request_id": "trace-42"}
         assert answer.headers["x-request-id"] == "trace-42"
+
+
+    def test_a_failure_of_the_app_is_answered_with_the_id_to_quote(self, app: FastAPI, api: Api,
+                                                                   captured: Captured) -> None:
+        def broken() -> dict[str, str]:
+            raise RuntimeError("the disk is on fire")
+
+        app.add_api_route("/api/v1/broken", broken)
+        client = TestClient(app, raise_server_exceptions=False)
+        answer = client.get("/api/v1/broken", headers={"X-Request-ID": "trace-500"})
+        assert_problem(answer, 500, "internal-error")
+        assert answer.headers["x-request-id"] == "trace-500"
+        assert "fire" not in answer.text, "the client learns nothing of the cause"
+        line = captured.access()[-1]
+        assert (line["request_id"], line["route"], line["status"]) == ("trace-500", "/api/v1/broken", 500)
 
 
 class TestPrivacy:
