@@ -6,12 +6,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import BaseRoute
 
-from api import docs_page, openapi, openapi_examples, problems
+from api import docs_page, metrics, openapi, openapi_examples, problems
 from api.authenticate import AuthenticateFirst
 from api.deps import Services
 from api.limits import BodyLimit, BodyTimeout, NoNulInUrl
-from api.outputs import HealthOut
 from api.portal import admin as portal_admin
 from api.portal import charts as portal_charts
 from api.portal import imports as portal_imports
@@ -20,6 +20,7 @@ from api.portal import producer as portal_producer
 from api.portal import routes as portal_routes
 from api.portal.web import Portal, install_handlers
 from api.ratelimit import RateLimit
+from api.request_logs import Observed
 from api.routes import (
     audit_report,
     bundles,
@@ -27,6 +28,7 @@ from api.routes import (
     compressed,
     explorer,
     gis,
+    health,
     images,
     imports,
     log,
@@ -57,6 +59,30 @@ Writes need an API token (`Authorization: Bearer …`) or a statement signed by 
 Every error is an RFC 9457 problem document with a stable `code` and a message in Vietnamese and English."""
 
 
+def _add_middleware(app: FastAPI, settings: Settings, routes: list[BaseRoute], figures: metrics.Metrics | None) -> None:
+    """The middleware around the app's routes, innermost first."""
+    # The last added runs first: a URL is checked, then the token, before any byte of the body is read.
+    if settings.rate_limit:
+        app.add_middleware(RateLimit, limit=settings.rate_limit, on_refused=figures.refused if figures else None)
+    app.add_middleware(BodyTimeout, timeout=settings.body_timeout)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes)
+    app.add_middleware(AuthenticateFirst, routes=routes)
+    app.add_middleware(NoNulInUrl)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])
+    # The resolver is readable from any origin, whatever NGUON_CORS_ORIGINS says.
+    app.add_middleware(PublicCors, public_url=settings.public_url)
+    app.add_middleware(SecurityHeaders)
+    # Outside the others (all but Observed), so it compresses what they answer and SecurityHeaders hashes a page's
+    # styles from the page itself: a client that accepts gzip gets it (a label sheet of 107 KB becomes 3 KB); images
+    # are not compressed again. Level 6: nearly level 9's size for a fraction of its CPU.
+    app.add_middleware(GZipMiddleware, minimum_size=COMPRESS_FROM, compresslevel=6)
+    # Around everything, compression included: every answer, refusals of the middlewares above included, has its
+    # id, its log line and its count.
+    app.add_middleware(Observed, metrics=figures, routes=routes)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The registry's HTTP application on the database and keys that `settings` name."""
     engine = make_engine(settings.database_url)
@@ -64,8 +90,12 @@ def create_app(settings: Settings) -> FastAPI:
     secret = load_secret(settings)
     witnessing = (Witnessing.from_config(log_, engine, settings.witnesses, settings.witness_quorum)
                   if settings.witnesses else None)
+    figures = metrics.Metrics() if settings.metrics else None
+    if figures is not None:
+        figures.add_collector(metrics.LogFigures(engine, lambda: witnessing.witness_names if witnessing else ()))
     # Each new checkpoint goes to the witnesses as soon as it is committed, not at their next poll.
-    registry = Registry(log_, Custody.from_secret(secret), on_commit=witnessing.notify if witnessing else None)
+    registry = Registry(log_, Custody.from_secret(secret), on_commit=witnessing.notify if witnessing else None,
+                        on_appended=figures.observe_commit if figures else None)
     scans = ScanCounter(engine, secret)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -80,7 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="Nguồn", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   responses=problems.RESPONSES, docs_url=None, redoc_url=None)
-    app.state.services = Services(settings, engine, log_, registry, scans, witnessing)
+    app.state.services = Services(settings, engine, log_, registry, scans, witnessing, metrics=figures)
     app.state.portal = Portal.build(settings, engine, secret)
     problems.install(app)
     install_handlers(app)
@@ -91,8 +121,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(portal_producer.router)
     app.include_router(portal_charts.router)
     app.include_router(audit_report.router)
-    routers = (log.router, writes.router, tokens.router, imports.router, images.router, codes.router, bundles.router,
-               reads.router, places.router, resolver.router, producers.router, gis.router,
+    routers = (health.router, log.router, writes.router, tokens.router, imports.router, images.router, codes.router,
+               bundles.router, reads.router, places.router, resolver.router, producers.router, gis.router,
                explorer.router)
     for router in routers:
         app.include_router(router)
@@ -100,30 +130,12 @@ def create_app(settings: Settings) -> FastAPI:
     openapi.install(app, routes, rate_limited=bool(settings.rate_limit))
     openapi_examples.install(app)
     docs_page.install(app)
-    @app.get("/api/v1/health", tags=["operations"], response_model=HealthOut)
-    def health() -> dict[str, str]:
-        """Liveness: answers without touching the database."""
-        return {"status": "ok"}
+    if figures is not None:
+        metrics.install(app, figures, settings.metrics_allow)
     # Last of all: `/{segment}` would otherwise take over any other one-segment path.
     app.include_router(compressed.router)
 
-    # The last added runs first: a URL is checked, then the token, before any byte of the body is read.
-    if settings.rate_limit:
-        app.add_middleware(RateLimit, limit=settings.rate_limit)
-    app.add_middleware(BodyTimeout, timeout=settings.body_timeout)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes)
-    app.add_middleware(AuthenticateFirst, routes=routes)
-    app.add_middleware(NoNulInUrl)
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["Authorization", "Content-Type"])
-    # The resolver is readable from any origin, whatever NGUON_CORS_ORIGINS says.
-    app.add_middleware(PublicCors, public_url=settings.public_url)
-    app.add_middleware(SecurityHeaders)
-    # Outermost, so it compresses what the others answer and SecurityHeaders hashes a page's styles from the page
-    # itself: a client that accepts gzip gets it (a label sheet of 107 KB becomes 3 KB); images are not compressed
-    # again. Level 6: nearly level 9's size for a fraction of its CPU.
-    app.add_middleware(GZipMiddleware, minimum_size=COMPRESS_FROM, compresslevel=6)
+    _add_middleware(app, settings, routes, figures)
 
     return app
 

@@ -1,6 +1,7 @@
 """Dependencies of the routes: the app's services, a read view, and the caller's organisation."""
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
@@ -9,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from api.lru import Lru
+from api.metrics import Metrics
 from api.pages.labels import LabelSheets
 from api.problems import ApiProblem
 from api.scans import ScanCounter
@@ -21,6 +23,7 @@ from ledger.store.sql import SqlView
 from ledger.witness.submitter import Witnessing
 from registry.service import Registry
 from registry.verdict.batch import verify_batch
+from registry.verdict.document import VerdictDocument
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class Services:
     sheets: LabelSheets = field(default_factory=LabelSheets)
     epcis: Lru[bytes, dict[str, Any]] = field(default_factory=lambda: Lru(64))
     """EPCIS documents of batches by the SHA-256 of the events they hold."""
+    metrics: Metrics | None = None
+    """The operator's figures (GET /metrics); None when NGUON_METRICS is off."""
 
     def published(self, view: SqlView) -> StoredCheckpoint | None:
         """The checkpoint to show and prove against: the latest one the witness quorum cosigned, with the
@@ -54,8 +59,18 @@ class Services:
         key = (gtin, lot, view.head().size, None if published is None else published.size, today.isoformat())
         cached = self.verdicts.get(key)
         if cached is None:
-            cached = self.verdicts.put(key, verify_batch(view, self.log, gtin, lot, today=today, checkpoint=published))
+            cached = self.verdicts.put(key, self.judged("batch", lambda: verify_batch(
+                view, self.log, gtin, lot, today=today, checkpoint=published)))
         return cached
+
+    def judged(self, level: str, judge: Callable[[], VerdictDocument]) -> VerdictDocument:
+        """`judge()`, timed into the verdict latency figure of `level` (batch or item)."""
+        if self.metrics is None:
+            return judge()
+        started = time.perf_counter()
+        document = judge()
+        self.metrics.observe_verdict(level, started)
+        return document
 
 
 def _services(request: Request) -> Services:

@@ -18,7 +18,9 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from api.metrics import prepare_multiprocess
 from api.problems import PROBLEM_BASE, PROBLEM_JSON
+from api.request_logs import log_config
 from api.settings import Settings, get_settings
 
 MAX_HEADER_BYTES = 64 * 1024
@@ -115,10 +117,20 @@ class TimedHttpProtocol(HttpToolsProtocol):
         super().on_response_complete()
 
 
-def run(app: Any, settings: Settings, *, host: str, port: int, workers: int = 1, factory: bool = False) -> None:
+def run(app: Any, settings: Settings, *, host: str, port: int, workers: int = 1, factory: bool = False,
+        log_format: str | None = None) -> None:
     """Serve `app` (an ASGI app, or an import string, with `factory` for an app factory) with uvicorn, proxy
-    headers believed only from `settings.trusted_proxies` and request headers timed by TimedHttpProtocol."""
+    headers believed only from `settings.trusted_proxies` and request headers timed by TimedHttpProtocol.
+
+    With `log_format` (json or text, api.request_logs), every log line is in that format and the access lines
+    are the app's own (with the request id and route template); without it, uvicorn's own logging. With
+    several workers and metrics on, the workers share an emptied metrics directory (api.metrics)."""
     trusted = list(settings.trusted_proxies)
+    logging: dict[str, Any] = {}
+    if log_format is not None:
+        logging = {"log_config": log_config(log_format), "access_log": False}
+    if workers > 1 and settings.metrics:
+        prepare_multiprocess(settings.data_dir)
     # ws="none": the API has no WebSocket routes, so an Upgrade request is an ordinary (refused) request.
     uvicorn.run(app, factory=factory, host=host, port=port, workers=workers, http=TimedHttpProtocol, ws="none",
-                proxy_headers=bool(trusted), forwarded_allow_ips=trusted or [])
+                proxy_headers=bool(trusted), forwarded_allow_ips=trusted or [], **logging)

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     """Seconds a connection has to deliver a request's headers before it is closed (slow-header attacks)."""
     body_timeout: float = 30.0
     """Seconds a request body may stall (no byte arriving) before the request is refused with 408."""
+    metrics: bool = True
+    """Whether GET /metrics (Prometheus text format) is served."""
+    metrics_allow: list[str] = []
+    """Addresses or networks (CIDR) whose clients may read /metrics; anyone when empty (the figures are counts of
+    a public log's traffic). Behind a reverse proxy, list it in NGUON_TRUSTED_PROXIES so that the address
+    checked is the client's, not the proxy's."""
     cors_origins: list[str] = []
     """Origins allowed by CORS; none by default."""
     witnesses: list[str] = []
@@ -85,7 +91,7 @@ class Settings(BaseSettings):
             raise ValueError("NGUON_REPORT_CONTACT is empty; leave it unset for the default, or name an office")
         return json.loads(text) if text.startswith("{") else {"vi": text, "en": text}
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
     def _addresses(cls, value: list[str]) -> list[str]:
         # uvicorn takes a value that is no address as a literal host name that never matches: a typo would
@@ -94,7 +100,7 @@ class Settings(BaseSettings):
             try:
                 ipaddress.ip_network(item)  # an address is a network of one; host bits set under a mask are not
             except ValueError as exc:
-                raise ValueError(f"trusted proxy {item!r} is not an IP address or network like 10.0.0.0/8") from exc
+                raise ValueError(f"{item!r} is not an IP address or network like 10.0.0.0/8") from exc
         return value
 
     @field_validator("portal_idle_minutes", "portal_session_hours")

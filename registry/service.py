@@ -43,6 +43,11 @@ something the log does not hold (the portal: which person submitted a statement)
 entries, or neither does."""
 
 
+Appended = Callable[[int, Sequence[Item]], None]
+"""Called after each commit that appended, with the number of submissions that shared it and the statements
+appended (the operator's figures: api.metrics); quick, no I/O."""
+
+
 class _Checked(Exception):
     """Leaves a unit of work that only checked its statements: rolled back like a refusal."""
 
@@ -65,13 +70,16 @@ class Registry:
     """Statements in, receipts out; everything the registry records passes through here."""
 
     def __init__(self, log: Log, custody: Custody, clock: Callable[[], datetime] = _utcnow, *,
-                 on_commit: Callable[[], None] | None = None, group_limit: int = MAX_BATCH) -> None:
-        """`on_commit` is called (it must be quick) after each commit that appended. Concurrent submissions
-        are grouped into commits of up to `group_limit` statements (1: each submission commits alone)."""
+                 on_commit: Callable[[], None] | None = None, group_limit: int = MAX_BATCH,
+                 on_appended: Appended | None = None) -> None:
+        """`on_commit` is called (it must be quick) after each commit that appended, then `on_appended`.
+        Concurrent submissions are grouped into commits of up to `group_limit` statements (1: each submission
+        commits alone)."""
         self.log = log
         self.custody = custody
         self._clock = clock
         self._on_commit = on_commit
+        self._on_appended = on_appended
         self.group = GroupCommit[Submission, list[Receipt]](self._commit, max_weight=group_limit)
 
     def _commit(self, submissions: Sequence[Submission]) -> list[list[Receipt] | BaseException]:
@@ -97,6 +105,8 @@ class Registry:
                     submission.after(unit.connection, result)
         if unit.items and self._on_commit is not None:
             self._on_commit()
+        if unit.items and self._on_appended is not None:
+            self._on_appended(len(submissions), unit.items)
         return results
 
     def _run(self, submission: Submission) -> list[Receipt]:

@@ -1,6 +1,9 @@
 """The `nguon` command line."""
 
 import sqlite3
+import sys
+from enum import StrEnum
+from typing import Annotated
 
 import psycopg
 import typer
@@ -46,12 +49,23 @@ def db_upgrade(database: DatabaseOption = None, revision: str = "head") -> None:
     err.print(f"database migrated to {revision}")
 
 
+class LogFormat(StrEnum):
+    json = "json"
+    text = "text"
+
+
 @app.command("serve")
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          log_format: Annotated[LogFormat | None, typer.Option(
+              help="json: one JSON object per line (for a log collector); text: for a person. Default: text at a "
+              "terminal, json otherwise")] = None) -> None:
     """Serve the registry over HTTP (configured by NGUON_* variables; proxy headers are believed only from
-    NGUON_TRUSTED_PROXIES)."""
-    err.print(f"portal: http://{host}:{port}/portal/login (sign in with an account from `nguon users create`)")
-    serving.run("api.app:app_from_environment", get_settings(), host=host, port=port, workers=workers, factory=True)
+    NGUON_TRUSTED_PROXIES). Logs go to standard error, each line with its request's id."""
+    chosen = log_format or (LogFormat.text if sys.stderr.isatty() else LogFormat.json)
+    if chosen is LogFormat.text:  # JSON logs stay one object per line, for the collector that reads them
+        err.print(f"portal: http://{host}:{port}/portal/login (sign in with an account from `nguon users create`)")
+    serving.run("api.app:app_from_environment", get_settings(), host=host, port=port, workers=workers, factory=True,
+                log_format=chosen.value)
 
 
 def main() -> None:

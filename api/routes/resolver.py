@@ -194,8 +194,9 @@ def _verdict(request: Request, view: SqlView, services: Services, link: DigitalL
     if link.serial is None:
         return services.batch_verdict(view, link.gtin14, link.lot, today, published)
     scans = _scanned(request, view, services, link)
-    return CachedVerdict(verify_batch(view, services.log, link.gtin14, link.lot, serial=link.serial, scans=scans,
-                                      today=today, checkpoint=published))
+    return CachedVerdict(services.judged("item", lambda: verify_batch(
+        view, services.log, link.gtin14, link.lot, serial=link.serial, scans=scans, today=today,
+        checkpoint=published)))
 
 
 def _judged(resolving: _Resolving, view: SqlView, services: Services, link: DigitalLink) -> Response:

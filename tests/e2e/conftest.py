@@ -123,7 +123,8 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
 
 
 ServeFactory = Callable[..., AbstractContextManager[Server]]
-"""`serve(**env)`: a context manager running `nguon serve` with NGUON_* variables `env` added."""
+"""`serve(*options, **env)`: a context manager running `nguon serve` with `options` (`--workers`, `2`) and NGUON_*
+variables `env` added."""
 
 
 @pytest.fixture
@@ -133,7 +134,7 @@ def serve(database_url: str, tmp_path: Path) -> ServeFactory:
     migrate(database_url)
 
     @contextmanager
-    def running(**extra: str) -> Iterator[Server]:
+    def running(*options: str, **extra: str) -> Iterator[Server]:
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("NGUON_")},
@@ -143,7 +144,7 @@ def serve(database_url: str, tmp_path: Path) -> ServeFactory:
         output = tmp_path / f"serve-{port}.log"
         with output.open("wb") as out:
             process = subprocess.Popen([sys.executable, "-c", "from api.cli.main import app; app()", "serve", "--port",
-                                        str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
+                                        str(port), *options], env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 30
             while True:
