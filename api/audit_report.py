@@ -1,14 +1,10 @@
 """The audit's report for people: what `nguon audit` checked, the figures, the checkpoint audited and the outcome
 in plain words, in Vietnamese or English, as an HTML page or a PDF.
 
-The same report is the public page /log/audit, where the server audits its own database (`ServerAudit`): an
-audit costs a few seconds of CPU, so it runs at most once per size of the log, one at a time, on its own thread;
-a request waits for it a bounded time and otherwise shows the last result with the time it was made.
+The same report is the public page /log/audit, where the server audits its own database (api.server_audit).
 """
 
-import tempfile
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -236,33 +232,16 @@ def html(result: Mapping[str, Any], lang: str, **page: Any) -> str:
         **{"public": False, "stale": None, "pending": False, **page})
 
 
-def _fonts() -> tuple[str, str]:
-    """DejaVu Sans (which has every Vietnamese letter) from matplotlib's own fonts, registered once."""
-    import matplotlib
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if "NguonSans" not in pdfmetrics.getRegisteredFontNames():
-        fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-        pdfmetrics.registerFont(TTFont("NguonSans", str(fonts / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont("NguonSans-Bold", str(fonts / "DejaVuSans-Bold.ttf")))
-    return "NguonSans", "NguonSans-Bold"
-
-
-def pdf(result: Mapping[str, Any], lang: str) -> bytes:
-    """The report as an A4 PDF."""
-    import io
+def _story(shown: Report, regular: str, bold: str) -> list[Any]:
+    """What the PDF report says, in order: outcome, checks, figures, checkpoint, its signed note."""
     from xml.sax.saxutils import escape
 
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-    regular, bold = _fonts()
-    shown = report(result, lang)
-    t = shown.t
+    result, t = shown.result, shown.t
     body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=14)
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=11, wordWrap="CJK")
     head = ParagraphStyle("head", parent=body, fontName=bold, fontSize=13, leading=17, spaceBefore=8, spaceAfter=4)
@@ -300,6 +279,23 @@ def pdf(result: Mapping[str, Any], lang: str) -> bytes:
         story += [Paragraph(escape(t["note"]), head),
                   Paragraph(escape(str(result["checkpoint"])).replace("\n", "<br/>"), note)]
     story += [Spacer(1, 6 * mm), Paragraph(escape(f'{t["how"]} "nguon audit" {t["how_after"]}'), small)]
+    return story
+
+
+def pdf(result: Mapping[str, Any], lang: str) -> bytes:
+    """The report as an A4 PDF."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
+    from api.label_pdf import pdf_fonts
+
+    regular, bold = pdf_fonts()
+    shown = report(result, lang)
+    t = shown.t
+    story = _story(shown, regular, bold)
 
     def footer(canvas: Any, document: Any) -> None:
         canvas.saveState()
@@ -321,67 +317,3 @@ def write(path: Path, result: Mapping[str, Any], lang: str) -> None:
         path.write_bytes(pdf(result, lang))
     else:
         path.write_text(html(result, lang), encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class Done:
-    result: Mapping[str, Any]
-    size: int
-    """The log's size the audit was asked for (the audited size may be larger: the log grew meanwhile)."""
-
-
-class ServerAudit:
-    """The audit of the server's own log, computed at most once per size of the log and one at a time.
-
-    `audit()` runs the audit (api.cli.audit.run on the server's engine, its state file kept here so that each
-    audit also proves the log extends the one audited before). `latest(size)` answers at once when the last
-    audit covered `size`; otherwise it starts the audit unless one runs already, and waits for it at most
-    `wait` seconds: then the last result, possibly older, or None when there is none yet."""
-
-    def __init__(self, audit: Callable[[Path], dict[str, Any]], wait: float) -> None:
-        self._audit, self._wait = audit, wait
-        self._changed = threading.Condition()
-        self._last: Done | None = None
-        self._running: int | None = None
-        self._pdfs_of: Done | None = None
-        self._pdfs: dict[str, bytes] = {}
-        self._workdir = tempfile.TemporaryDirectory(prefix="nguon-server-audit-")
-        self.runs = 0
-        """Audits started: what tests count."""
-
-    def _covers(self, size: int) -> bool:
-        return self._last is not None and self._last.size >= size
-
-    def latest(self, size: int, wait: float | None = None) -> Done | None:
-        with self._changed:
-            if not self._covers(size) and self._running is None:
-                self._running = size
-                self.runs += 1
-                threading.Thread(target=self._run, args=(size,), name="nguon-server-audit", daemon=True).start()
-            self._changed.wait_for(lambda: self._covers(size), timeout=self._wait if wait is None else wait)
-            return self._last
-
-    def pdf(self, done: Done, lang: str) -> bytes:
-        """The report of `done` as a PDF, made once per language for the latest audit."""
-        with self._changed:
-            made = self._pdfs.get(lang) if self._pdfs_of is done else None
-        if made is None:
-            made = pdf({**done.result, "source": None}, lang)
-            with self._changed:
-                if self._last is done:
-                    if self._pdfs_of is not done:
-                        self._pdfs_of, self._pdfs = done, {}
-                    self._pdfs[lang] = made
-        return made
-
-    def _run(self, size: int) -> None:
-        try:
-            result = self._audit(Path(self._workdir.name) / "state.json")
-        except Exception as exc:
-            result = {"result": "unreadable", "exit_code": 2, "reason": str(exc), "message": str(exc)}
-        result["audited_at"] = format_timestamp(datetime.now(UTC))
-        audited = result.get("size")
-        with self._changed:
-            self._last = Done(result, max(size, int(audited)) if isinstance(audited, int) else size)
-            self._running = None
-            self._changed.notify_all()

@@ -87,11 +87,13 @@ class PdfLayout:
 
 
 @cache
-def _fonts() -> None:
-    """Register DejaVu Sans and its bold face with reportlab, once per process."""
+def pdf_fonts() -> tuple[str, str]:
+    """Register DejaVu Sans and its bold face with reportlab, once per process; their names (regular, bold). Every
+    PDF of the registry (labels, the audit report) is set in them."""
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     pdfmetrics.registerFont(TTFont(FONT, str(folder / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(BOLD, str(folder / "DejaVuSans-Bold.ttf")))
+    return FONT, BOLD
 
 
 def labels_pdf(labels: Sequence[PdfLabel], title: str, *, base_url: str, layout: PdfLayout) -> bytes:
@@ -101,7 +103,7 @@ def labels_pdf(labels: Sequence[PdfLabel], title: str, *, base_url: str, layout:
         raise ValueError("a label PDF needs at least one label")
     if len(labels) > MAX_LABELS:
         raise ValueError(f"a label PDF holds at most {MAX_LABELS} labels, not {len(labels)}")
-    _fonts()
+    pdf_fonts()
     out = BytesIO()
     canvas = Canvas(out, pagesize=layout.page, pageCompression=1, invariant=1)
     canvas.setTitle(title)

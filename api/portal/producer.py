@@ -8,22 +8,21 @@ registry's own words, and nothing is recorded. Viewers see every page and no for
 """
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from api.pages.words import BIZ_STEPS
 from api.portal import producer_forms as forms
 from api.portal import producer_words  # noqa: F401  (its words, added at import)
+from api.portal.producer_home import WORDS, batch_path, latest_batches, may_write
 from api.portal.sessions import Signed
 from api.portal.statements import FormRefused, UploadDep, require_writer, submit
 from api.portal.web import (
-    HOME_PARTS,
     NAV,
     CheckedDep,
     NavItem,
@@ -35,7 +34,6 @@ from api.portal.web import (
     page,
     see_other,
 )
-from api.scans import LOOKBACK_DAYS, WARN_CLIENTS, WARN_DAYS
 from api.tables import ScanClient, ScanWindow
 from registry import images
 from registry import words as registry_words
@@ -67,16 +65,11 @@ _organisations = RegOrganisation.__table__  # type: ignore[attr-defined]
 _windows = ScanWindow.__table__  # type: ignore[attr-defined]
 _clients = ScanClient.__table__  # type: ignore[attr-defined]
 
-SHOWN = 5
-"""Rows of each list on the dashboard."""
 LISTED = 100
 """Rows of a list page: the latest."""
 _GTIN = Annotated[str, Path(max_length=14)]
 _LOT = Annotated[str, Path(max_length=20)]
 
-WORDS: dict[str, Any] = {"quantity": registry_words.quantity, "number": registry_words.number,
-                         "day": registry_words.day}
-"""What templates write quantities and days with, in the page's language."""
 
 
 def _producer(signed: Signed) -> str:
@@ -86,69 +79,12 @@ def _producer(signed: Signed) -> str:
     return signed.user.organisation
 
 
-def _may_write(signed: Signed) -> bool:
-    return signed.writes and "producer" in signed.roles
-
-
-def _batch_path(gtin: str, lot: str) -> str:
-    return f"/portal/batches/{gtin}/{quote(lot, safe='')}"
-
-
 def _names(connection: Connection) -> dict[str, tuple[str, str]]:
     return {row.id: (row.name_vi, row.name_en)
             for row in connection.execute(select(_organisations.c.id, _organisations.c.name_vi,
                                                  _organisations.c.name_en))}
 
 
-def _latest_batches(connection: Connection, organisation: str, limit: int,
-                    gtin: str | None = None) -> list[Any]:
-    query = (select(_batches, _products.c.name_vi, _products.c.name_en)
-             .join(_products, _products.c.gtin == _batches.c.gtin)
-             .where(_batches.c.producer == organisation).order_by(_batches.c.entry.desc()).limit(limit))
-    if gtin is not None:
-        query = query.where(_batches.c.gtin == gtin)
-    return list(connection.execute(query))
-
-
-def _scans(connection: Connection, organisation: str) -> tuple[list[Any], list[Any]]:
-    """The organisation's batches most scanned in the scans' look-back (scans, serials scanned), and the serials
-    whose readers make an implausible pattern for one genuine item (a copied code)."""
-    start = (datetime.now(UTC).date() - timedelta(days=LOOKBACK_DAYS - 1)).isoformat()  # scans count UTC days
-    mine = (_batches.c.producer == organisation)
-    scanned = connection.execute(
-        select(_windows.c.gtin, _windows.c.lot, func.sum(_windows.c.scans).label("scans"),
-               func.count(func.distinct(_windows.c.serial)).label("serials"))
-        .join(_batches, (_batches.c.gtin == _windows.c.gtin) & (_batches.c.lot == _windows.c.lot))
-        .where(mine, _windows.c.day >= start).group_by(_windows.c.gtin, _windows.c.lot)
-        .order_by(func.sum(_windows.c.scans).desc()).limit(SHOWN)).all()
-    warned = connection.execute(
-        select(_clients.c.gtin, _clients.c.lot, _clients.c.serial,
-               func.count(func.distinct(_clients.c.client)).label("readers"),
-               func.count(func.distinct(_clients.c.day)).label("days"))
-        .join(_batches, (_batches.c.gtin == _clients.c.gtin) & (_batches.c.lot == _clients.c.lot))
-        .where(mine, _clients.c.day >= start).group_by(_clients.c.gtin, _clients.c.lot, _clients.c.serial)
-        .having((func.count(func.distinct(_clients.c.client)) >= WARN_CLIENTS)
-                & (func.count(func.distinct(_clients.c.day)) >= WARN_DAYS))
-        .order_by(_clients.c.gtin, _clients.c.lot, _clients.c.serial).limit(SHOWN)).all()
-    return list(scanned), list(warned)
-
-
-def dashboard(connection: Connection, signed: Signed) -> Mapping[str, Any] | None:
-    """The producer's part of the home page: products, latest batches, rights in force with their quota left,
-    scans and warnings of its batches; None for an organisation that is not a producer."""
-    if "producer" not in signed.roles:
-        return None
-    organisation = signed.user.organisation
-    products = forms.products(connection, organisation)
-    scanned, warned = _scans(connection, organisation)
-    return {"products": products[:SHOWN], "product_count": len(products),
-            "batches": _latest_batches(connection, organisation, SHOWN),
-            "rights": [r for r in forms.rights(connection, organisation) if r.in_force],
-            "scanned": scanned, "warned": warned, "writes": _may_write(signed), "days": LOOKBACK_DAYS,
-            "batch_path": _batch_path, **WORDS}
-
-
-HOME_PARTS.append(("portal/producer_home.html", dashboard))
 
 
 # Products.
@@ -169,7 +105,7 @@ def product_list(request: Request, state: PortalDep, signed: SignedDep) -> Respo
         passports = {row.gtin: row for row in connection.execute(
             select(_passports).where(_passports.c.gtin.in_([p.gtin for p in listed])))}
     return page(request, "producer_products.html", signed=signed, products=listed, passports=passports,
-                writes=_may_write(signed), image_url=images.image_url, **WORDS)
+                writes=may_write(signed), image_url=images.image_url, **WORDS)
 
 
 def _product_form(request: Request, signed: Signed, status: int = 200, errors: Mapping[str, str] | None = None,
@@ -232,10 +168,10 @@ def product_page(request: Request, state: PortalDep, signed: SignedDep, gtin: _G
         if found is None:
             raise Refused(404, "not_found", "not_found_title")
         passport = connection.execute(select(_passports).where(_passports.c.gtin == gtin)).first()
-        batches = _latest_batches(connection, organisation, LISTED, gtin)
+        batches = latest_batches(connection, organisation, LISTED, gtin)
     return page(request, "producer_product.html", signed=signed, product=found, passport=passport,
-                batches=batches, writes=_may_write(signed), image_url=images.image_url,
-                batch_path=_batch_path, **WORDS)
+                batches=batches, writes=may_write(signed), image_url=images.image_url,
+                batch_path=batch_path, **WORDS)
 
 
 # Batches.
@@ -244,11 +180,11 @@ def product_page(request: Request, state: PortalDep, signed: SignedDep, gtin: _G
 def batch_list(request: Request, state: PortalDep, signed: SignedDep) -> Response:
     organisation = _producer(signed)
     with state.engine.connect() as connection:
-        made = _latest_batches(connection, organisation, LISTED)
+        made = latest_batches(connection, organisation, LISTED)
         received = [row for row in forms.held(connection, organisation, LISTED) if row.producer != organisation]
         names = _names(connection)
     return page(request, "producer_batches.html", signed=signed, batches=made, received=received, names=names,
-                writes=_may_write(signed), batch_path=_batch_path, **WORDS)
+                writes=may_write(signed), batch_path=batch_path, **WORDS)
 
 
 def _batch_form(request: Request, signed: Signed, province: str, status: int = 200,
@@ -264,7 +200,7 @@ def _batch_form(request: Request, signed: Signed, province: str, status: int = 2
                 provinces=forms.provinces(lang), province=province, home=home,
                 communes=forms.communes(province, lang) if province else [],
                 errors=errors or {}, typed=typed or {}, claims=claims or [], inputs=inputs or {},
-                today=forms.today(), writes=_may_write(signed), unit_words=registry_words.UNITS,
+                today=forms.today(), writes=may_write(signed), unit_words=registry_words.UNITS,
                 remaining=forms.remaining, **WORDS)
 
 
@@ -296,7 +232,7 @@ def batch_register(request: Request, checked: CheckedDep) -> Response:
         field = forms.field_of_code(exc.code, forms.BATCH_FIELDS)
         return _batch_form(request, signed, province, 400, {field: exc.vi if lang == "vi" else exc.en}, fields,
                            claims, inputs)
-    return see_other(_batch_path(made[1]["gtin"], made[1]["lot"]) + "?done=prd_done_batch")
+    return see_other(batch_path(made[1]["gtin"], made[1]["lot"]) + "?done=prd_done_batch")
 
 
 def _batch_page(request: Request, signed: Signed, gtin: str, lot: str, status: int = 200,
@@ -323,10 +259,10 @@ def _batch_page(request: Request, signed: Signed, gtin: str, lot: str, status: i
     return page(request, "producer_batch.html", status, signed, batch=found, origin=origin,
                 claims=[c for c in claims if c is not None], events=events, recall=recall, names=names,
                 partners=partners, steps=forms.EVENT_STEPS, step_words=BIZ_STEPS, results=forms.RESULTS,
-                own=found.producer == organisation, writes=_may_write(signed),
+                own=found.producer == organisation, writes=may_write(signed),
                 errors=errors or {}, typed=typed or {"event_time": forms.local_now()},
                 verdict=f"/page/01/{gtin}/10/{quote(lot, safe='')}",
-                labels=f"/portal/labels?gtin={gtin}&lot={quote(lot, safe='')}", path=_batch_path(gtin, lot), **WORDS)
+                labels=f"/portal/labels?gtin={gtin}&lot={quote(lot, safe='')}", path=batch_path(gtin, lot), **WORDS)
 
 
 @router.get("/batches/{gtin}/{lot:path}")
@@ -362,4 +298,4 @@ def batch_action(request: Request, checked: CheckedDep, gtin: _GTIN, lot: _LOT) 
         field = forms.field_of_code(exc.code, known)
         return _batch_page(request, signed, gtin, lot, 400, {action: {field: exc.vi if lang == "vi" else exc.en}},
                            fields)
-    return see_other(f"{_batch_path(gtin, lot)}?done={done}")
+    return see_other(f"{batch_path(gtin, lot)}?done={done}")

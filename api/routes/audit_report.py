@@ -2,7 +2,7 @@
 each witness is behind) and the server's audit of its own log (`/log/audit`, `/log/audit.pdf`). No login, no
 JavaScript, no external asset; Vietnamese by default, English by `?lang=en` or Accept-Language.
 
-The audit is api.audit_report.ServerAudit: at most once per size of the log, one at a time, a request waiting for
+The audit is api.ServerAudit: at most once per size of the log, one at a time, a request waiting for
 it at most AUDIT_WAIT seconds. The log's growth is kept per size of the log and day (a few dozen bisections)."""
 
 import threading
@@ -19,6 +19,7 @@ from api.lru import Lru
 from api.negotiation import cached
 from api.pages.consumer import wants_language
 from api.pages.explorer import _environment
+from api.server_audit import Done, ServerAudit
 from api.web_headers import html_headers
 from ledger.store.sql import SqlView
 from registry.kinds import vietnam_today
@@ -89,7 +90,7 @@ def log_charts(request: Request, view: ViewDep, lang: Lang = None) -> Response:
     return cached(_html(text), "item")
 
 
-def server_audit(request: Request, services: Services) -> audit_report.ServerAudit:
+def server_audit(request: Request, services: Services) -> ServerAudit:
     """The app's one ServerAudit, made on first use."""
     with _LOCK:
         found = getattr(request.app.state, "server_audit", None)
@@ -100,11 +101,11 @@ def server_audit(request: Request, services: Services) -> audit_report.ServerAud
                 return audit(None, services.settings.database_url, state, services.log.verifier.to_text(), 0,
                              lambda *_: None, engine=services.engine)
 
-            found = request.app.state.server_audit = audit_report.ServerAudit(run, AUDIT_WAIT)
+            found = request.app.state.server_audit = ServerAudit(run, AUDIT_WAIT)
         return found
 
 
-def _audited(request: Request, services: Services) -> tuple[audit_report.Done | None, int]:
+def _audited(request: Request, services: Services) -> tuple[Done | None, int]:
     with services.log.store.read() as view:
         size = view.head().size
     return server_audit(request, services).latest(size), size

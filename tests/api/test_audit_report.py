@@ -16,8 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from api.audit_report import TEXT, ServerAudit, html
+from api.audit_report import TEXT, html
 from api.cli.audit import audit
+from api.server_audit import ServerAudit
 from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteSigner
 from ledger.store.log import Log
