@@ -39,7 +39,6 @@ from api.portal.authority_forms import (
     typed,
 )
 from api.portal.sessions import Signed
-from api.problems import domain_status
 from api.portal.statements import UploadDep, draft, recorder, register_organisation, require_writer, submit
 from api.portal.web import (
     HOME_PARTS,
@@ -54,6 +53,7 @@ from api.portal.web import (
     page,
     see_other,
 )
+from api.problems import domain_status
 from registry import places
 from registry import schemas as s
 from registry.errors import DomainError
@@ -114,7 +114,8 @@ def managed(connection: Connection, signed: Signed, lang: str) -> dict[str, Any]
     licences it granted, certifications it issued and (the root) delegations."""
     state = State(connection)
     seen = reach(state, signed.user.organisation)
-    gis = by_name(governed_gis(state, seen), lang) if seen.roles & {"authority", "association"} else []
+    gis = [dict(gi, cancelled_shown=shown_day(gi["cancelled_on"])) for gi in by_name(governed_gis(state, seen), lang)] \
+        if seen.roles & {"authority", "association"} else []
     marks = by_name(governed_marks(state, seen), lang) if seen.roles & {"authority", "association"} else []
     org = signed.user.organisation
     licences = [dict(row, licensee_name=name_of(state.get(RegOrganisation, id=row["licensee"]), lang),
@@ -513,7 +514,8 @@ def delegation_withdraw_form(request: Request, state: PortalDep, delegation_id: 
     with state.engine.connect() as connection:
         registry_state = State(connection)
         _root_writer(registry_state, signed)
-        return show(request, signed, _withdraw_form(request, registry_state, _delegation(registry_state, delegation_id)))
+        row = _delegation(registry_state, delegation_id)
+        return show(request, signed, _withdraw_form(request, registry_state, row))
 
 
 @router.post("/delegations/{delegation_id}/withdraw")

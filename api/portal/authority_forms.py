@@ -22,10 +22,10 @@ from fastapi.responses import Response
 
 from api.portal import authority_words  # noqa: F401  (the words these forms use)
 from api.portal.sessions import Signed
-from api.problems import domain_status
 from api.portal.statements import FormRefused
 from api.portal.web import language, page, see_other
 from api.portal.words import TEXT
+from api.problems import domain_status
 from registry import places
 from registry.errors import DomainError
 from registry.handlers.scope import Scope, governs_gi, governs_mark, in_force, root_of, split
@@ -219,7 +219,8 @@ def _by_province() -> dict[str, list[tuple[str, str]]]:
         commune = places.commune(row["code"], LIST_VERSION)
         if commune is not None:
             found.setdefault(commune.province, []).append(commune)
-    return {province: [(f"{c.code}@{LIST_VERSION}", c.name) for c in sorted(communes, key=lambda c: alphabetical(c.name))]
+    return {province: [(f"{c.code}@{LIST_VERSION}", c.name)
+                       for c in sorted(communes, key=lambda c: alphabetical(c.name))]
             for province, communes in found.items()}
 
 

@@ -66,7 +66,8 @@ def _gi_form(request: Request, state: State, values: dict[str, Any], gi: dict[st
               Field("name_en", words["auth_name_en"], required=True)]
     if gi is None:
         fields += [Field("product", words["auth_product"], required=True),
-                   Field("certificate", words["auth_gi_certificate"], required=True, hint=words["auth_gi_certificate_hint"]),
+                   Field("certificate", words["auth_gi_certificate"], required=True,
+                         hint=words["auth_gi_certificate_hint"]),
                    Field("application", words["auth_gi_application"], required=True,
                          hint=words["auth_gi_application_hint"]),
                    Field("granted_on", words["auth_granted_on"], "date", required=True),
@@ -114,7 +115,7 @@ def gi_register(request: Request, state: PortalDep, checked: CheckedDep) -> Resp
     with state.engine.connect() as connection:
         registry_state = State(connection)
         _need_root(reach(registry_state, signed.user.organisation))
-        values = {"area": every(request, "area"), "province": fields.get("province", "")}
+        values: dict[str, Any] = {"area": every(request, "area"), "province": fields.get("province", "")}
         form = _gi_form(request, registry_state, values)
         values = typed(fields, lambda name: every(request, name), form)
         gi_id = fresh_id(registry_state, RegGi, values["name_en"] or values["name_vi"])
@@ -158,7 +159,7 @@ def gi_amend(request: Request, state: PortalDep, gi_id: _ID, checked: CheckedDep
         registry_state = State(connection)
         _need_root(reach(registry_state, signed.user.organisation))
         gi = _gi_row(registry_state, gi_id)
-        values = {"area": every(request, "area"), "province": fields.get("province", "")}
+        values: dict[str, Any] = {"area": every(request, "area"), "province": fields.get("province", "")}
         form = _gi_form(request, registry_state, values, gi)
         values = typed(fields, lambda name: every(request, name), form)
         before = {f"{r['commune_code']}@{r['commune_version']}"
@@ -189,7 +190,8 @@ def _mark_form(request: Request, state: State) -> Form:
               Field("type", words["auth_mark_type"], "select", required=True,
                     options=[("collective", words["auth_mark_collective"]),
                              ("certification", words["auth_mark_certification"])]),
-              Field("certificate", words["auth_mark_certificate"], required=True, hint=words["auth_mark_certificate_hint"]),
+              Field("certificate", words["auth_mark_certificate"], required=True,
+                    hint=words["auth_mark_certificate_hint"]),
               Field("application", words["auth_mark_application"], required=True,
                     hint=words["auth_mark_application_hint"]),
               Field("owner", words["auth_owner"], "select", required=True,

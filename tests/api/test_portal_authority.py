@@ -27,21 +27,21 @@ from registry.tables import (
     RegPrefixLicence,
     RegRight,
 )
-from tests.api.conftest import (
+from tests.api.conftest import Api, days_from_today, make_gi, make_right
+from tests.api.portal_client import Browser, add_user, form_token, portal_state
+from tests.factories import (
+    AN_GIANG,
     ASSOCIATION,
     COMMUNE,
+    FAR_COMMUNE,
     GI,
+    HANOI,
     PRODUCER,
-    ROOT,
     RIGHT,
-    Api,
+    ROOT,
     body,
-    days_from_today,
-    make_gi,
-    make_right,
+    make_delegation,
 )
-from tests.api.portal_client import Browser, add_user, form_token, portal_state
-from tests.factories import AN_GIANG, FAR_COMMUNE, HANOI, make_delegation
 
 HANOI_AUTHORITY, AN_GIANG_AUTHORITY, NUMBERING, CERTIFIER = "so-ha-noi", "so-an-giang", "gs1-vn", "chung-nhan"
 FAR_PRODUCER = "nha-thung-phu-quoc"
@@ -70,7 +70,8 @@ def cast(api: Api) -> dict[str, str]:
     api.created("/gis", make_gi())
     api.created("/rights", make_right())
     people = [add_user(api.engine, ROOT, ROOT_ADMIN), add_user(api.engine, ROOT, ROOT_VIEWER, "viewer"),
-              add_user(api.engine, HANOI_AUTHORITY, HANOI_ADMIN), add_user(api.engine, AN_GIANG_AUTHORITY, AN_GIANG_ADMIN),
+              add_user(api.engine, HANOI_AUTHORITY, HANOI_ADMIN),
+              add_user(api.engine, AN_GIANG_AUTHORITY, AN_GIANG_ADMIN),
               add_user(api.engine, PRODUCER, PRODUCER_ADMIN), add_user(api.engine, NUMBERING, NUMBERING_ADMIN),
               add_user(api.engine, CERTIFIER, CERTIFIER_ADMIN)]
     return {user.login: user.id for user in people}
@@ -119,17 +120,22 @@ class TestManage:
                                                                   cast: dict[str, str]) -> None:
         browser = Browser(app).signed_in(HANOI_ADMIN)
         home = browser.get("/portal").text
-        assert 'href="/portal/manage"' in home and "Quyền sử dụng: 1" in home
+        assert 'href="/portal/manage"' in home
+        assert "Quyền sử dụng: 1" in home
         html = browser.get("/portal/manage").text
-        assert "Bưởi Hoài Đức" in html and f'href="/gis/{GI}"' in html
-        assert "đang có hiệu lực" in html and "Tổ chức coop-hoai-duc" in html
+        assert "Bưởi Hoài Đức" in html
+        assert f'href="/gis/{GI}"' in html
+        assert "đang có hiệu lực" in html
+        assert "Tổ chức coop-hoai-duc" in html
         english = browser.get("/portal/manage?lang=en").text
-        assert "in force" in english and "Hoai Duc pomelo" in english
+        assert "in force" in english
+        assert "Hoai Duc pomelo" in english
 
     def test_an_authority_of_another_province_sees_neither_the_gi_nor_its_rights(
             self, app: FastAPI, api: Api, cast: dict[str, str]) -> None:
         html = Browser(app).signed_in(AN_GIANG_ADMIN).get("/portal/manage").text
-        assert "Bưởi Hoài Đức" not in html and "Tổ chức coop-hoai-duc" not in html
+        assert "Bưởi Hoài Đức" not in html
+        assert "Tổ chức coop-hoai-duc" not in html
 
     def test_a_producer_has_no_manage_page(self, app: FastAPI, api: Api, cast: dict[str, str]) -> None:
         browser = Browser(app).signed_in(PRODUCER_ADMIN)
@@ -144,15 +150,21 @@ class TestOrganisations:
         shown = send(browser, "/portal/manage/organisations/new", "/portal/manage/organisations/new",
                      {"name_vi": "Hợp tác xã Đông La", "name_en": "Dong La cooperative", "roles": ["producer"],
                       "province": HANOI, "_show": "province"})
-        assert shown.status_code == 200 and "Xã An Khánh" in shown.text and "Hợp tác xã Đông La" in shown.text
+        assert shown.status_code == 200
+        assert "Xã An Khánh" in shown.text
+        assert "Hợp tác xã Đông La" in shown.text
         done = send(browser, "/portal/manage/organisations/new", "/portal/manage/organisations/new",
                     {"name_vi": "Hợp tác xã Đông La", "name_en": "Dong La cooperative", "roles": ["producer"],
                      "province": HANOI, "commune": AN_KHANH, "tax_code": "0101234567"})
-        assert done.status_code == 303 and done.headers["location"] == "/portal/manage?done=auth_done_org"
+        assert done.status_code == 303
+        assert done.headers["location"] == "/portal/manage?done=auth_done_org"
         made = row(api, RegOrganisation, id="dong-la-cooperative")
-        assert made is not None and made["commune_code"] == COMMUNE["code"] and made["tax_code"] == "0101234567"
+        assert made is not None
+        assert made["commune_code"] == COMMUNE["code"]
+        assert made["tax_code"] == "0101234567"
         with api.engine.connect() as connection:
-            assert [k["custodial"] for k in State(connection).find(RegKey, organisation="dong-la-cooperative")] == [True]
+            keys = State(connection).find(RegKey, organisation="dong-la-cooperative")
+        assert [key["custodial"] for key in keys] == [True]
         assert api.head_size() - 1 in submitted_by(api, cast[HANOI_ADMIN])
         assert "Dong La cooperative" in browser.get("/portal/manage?lang=en&done=auth_done_org").text
 
@@ -173,7 +185,8 @@ class TestOrganisations:
         with nothing_changed(api):
             refused = send(browser, "/portal/manage/organisations/new", "/portal/manage/organisations/new",
                            {"name_vi": "", "name_en": "Nameless", "roles": ["producer"]})
-        assert refused.status_code == 400 and error_at(refused.text, "name_vi")
+        assert refused.status_code == 400
+        assert error_at(refused.text, "name_vi")
         assert 'value="Nameless"' in refused.text
 
     def test_keys_are_added_and_revoked(self, app: FastAPI, api: Api, cast: dict[str, str]) -> None:
@@ -183,7 +196,8 @@ class TestOrganisations:
         assert added.status_code == 303
         with api.engine.connect() as connection:
             keys = State(connection).find(RegKey, organisation=PRODUCER)
-        assert len(keys) == 2 and api.head_size() - 1 in submitted_by(api, cast[HANOI_ADMIN])
+        assert len(keys) == 2
+        assert api.head_size() - 1 in submitted_by(api, cast[HANOI_ADMIN])
         key_id = keys[0]["key_id"]
         revoked = send(browser, f"{page}/keys/{key_id}/revoke", f"{page}/keys/{key_id}/revoke",
                        {"reason": "Khóa cũ bị lộ"})
@@ -211,11 +225,14 @@ class TestGisAndMarks:
         done = send(browser, "/portal/manage/gis/new", "/portal/manage/gis/new", fields)
         assert done.status_code == 303, done.text
         gi = row(api, RegGi, id="cao-phong-orange")
-        assert gi is not None and gi["manager"] == ASSOCIATION and gi["granted_on"] == "2024-05-02"
+        assert gi is not None
+        assert gi["manager"] == ASSOCIATION
+        assert gi["granted_on"] == "2024-05-02"
         assert row(api, RegGiArea, gi="cao-phong-orange", commune_code=COMMUNE["code"],
                    commune_version=COMMUNE["version"], added_entry=gi["entry"]) is not None
         assert api.head_size() - 1 in submitted_by(api, cast[ROOT_ADMIN])
-        amended = send(browser, "/portal/manage/gis/cao-phong-orange/amend", "/portal/manage/gis/cao-phong-orange/amend",
+        amend = "/portal/manage/gis/cao-phong-orange/amend"
+        amended = send(browser, amend, amend,
                        {"name_vi": "Cam Cao Phong Hòa Bình", "name_en": "Cao Phong orange", "specification": "",
                         "province": HANOI, "area": [AN_KHANH]})
         assert amended.status_code == 303
@@ -230,7 +247,8 @@ class TestGisAndMarks:
                            {"name_vi": "Cam", "name_en": "Orange", "product": "cam", "certificate": "12",
                             "application": "6-2020-00001", "granted_on": "2024-05-02", "manager": ASSOCIATION,
                             "specification": "Cam.", "province": HANOI, "area": [AN_KHANH]})
-        assert refused.status_code == 400 and error_at(refused.text, "certificate")
+        assert refused.status_code == 400
+        assert error_at(refused.text, "certificate")
         assert f'value="{AN_KHANH}" checked' in refused.text
 
     def test_a_provincial_authority_may_not_register_gis_nor_marks(self, app: FastAPI, api: Api,
@@ -250,7 +268,8 @@ class TestGisAndMarks:
                      "valid_until": "2030-05-31", "users": [PRODUCER]})
         assert done.status_code == 303, done.text
         mark = row(api, RegMark, id="bat-trang-ceramics")
-        assert mark is not None and mark["nice_classes"] == "21,30"
+        assert mark is not None
+        assert mark["nice_classes"] == "21,30"
         assert row(api, RegMarkUser, mark="bat-trang-ceramics", organisation=PRODUCER) is not None
 
 
@@ -258,13 +277,16 @@ class TestRights:
     def test_an_authority_grants_a_right_in_its_province(self, app: FastAPI, api: Api, cast: dict[str, str]) -> None:
         browser = Browser(app).signed_in(HANOI_ADMIN)
         form = browser.get("/portal/manage/rights/new").text
-        assert "Bưởi Hoài Đức" in form and f'value="gi:{GI}"' in form
+        assert "Bưởi Hoài Đức" in form
+        assert f'value="gi:{GI}"' in form
         done = send(browser, "/portal/manage/rights/new", "/portal/manage/rights/new",
                     {"subject": f"gi:{GI}", "holder": PRODUCER, "valid_from": days_from_today(-1),
                      "valid_until": "", "plot": "Vườn số 3"})
         assert done.status_code == 303, done.text
         made = row(api, RegRight, id=f"{GI}-{PRODUCER}")
-        assert made is not None and made["plot"] == "Vườn số 3" and made["status"] == "active"
+        assert made is not None
+        assert made["plot"] == "Vườn số 3"
+        assert made["status"] == "active"
         assert api.head_size() - 1 in submitted_by(api, cast[HANOI_ADMIN])
 
     def test_an_authority_of_another_province_offers_no_gi_and_a_smuggled_one_is_refused(
@@ -305,7 +327,8 @@ class TestRights:
         with nothing_changed(api):
             refused = send(browser, page, page, {"action": "suspended", "effective_on": "2020-01-01",
                                                  "reason": "Sai"})
-        assert refused.status_code == 422 and error_at(refused.text, "effective_on")
+        assert refused.status_code == 422
+        assert error_at(refused.text, "effective_on")
         assert "Sai</textarea>" in refused.text
 
     def test_an_authority_of_another_province_cannot_change_the_right(self, app: FastAPI, api: Api,
@@ -317,7 +340,8 @@ class TestRights:
         with nothing_changed(api):
             refused = browser.post(page, {"csrf": token, "action": "suspended", "effective_on": days_from_today(0),
                                           "reason": "Không thuộc tỉnh"})
-        assert refused.status_code == 403 and "nằm ngoài thẩm quyền" in refused.text
+        assert refused.status_code == 403
+        assert "nằm ngoài thẩm quyền" in refused.text
 
     def test_viewer_producer_and_forged_forms_change_nothing(self, app: FastAPI, api: Api,
                                                              cast: dict[str, str]) -> None:
@@ -346,12 +370,14 @@ class TestNumberingCertifiersDelegations:
         done = send(browser, "/portal/manage/prefixes/new", "/portal/manage/prefixes/new", fields)
         assert done.status_code == 303, done.text
         licence = row(api, RegPrefixLicence, id=f"gs1-8931234-{PRODUCER}")
-        assert licence is not None and licence["licensee"] == PRODUCER
+        assert licence is not None
+        assert licence["licensee"] == PRODUCER
         assert api.head_size() - 1 in submitted_by(api, cast[NUMBERING_ADMIN])
         with nothing_changed(api):
             overlap = send(browser, "/portal/manage/prefixes/new", "/portal/manage/prefixes/new",
                            {**fields, "prefix": "89312345"})
-        assert overlap.status_code == 409 and error_at(overlap.text, "prefix")
+        assert overlap.status_code == 409
+        assert error_at(overlap.text, "prefix")
 
     def test_a_certifier_issues_and_revokes_a_certification(self, app: FastAPI, api: Api,
                                                             cast: dict[str, str]) -> None:
@@ -363,7 +389,8 @@ class TestNumberingCertifiersDelegations:
                                    files={"document": ("giay.pdf", b"%PDF certificate", "application/pdf")})
         assert done.status_code == 303, done.text
         [cert] = [c for c in (row(api, RegCertification, id=f"cn-{PRODUCER}-{days_from_today(0)}"),) if c]
-        assert cert["subject_org"] == PRODUCER and len(cert["document_sha256"]) == 64
+        assert cert["subject_org"] == PRODUCER
+        assert len(cert["document_sha256"]) == 64
         page = f"/portal/manage/certifications/{cert['id']}/revoke"
         assert send(browser, page, page, {"reason": "Vi phạm quy trình"}).status_code == 303
         assert row(api, RegCertification, id=cert["id"])["revoked_entry"] is not None  # type: ignore[index]
@@ -379,10 +406,13 @@ class TestNumberingCertifiersDelegations:
         done = send(browser, "/portal/manage/delegations/new", "/portal/manage/delegations/new", fields)
         assert done.status_code == 303, done.text
         made = row(api, RegDelegation, id=f"uy-quyen-{AN_GIANG_AUTHORITY}")
-        assert made is not None and made["gis"] == GI and made["provinces"] == HANOI
+        assert made is not None
+        assert made["gis"] == GI
+        assert made["provinces"] == HANOI
         page = f"/portal/manage/delegations/{made['id']}/withdraw"
         assert send(browser, page, page, {"reason": "Hết nhiệm vụ"}).status_code == 303
         assert row(api, RegDelegation, id=made["id"])["withdrawn_entry"] is not None  # type: ignore[index]
         with nothing_changed(api):
             again = send(browser, page, page, {"reason": "Lần nữa"})
-        assert again.status_code == 409 and "đã bị rút" in again.text
+        assert again.status_code == 409
+        assert "đã bị rút" in again.text
