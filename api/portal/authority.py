@@ -25,6 +25,7 @@ from api.portal.authority_forms import (
     commune_body,
     commune_name,
     commune_options,
+    drafted,
     fresh_id,
     governed_gis,
     governed_marks,
@@ -39,7 +40,7 @@ from api.portal.authority_forms import (
     typed,
 )
 from api.portal.sessions import Signed
-from api.portal.statements import UploadDep, draft, recorder, register_organisation, require_writer, submit
+from api.portal.statements import UploadDep, recorder, register_organisation, require_writer, submit
 from api.portal.web import (
     HOME_PARTS,
     NAV,
@@ -126,15 +127,29 @@ def managed(connection: Connection, signed: Signed, lang: str) -> dict[str, Any]
                            valid_until_shown=shown_day(row["valid_until"]))
                       for row in state.find(RegCertification, certifier=org)]
     delegations = [dict(row, authority_name=name_of(state.get(RegOrganisation, id=row["authority"]), lang),
-                        provinces_shown=", ".join(places.provinces()[p].name for p in row["provinces"].split(",")
+                        provinces_shown=", ".join(_province(p, lang) for p in row["provinces"].split(",")
                                                   if p in places.provinces()),
                         valid_from_shown=shown_day(row["valid_from"]))
                    for row in state.find(RegDelegation)] if seen.root else []
     return {"root": seen.root, "roles": seen.roles, "gis": gis, "marks": marks,
+            "scope_words": _scope_words(state, seen, lang),
             "rights": _rights(state, lang, gis, marks),
             "organisations": by_name(registered_by(connection, org), lang),
             "licences": licences, "certifications": certifications, "delegations": delegations,
             "scope": seen.scope, "writes": signed.writes}
+
+
+def _province(code: str, lang: str) -> str:
+    name = places.provinces()[code].name
+    return name if lang == "vi" else places.name_en(name)
+
+
+def _scope_words(state: State, seen: Reach, lang: str) -> str:
+    """The provinces, GIs and marks delegated to the organisation, by name ("" for none)."""
+    provinces = [_province(p, lang) for p in sorted(seen.scope.provinces) if p in places.provinces()]
+    gis = [name_of(state.get(RegGi, id=g), lang) for g in sorted(seen.scope.gis)]
+    marks = [name_of(state.get(RegMark, id=m), lang) for m in sorted(seen.scope.marks)]
+    return "; ".join(", ".join(part) for part in (provinces, gis, marks) if part)
 
 
 def _cert_subject(state: State, row: dict[str, Any], lang: str) -> str:
@@ -173,16 +188,17 @@ def manage(request: Request, state: PortalDep, signed: SignedDep) -> Response:
 # Organisations (an authority registers those of its provinces; the root any) and their keys.
 
 def _org_form(request: Request, seen: Reach, values: dict[str, Any]) -> Form:
-    words = t(request)
+    words, lang = t(request), language(request)
     roles = [r for r in ("producer", "association", "certifier", "inspector", "witness", "authority",
                          "numbering_agency") if seen.root or r not in ROOT_ONLY_ROLES]
-    provinces = province_options() if seen.root else [p for p in province_options() if p[0] in seen.scope.provinces]
+    provinces = [p for p in province_options(lang) if seen.root or p[0] in seen.scope.provinces]
     fields = [Field("name_vi", words["auth_name_vi"], required=True),
               Field("name_en", words["auth_name_en"], required=True),
               Field("roles", words["auth_roles"], "checks", options=[(r, words[f"auth_role_{r}"]) for r in roles]),
               Field("province", words["auth_province"], "select", options=provinces, show=words["auth_show_communes"],
                     hint=words["auth_province_hint"]),
-              Field("commune", words["auth_commune"], "select", options=commune_options(values.get("province", ""))),
+              Field("commune", words["auth_commune"], "select",
+                    options=commune_options(values.get("province", ""), lang)),
               Field("street", words["auth_street"]),
               Field("tax_code", words["auth_tax_code"])]
     return Form(words["auth_org_new"], "/portal/manage/organisations/new", fields, words["auth_register"],
@@ -224,7 +240,7 @@ def organisation_register(request: Request, state: PortalDep, checked: CheckedDe
     model = s.OrganisationRegisteredV2 if kind.endswith("v2") else s.OrganisationRegistered
 
     def act() -> None:
-        checked_body = draft(kind, model, body)[1]
+        checked_body = drafted(kind, model, body)[1]
         register_organisation(request, signed, checked_body, kind)
 
     return attempt(request, signed, form, values, act, "auth_done_org",
@@ -254,7 +270,7 @@ def organisation_page(request: Request, state: PortalDep, org_id: _ID, signed: S
         keys = registry_state.find(RegKey, organisation=org_id)
     return page(request, "auth_org.html", signed=signed, org=row, name=name_of(row, lang), keys=keys,
                 roles=[t(request)[f"auth_role_{r}"] for r in sorted(roles_of(row))],
-                commune=commune_name(row["commune_code"], row["commune_version"]))
+                commune=commune_name(row["commune_code"], row["commune_version"], lang))
 
 
 @router.post("/organisations/{org_id}/keys")
@@ -309,7 +325,7 @@ def key_revoke(request: Request, state: PortalDep, org_id: _ID, key_id: _ID, che
     values = typed(fields, lambda name: every(request, name), form)
     body = {"organisation": org_id, "key_id": key_id, "reason": values["reason"]}
     return attempt(request, signed, form, values,
-                   lambda: submit(request, signed, [draft("key.revoked.v1", s.KeyRevoked, body)]),
+                   lambda: submit(request, signed, [drafted("key.revoked.v1", s.KeyRevoked, body)]),
                    "auth_done_key_revoked", {"reason": "reason"}, {})
 
 
@@ -346,7 +362,7 @@ def licence_grant(request: Request, state: PortalDep, checked: CheckedDep) -> Re
             "valid_from": values["valid_from"], **({"valid_until": values["valid_until"]}
                                                    if values["valid_until"] else {})}
     return attempt(request, signed, form, values,
-                   lambda: submit(request, signed, [draft("prefix.licensed.v1", s.PrefixLicensed, body)]),
+                   lambda: submit(request, signed, [drafted("prefix.licensed.v1", s.PrefixLicensed, body)]),
                    "auth_done_licence", {"prefix": "prefix", "licensee": "licensee", "valid_from": "valid_from",
                                          "valid_until": "valid_until"},
                    {"prefix-overlaps": "prefix", "wrong-role": "licensee", "unknown-organisation": "licensee"})
@@ -397,7 +413,7 @@ async def certification_issue(request: Request, state: PortalDep, upload: Upload
     body = {"id": cert_id, "subject": subject, "scheme": values["scheme"], "result": values["result"],
             "valid_from": values["valid_from"], "valid_until": values["valid_until"], "document_sha256": digest}
     return attempt(request, signed, form, values,
-                   lambda: submit(request, signed, [draft("certification.issued.v1", s.CertificationIssued, body)]),
+                   lambda: submit(request, signed, [drafted("certification.issued.v1", s.CertificationIssued, body)]),
                    "auth_done_cert", {"subject": "subject", "scheme": "scheme", "result": "result",
                                       "valid_from": "valid_from", "valid_until": "valid_until",
                                       "document_sha256": "document"},
@@ -439,7 +455,7 @@ def certification_revoke(request: Request, state: PortalDep, cert_id: _ID, check
     values = typed(fields, lambda name: every(request, name), form)
     body = {"certification": cert_id, "reason": values["reason"]}
     return attempt(request, signed, form, values,
-                   lambda: submit(request, signed, [draft("certification.revoked.v1", s.CertificationRevoked, body)]),
+                   lambda: submit(request, signed, [drafted("certification.revoked.v1", s.CertificationRevoked, body)]),
                    "auth_done_cert_revoked", {"reason": "reason"}, {})
 
 
@@ -450,7 +466,7 @@ def _delegation_form(request: Request, state: State, seen: Reach) -> Form:
     authorities = [o for o in organisations_with(state, "authority", lang) if o["id"] != seen.organisation]
     fields = [Field("authority", words["auth_delegate"], "select", required=True,
                     options=[(o["id"], name_of(o, lang)) for o in authorities]),
-              Field("provinces", words["auth_provinces"], "checks", options=province_options()),
+              Field("provinces", words["auth_provinces"], "checks", options=province_options(lang)),
               Field("gis", words["auth_gis"], "checks",
                     options=[(g["id"], name_of(g, lang)) for g in by_name(state.find(RegGi), lang)]),
               Field("marks", words["auth_marks"], "checks",
@@ -488,7 +504,7 @@ def delegation_grant(request: Request, state: PortalDep, checked: CheckedDep) ->
                             "gis": values["gis"], "marks": values["marks"], "valid_from": values["valid_from"]}
     body.update({name: values[name] for name in ("valid_until", "note") if values[name]})
     return attempt(request, signed, form, values,
-                   lambda: submit(request, signed, [draft("delegation.granted.v1", s.DelegationGranted, body)]),
+                   lambda: submit(request, signed, [drafted("delegation.granted.v1", s.DelegationGranted, body)]),
                    "auth_done_delegation", {name: name for name in body if name != "id"} | {"": ""},
                    {"wrong-role": "authority", "self-delegation": "authority", "unknown-province": "provinces",
                     "unknown-gi": "gis", "unknown-mark": "marks"})
@@ -528,5 +544,5 @@ def delegation_withdraw(request: Request, state: PortalDep, delegation_id: _ID, 
     values = typed(fields, lambda name: every(request, name), form)
     body = {"id": delegation_id, "reason": values["reason"]}
     return attempt(request, signed, form, values,
-                   lambda: submit(request, signed, [draft("delegation.withdrawn.v1", s.ScopeWithdrawn, body)]),
+                   lambda: submit(request, signed, [drafted("delegation.withdrawn.v1", s.ScopeWithdrawn, body)]),
                    "auth_done_withdrawn", {"reason": "reason"}, {})

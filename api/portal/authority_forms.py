@@ -22,15 +22,17 @@ from fastapi.responses import Response
 
 from api.portal import authority_words  # noqa: F401  (the words these forms use)
 from api.portal.sessions import Signed
-from api.portal.statements import FormRefused
+from api.portal.statements import FormRefused, draft
 from api.portal.web import language, page, see_other
 from api.portal.words import TEXT
 from api.problems import domain_status
 from registry import places
+from registry import schemas as s
 from registry.errors import DomainError
 from registry.handlers.scope import Scope, governs_gi, governs_mark, in_force, root_of, split
 from registry.kinds import VIETNAM
 from registry.queries import roles_of
+from registry.service import Draft
 from registry.state import Row, State
 from registry.tables import RegDelegation, RegGi, RegMark, RegOrganisation
 from registry.values import day_vi
@@ -203,10 +205,24 @@ def attempt(request: Request, signed: Signed, form: Form, values: Mapping[str, A
     return see_other(f"{form.back}?done={done}")
 
 
-def commune_options(province: str) -> list[tuple[str, str]]:
+def pruned(value: Any) -> Any:
+    """A body without the fields left empty: the model then says "missing" at each, not that "" is no date."""
+    if isinstance(value, dict):
+        return {k: pruned(v) for k, v in value.items() if v != "" and v != {}}
+    if isinstance(value, list):
+        return [pruned(v) for v in value]
+    return value
+
+
+def drafted(kind: str, model: type[s.Body], body: Mapping[str, Any]) -> Draft:
+    """`statements.draft` of the body the form's fields make, without the fields left empty."""
+    return draft(kind, model, pruned(dict(body)))
+
+
+def commune_options(province: str, lang: str) -> list[tuple[str, str]]:
     """The communes of a province in the list in force (value code@version), by name: a province at a time,
     never the whole country's 3,321 in one list."""
-    return _by_province().get(province, [])
+    return [(value, name if lang == "vi" else places.name_en(name)) for value, name in _by_province().get(province, [])]
 
 
 @cache
@@ -220,13 +236,14 @@ def _by_province() -> dict[str, list[tuple[str, str]]]:
         if commune is not None:
             found.setdefault(commune.province, []).append(commune)
     return {province: [(f"{c.code}@{LIST_VERSION}", c.name)
-                       for c in sorted(communes, key=lambda c: alphabetical(c.name))]
+                       for c in sorted(communes, key=lambda c: alphabetical(places.name_en(c.name)))]
             for province, communes in found.items()}
 
 
-def province_options() -> list[tuple[str, str]]:
-    provinces = sorted(places.provinces().values(), key=lambda p: alphabetical(p.name))
-    return [(p.code, p.name) for p in provinces]
+def province_options(lang: str) -> list[tuple[str, str]]:
+    """The 34 provinces by name (not by "Thành phố" or "Tỉnh" first)."""
+    provinces = sorted(places.provinces().values(), key=lambda p: alphabetical(places.name_en(p.name)))
+    return [(p.code, p.name if lang == "vi" else places.name_en(p.name)) for p in provinces]
 
 
 def commune_body(value: str) -> dict[str, str] | None:
@@ -244,6 +261,6 @@ def province_of_choice(value: str) -> str:
     return found.province if found else ""
 
 
-def commune_name(code: str | None, version: str | None) -> str:
+def commune_name(code: str | None, version: str | None, lang: str) -> str:
     found = places.commune(code, version) if code and version else None
-    return "" if found is None else found.name
+    return "" if found is None else found.name if lang == "vi" else places.name_en(found.name)

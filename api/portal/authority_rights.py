@@ -17,7 +17,9 @@ from api.portal.authority_forms import (
     attempt,
     by_name,
     commune_body,
+    commune_name,
     commune_options,
+    drafted,
     fresh_id,
     governed_gis,
     governed_marks,
@@ -32,7 +34,7 @@ from api.portal.authority_forms import (
     typed,
 )
 from api.portal.sessions import Signed
-from api.portal.statements import draft, require_writer, submit
+from api.portal.statements import require_writer, submit
 from api.portal.web import CheckedDep, PortalDep, Refused, SignedDep, every, language
 from registry import schemas as s
 from registry.handlers.names import STATUS
@@ -59,9 +61,9 @@ def _gi_form(request: Request, state: State, values: dict[str, Any], gi: dict[st
     words, lang = t(request), language(request)
     province = values.get("province") or ""
     chosen = [c for c in values.get("area", []) if c]
-    communes = commune_options(province)
+    communes = commune_options(province, lang)
     offered = {value for value, _ in communes}
-    kept = [(c, _commune_label(c)) for c in chosen if c not in offered]
+    kept = [(c, _commune_label(c, lang)) for c in chosen if c not in offered]
     fields = [Field("name_vi", words["auth_name_vi"], required=True),
               Field("name_en", words["auth_name_en"], required=True)]
     if gi is None:
@@ -74,7 +76,7 @@ def _gi_form(request: Request, state: State, values: dict[str, Any], gi: dict[st
                    Field("manager", words["auth_manager"], "select", required=True,
                          options=[(o["id"], name_of(o, lang)) for o in by_name(state.find(RegOrganisation), lang)])]
     fields += [Field("specification", words["auth_specification"], "textarea", required=gi is None),
-               Field("province", words["auth_province"], "select", options=province_options(),
+               Field("province", words["auth_province"], "select", options=province_options(lang),
                      show=words["auth_show_communes"], hint=words["auth_province_hint"]),
                Field("area", words["auth_area"], "checks", options=kept + communes, hint=words["auth_area_hint"])]
     if gi is None:
@@ -83,9 +85,9 @@ def _gi_form(request: Request, state: State, values: dict[str, Any], gi: dict[st
                 facts=[(words["auth_gi"], name_of(gi, lang))])
 
 
-def _commune_label(value: str) -> str:
-    found = commune_body(value)
-    return (found or {}).get("name", value)
+def _commune_label(value: str, lang: str) -> str:
+    code, _, version = value.partition("@")
+    return commune_name(code, version, lang) or value
 
 
 _GI_PATHS = {"names.vi": "name_vi", "names.en": "name_en", "product": "product", "certificate": "certificate",
@@ -126,7 +128,7 @@ def gi_register(request: Request, state: PortalDep, checked: CheckedDep) -> Resp
             "manager": values["manager"], "specification": values["specification"],
             "granted_on": values["granted_on"], "area": _area(values)}
     return attempt(request, signed, form, values,
-                   lambda: submit(request, signed, [draft("gi.registered.v1", s.GiRegistered, body)]),
+                   lambda: submit(request, signed, [drafted("gi.registered.v1", s.GiRegistered, body)]),
                    "auth_done_gi", _GI_PATHS, _GI_CODES)
 
 
@@ -174,7 +176,7 @@ def gi_amend(request: Request, state: PortalDep, gi_id: _ID, checked: CheckedDep
     if set(values["area"]) != before:
         body["area"] = _area(values)
     return attempt(request, signed, form, values,
-                   lambda: submit(request, signed, [draft("gi.amended.v1", s.GiAmended, body)]),
+                   lambda: submit(request, signed, [drafted("gi.amended.v1", s.GiAmended, body)]),
                    "auth_done_gi_amended", {**_GI_PATHS, "gi": ""}, _GI_CODES)
 
 
@@ -242,7 +244,7 @@ def mark_register(request: Request, state: PortalDep, checked: CheckedDep) -> Re
             "nice_classes": _classes(values["nice_classes"]), "valid_from": values["valid_from"],
             "valid_until": values["valid_until"], "users": values["users"]}
     return attempt(request, signed, form, values,
-                   lambda: submit(request, signed, [draft("mark.registered.v1", s.MarkRegistered, body)]),
+                   lambda: submit(request, signed, [drafted("mark.registered.v1", s.MarkRegistered, body)]),
                    "auth_done_mark", _MARK_PATHS, _MARK_CODES)
 
 
@@ -304,7 +306,7 @@ def right_grant(request: Request, state: PortalDep, checked: CheckedDep) -> Resp
                             "subject": {"type": subject_type, "id": subject_id}, "valid_from": values["valid_from"]}
     body.update({name: values[name] for name in ("valid_until", "plot") if values[name]})
     return attempt(request, signed, form, values,
-                   lambda: submit(request, signed, [draft("right.granted.v1", s.RightGranted, body)]),
+                   lambda: submit(request, signed, [drafted("right.granted.v1", s.RightGranted, body)]),
                    "auth_done_right", _RIGHT_PATHS, _RIGHT_CODES)
 
 
@@ -363,7 +365,7 @@ def right_change(request: Request, state: PortalDep, right_id: _ID, checked: Che
         return show(request, signed, form, values, {"action": t(request)["auth_choose"]}, 400)
     body = {"right": right_id, "effective_on": values["effective_on"], "reason": values["reason"]}
     return attempt(request, signed, form, values,
-                   lambda: submit(request, signed, [draft(kind, s.RightChanged, body)]),
+                   lambda: submit(request, signed, [drafted(kind, s.RightChanged, body)]),
                    f"auth_done_{values['action']}",
                    {"effective_on": "effective_on", "reason": "reason", "right": ""},
                    {"dates-out-of-order": "effective_on", "right-not-active": "action",

@@ -27,7 +27,7 @@ from registry.tables import (
     RegPrefixLicence,
     RegRight,
 )
-from tests.api.conftest import Api, days_from_today, make_gi, make_right
+from tests.api.conftest import Api, days_from_today, make_gi, make_mark, make_right
 from tests.api.portal_client import Browser, add_user, form_token, portal_state
 from tests.factories import (
     AN_GIANG,
@@ -36,6 +36,7 @@ from tests.factories import (
     FAR_COMMUNE,
     GI,
     HANOI,
+    MARK,
     PRODUCER,
     RIGHT,
     ROOT,
@@ -239,6 +240,18 @@ class TestGisAndMarks:
         assert row(api, RegGi, id="cao-phong-orange")["name_vi"] == "Cam Cao Phong Hòa Bình"  # type: ignore[index]
         assert last_entry(api)["kind"] == "gi.amended.v1"
 
+    def test_the_province_step_offers_the_communes_of_that_province_only(self, app: FastAPI, api: Api,
+                                                                        cast: dict[str, str]) -> None:
+        browser = Browser(app).signed_in(ROOT_ADMIN)
+        with nothing_changed(api):
+            shown = send(browser, "/portal/manage/gis/new", "/portal/manage/gis/new",
+                         {"name_vi": "Cam", "province": HANOI, "area": [PHU_QUOC], "_show": "province"})
+        assert shown.status_code == 200
+        assert f'value="{AN_KHANH}"' in shown.text
+        assert f'value="{PHU_QUOC}" checked' in shown.text, "a commune chosen in another province is kept"
+        assert 100 < shown.text.count('type="checkbox" name="area"') < 200
+        assert 'value="Cam"' in shown.text
+
     def test_a_bad_certificate_is_refused_at_its_field_keeping_the_communes(self, app: FastAPI, api: Api,
                                                                              cast: dict[str, str]) -> None:
         browser = Browser(app).signed_in(ROOT_ADMIN)
@@ -274,6 +287,30 @@ class TestGisAndMarks:
 
 
 class TestRights:
+    def test_an_association_grants_a_right_to_use_its_own_mark(self, app: FastAPI, api: Api,
+                                                               cast: dict[str, str]) -> None:
+        api.created("/marks", make_mark())
+        user = add_user(api.engine, ASSOCIATION, "admin@hiep-hoi")
+        browser = Browser(app).signed_in("admin@hiep-hoi")
+        form = browser.get("/portal/manage/rights/new").text
+        assert f'value="mark:{MARK}"' in form
+        assert f'value="gi:{GI}"' not in form
+        done = send(browser, "/portal/manage/rights/new", "/portal/manage/rights/new",
+                    {"subject": f"mark:{MARK}", "holder": PRODUCER, "valid_from": "2024-01-01"})
+        assert done.status_code == 303, done.text
+        assert row(api, RegRight, id=f"{MARK}-{PRODUCER}")["status"] == "active"  # type: ignore[index]
+        assert api.head_size() - 1 in submitted_by(api, user.id)
+        assert "Gốm Bát Tràng" in browser.get("/portal/manage").text
+
+    def test_fields_left_empty_are_said_missing_at_each(self, app: FastAPI, api: Api, cast: dict[str, str]) -> None:
+        browser = Browser(app).signed_in(HANOI_ADMIN)
+        with nothing_changed(api):
+            refused = send(browser, "/portal/manage/rights/new", "/portal/manage/rights/new",
+                           {"subject": "", "holder": "", "valid_from": ""})
+        assert refused.status_code == 400
+        for field in ("subject", "holder", "valid_from"):
+            assert error_at(refused.text, field) == "thiếu trường này"
+
     def test_an_authority_grants_a_right_in_its_province(self, app: FastAPI, api: Api, cast: dict[str, str]) -> None:
         browser = Browser(app).signed_in(HANOI_ADMIN)
         form = browser.get("/portal/manage/rights/new").text
