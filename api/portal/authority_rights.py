@@ -72,9 +72,9 @@ def _gi_form(request: Request, state: State, values: dict[str, Any], gi: dict[st
                          hint=words["auth_gi_certificate_hint"]),
                    Field("application", words["auth_gi_application"], required=True,
                          hint=words["auth_gi_application_hint"]),
-                   Field("granted_on", words["auth_granted_on"], "date", required=True),
-                   Field("manager", words["auth_manager"], "select", required=True,
-                         options=[(o["id"], name_of(o, lang)) for o in by_name(state.find(RegOrganisation), lang)])]
+                   Field("granted_on", words["auth_granted_on"], "date", required=True)]
+    fields.append(Field("manager", words["auth_manager"], "select", required=True,
+                        options=[(o["id"], name_of(o, lang)) for o in by_name(state.find(RegOrganisation), lang)]))
     fields += [Field("specification", words["auth_specification"], "textarea", required=gi is None),
                Field("province", words["auth_province"], "select", options=province_options(lang),
                      show=words["auth_show_communes"], hint=words["auth_province_hint"]),
@@ -149,6 +149,7 @@ def gi_amend_form(request: Request, state: PortalDep, gi_id: _ID, signed: Signed
         area = [f"{r['commune_code']}@{r['commune_version']}"
                 for r in registry_state.find(RegGiArea, gi=gi_id, removed_entry=None)]
         values = {"name_vi": gi["name_vi"], "name_en": gi["name_en"], "specification": "", "area": area,
+                  "manager": gi["manager"],
                   "province": province_of_choice(area[0]) if area else ""}
         return show(request, signed, _gi_form(request, registry_state, values, gi), values)
 
@@ -175,9 +176,17 @@ def gi_amend(request: Request, state: PortalDep, gi_id: _ID, checked: CheckedDep
         body["specification"] = values["specification"]
     if set(values["area"]) != before:
         body["area"] = _area(values)
-    return attempt(request, signed, form, values,
-                   lambda: submit(request, signed, [drafted("gi.amended.v1", s.GiAmended, body)]),
-                   "auth_done_gi_amended", {**_GI_PATHS, "gi": ""}, _GI_CODES)
+
+    def act() -> None:
+        """The amendment and the change of manager, in one submission: both or neither."""
+        drafts = [drafted("gi.amended.v1", s.GiAmended, body)] if len(body) > 1 else []
+        if values["manager"] != gi["manager"]:
+            drafts.append(drafted("gi.manager_changed.v1", s.GiManagerChanged,
+                                  {"gi": gi_id, "manager": values["manager"]}))
+        if drafts:
+            submit(request, signed, drafts)
+
+    return attempt(request, signed, form, values, act, "auth_done_gi_amended", {**_GI_PATHS, "gi": ""}, _GI_CODES)
 
 
 # Marks: register (the root's), with their members.

@@ -235,10 +235,12 @@ class TestGisAndMarks:
         amend = "/portal/manage/gis/cao-phong-orange/amend"
         amended = send(browser, amend, amend,
                        {"name_vi": "Cam Cao Phong Hòa Bình", "name_en": "Cao Phong orange", "specification": "",
-                        "province": HANOI, "area": [AN_KHANH]})
+                        "province": HANOI, "area": [AN_KHANH], "manager": ROOT})
         assert amended.status_code == 303
-        assert row(api, RegGi, id="cao-phong-orange")["name_vi"] == "Cam Cao Phong Hòa Bình"  # type: ignore[index]
-        assert last_entry(api)["kind"] == "gi.amended.v1"
+        changed = row(api, RegGi, id="cao-phong-orange")
+        assert changed is not None
+        assert (changed["name_vi"], changed["manager"]) == ("Cam Cao Phong Hòa Bình", ROOT)
+        assert [api.entry(api.head_size() - n)["kind"] for n in (2, 1)] == ["gi.amended.v1", "gi.manager_changed.v1"]
 
     def test_the_province_step_offers_the_communes_of_that_province_only(self, app: FastAPI, api: Api,
                                                                         cast: dict[str, str]) -> None:
