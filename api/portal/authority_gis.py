@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from api.portal.authority_forms import (
+    LIST_VERSION,
     Field,
     Form,
     Reach,
@@ -24,6 +25,7 @@ from api.portal.authority_forms import (
     province_options,
     reach,
     show,
+    shown_day,
     t,
     typed,
 )
@@ -36,6 +38,8 @@ from api.portal.web import (
     every,
     language,
 )
+from api.portal.words import TEXT
+from registry import places
 from registry import schemas as s
 from registry.state import State
 from registry.tables import (
@@ -87,8 +91,13 @@ def _gi_form(request: Request, state: State, values: dict[str, Any], gi: dict[st
 
 
 def _commune_label(value: str, lang: str) -> str:
+    """A commune already chosen, by name; one of an older administrative list says which (the reform of 1 July
+    2025 kept some names for new communes)."""
     code, _, version = value.partition("@")
-    return commune_name(code, version, lang) or value
+    named = commune_name(code, version, lang) or value
+    if version and version != LIST_VERSION:
+        named += " " + TEXT[lang]["auth_list_of"].format(day=shown_day(places.version_day(version)))
+    return named
 
 
 _GI_PATHS = {"names.vi": "name_vi", "names.en": "name_en", "product": "product", "certificate": "certificate",

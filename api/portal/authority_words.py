@@ -6,7 +6,8 @@ from api.portal import words
 words.extend({
     "vi": {
         "auth_nav": "Quản lý", "auth_title": "Những gì tổ chức quản lý", "auth_back": "Về trang quản lý",
-        "auth_optional": "không bắt buộc", "auth_pick": "— Chọn —", "auth_none_to_choose": "Chưa có gì để chọn.",
+        "auth_optional": "không bắt buộc",
+        "auth_list_of": "(danh mục ngày {day})", "auth_pick": "— Chọn —", "auth_none_to_choose": "Chưa có gì để chọn.",
         "auth_root_only": "Chỉ cơ quan gốc (Cục Sở hữu trí tuệ) được làm việc này. Không có gì được ghi.",
         "auth_home_title": "Quản lý", "auth_home_line": "Chỉ dẫn địa lý: {gis} · Nhãn hiệu: {marks} · "
         "Quyền sử dụng: {rights} (đang bị đình chỉ: {suspended}) · Tổ chức đã đăng ký: {organisations}",
@@ -81,7 +82,8 @@ words.extend({
     },
     "en": {
         "auth_nav": "Manage", "auth_title": "What the organisation manages", "auth_back": "Back to Manage",
-        "auth_optional": "optional", "auth_pick": "— Choose —", "auth_none_to_choose": "Nothing to choose yet.",
+        "auth_optional": "optional",
+        "auth_list_of": "(list of {day})", "auth_pick": "— Choose —", "auth_none_to_choose": "Nothing to choose yet.",
         "auth_root_only": "Only the root authority (the IP Office) may do this. Nothing was recorded.",
         "auth_home_title": "Manage", "auth_home_line": "GIs: {gis} · Marks: {marks} · Rights of use: {rights} "
         "(suspended: {suspended}) · Organisations registered: {organisations}",
