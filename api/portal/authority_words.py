@@ -35,7 +35,7 @@ words.extend({
         "auth_mark_application": "Số đơn", "auth_mark_application_hint": "Dạng 4-năm-số, ví dụ 4-2020-12345",
         "auth_granted_on": "Ngày cấp văn bằng", "auth_manager": "Tổ chức quản lý",
         "auth_specification": "Bản mô tả tính chất, chất lượng đặc thù",
-        "auth_province": "Tỉnh, thành phố", "auth_province_hint": "Chọn tỉnh rồi bấm «Hiện các xã» để chọn xã",
+        "auth_province": "Tỉnh, thành phố", "auth_province_hint": "Chọn tỉnh rồi bấm «Hiện các xã của tỉnh đã chọn»",
         "auth_show_communes": "Hiện các xã của tỉnh đã chọn",
         "auth_area": "Các xã trong vùng", "auth_area_hint": "Theo danh mục đơn vị hành chính từ ngày 01/07/2025; "
         "xã đã chọn ở tỉnh khác vẫn được giữ",
@@ -112,7 +112,8 @@ words.extend({
         "auth_mark_application_hint": "4-year-number, e.g. 4-2020-12345",
         "auth_granted_on": "Certificate granted on", "auth_manager": "Managing organisation",
         "auth_specification": "Specification of the particular characteristics and quality",
-        "auth_province": "Province or city", "auth_province_hint": "Choose a province, then “Show communes”",
+        "auth_province": "Province or city",
+        "auth_province_hint": "Choose a province, then “Show the communes of the chosen province”",
         "auth_show_communes": "Show the communes of the chosen province",
         "auth_area": "Communes of the area", "auth_area_hint": "From the administrative list in force since "
         "01/07/2025; communes chosen in another province are kept",
