@@ -13,6 +13,7 @@ from api.authenticate import AuthenticateFirst
 from api.deps import Services
 from api.limits import BodyLimit, BodyTimeout, NoNulInUrl
 from api.portal import admin as portal_admin
+from api.portal import authority as portal_authority
 from api.portal import charts as portal_charts
 from api.portal import imports as portal_imports
 from api.portal import labels as portal_labels
@@ -114,12 +115,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.portal = Portal.build(settings, engine, secret)
     problems.install(app)
     install_handlers(app)
-    app.include_router(portal_routes.router)
-    app.include_router(portal_admin.router)
-    app.include_router(portal_imports.router)
-    app.include_router(portal_labels.router)
-    app.include_router(portal_producer.router)
-    app.include_router(portal_charts.router)
+    for portal_part in (portal_routes, portal_admin, portal_imports, portal_labels, portal_producer, portal_charts,
+                        portal_authority):
+        app.include_router(portal_part.router)
     app.include_router(audit_report.router)
     routers = (health.router, log.router, writes.router, tokens.router, imports.router, images.router, codes.router,
                bundles.router, reads.router, places.router, resolver.router, producers.router, gis.router,
