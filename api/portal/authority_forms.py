@@ -193,16 +193,17 @@ def refused_at(paths: Mapping[str, str], codes: Mapping[str, str], exc: FormRefu
 
 
 def attempt(request: Request, signed: Signed, form: Form, values: Mapping[str, Any], act: Callable[[], object],
-            done: str, paths: Mapping[str, str] | None = None, codes: Mapping[str, str] | None = None) -> Response:
-    """Do `act` (drafts and their submission); on success 303 to the form's page back with the notice `done`,
-    else the form again with the refusal's words at their fields and what was typed."""
+            done: str, paths: Mapping[str, str] | None = None, codes: Mapping[str, str] | None = None,
+            then: str | None = None) -> Response:
+    """Do `act` (drafts and their submission); on success 303 to `then` (else the form's page back) with the
+    notice `done`, else the form again with the refusal's words at their fields and what was typed."""
     try:
         act()
     except (FormRefused, DomainError) as exc:
         status = 400 if isinstance(exc, FormRefused) else domain_status(exc)
         errors = refused_at(paths or {}, codes or {}, exc, language(request))
         return show(request, signed, form, values, errors, status)
-    return see_other(f"{form.back}?done={done}")
+    return see_other(f"{then or form.back}?done={done}")
 
 
 def pruned(value: Any) -> Any:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from api.portal import accounts
 from api.portal.authority_forms import (
     Field,
     Form,
@@ -34,9 +35,11 @@ from api.portal.web import (
     every,
     language,
     page,
+    said,
     see_other,
 )
 from api.problems import domain_status
+from ledger.store.engines import write_transaction
 from registry import schemas as s
 from registry.errors import DomainError
 from registry.handlers.scope import ROOT_ONLY_ROLES, governs_organisation
@@ -115,7 +118,8 @@ def organisation_register(request: Request, state: PortalDep, checked: CheckedDe
                    {"names.vi": "name_vi", "names.en": "name_en", "roles": "roles", "commune": "commune",
                     "street": "street", "tax_code": "tax_code"},
                    {"duplicate-tax-code": "tax_code", "repeated-role": "roles", "root-only": "roles",
-                    "out-of-scope": "commune", "unknown-commune": "commune"})
+                    "out-of-scope": "commune", "unknown-commune": "commune"},
+                   then=f"/portal/manage/organisations/{org_id}")
 
 
 def _governed_org(state: State, seen: Reach, org_id: str) -> dict[str, Any]:
@@ -128,17 +132,48 @@ def _governed_org(state: State, seen: Reach, org_id: str) -> dict[str, Any]:
     return row
 
 
-@router.get("/organisations/{org_id}")
-def organisation_page(request: Request, state: PortalDep, org_id: _ID, signed: SignedDep) -> Response:
-    _authority_writer(signed)
+def _org_page(request: Request, state: PortalDep, signed: Signed, org_id: str, status: int = 200,
+              **shown: Any) -> Response:
     lang = language(request)
     with state.engine.connect() as connection:
         registry_state = State(connection)
         row = _governed_org(registry_state, reach(registry_state, signed.user.organisation), org_id)
         keys = registry_state.find(RegKey, organisation=org_id)
-    return page(request, "auth_org.html", signed=signed, org=row, name=name_of(row, lang), keys=keys,
+        people = accounts.list_users(connection, org_id)
+    return page(request, "auth_org.html", status, signed, org=row, name=name_of(row, lang), keys=keys,
                 roles=[t(request)[f"auth_role_{r}"] for r in sorted(roles_of(row))],
-                commune=commune_name(row["commune_code"], row["commune_version"], lang))
+                commune=commune_name(row["commune_code"], row["commune_version"], lang), people=len(people),
+                **{"link": None, "link_login": "", "error": None, "typed_login": "", **shown})
+
+
+@router.get("/organisations/{org_id}")
+def organisation_page(request: Request, state: PortalDep, org_id: _ID, signed: SignedDep) -> Response:
+    _authority_writer(signed)
+    return _org_page(request, state, signed, org_id)
+
+
+@router.post("/organisations/{org_id}/first-admin")
+def first_admin(request: Request, state: PortalDep, org_id: _ID, checked: CheckedDep) -> Response:
+    """Invite the first administrator of an organisation the authority governs and that has nobody in the portal
+    yet: a one-time link to set a password, shown once. Once it has people, its own admins invite the rest; an
+    authority never adds anyone to an organisation that has them (it could not take one over)."""
+    signed, fields = checked
+    _authority_writer(signed)
+    with state.engine.connect() as connection:
+        registry_state = State(connection)
+        _governed_org(registry_state, reach(registry_state, signed.user.organisation), org_id)
+    login = fields.get("login", "")
+    try:
+        with write_transaction(state.engine) as connection:
+            if accounts.list_users(connection, org_id):
+                raise Refused(409, "auth_first_admin_exists")
+            user = accounts.create_user(connection, org_id, login, "admin")
+            token = accounts.password_link(connection, user.id, reset=False)
+    except DomainError as exc:
+        return _org_page(request, state, signed, org_id, 400, error=said(request, exc),
+                         typed_login=login[:accounts.LOGIN_MAX])
+    return _org_page(request, state, signed, org_id, 201, link=str(request.url_for("set_password_form", token=token)),
+                     link_login=user.login)
 
 
 @router.post("/organisations/{org_id}/keys")

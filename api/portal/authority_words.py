@@ -5,6 +5,14 @@ from api.portal import words
 
 words.extend({
     "vi": {
+        "auth_first_admin_title": "Người dùng cổng thông tin",
+        "auth_first_admin_intro": "Tổ chức này chưa có ai trong cổng thông tin. Hãy mời quản trị viên đầu tiên của tổ "
+        "chức; từ đó, quản trị viên ấy tự mời những người còn lại.",
+        "auth_first_admin_invite": "Mời quản trị viên đầu tiên",
+        "auth_first_admin_has": "Tổ chức đã có {n} người trong cổng thông tin; quản trị viên của tổ chức tự mời "
+        "thêm người.",
+        "auth_first_admin_exists": "Tổ chức này đã có người trong cổng thông tin; chỉ quản trị viên của tổ chức được "
+        "mời thêm người. Không có gì bị thay đổi.",
         "auth_nav": "Quản lý", "auth_title": "Những gì tổ chức quản lý", "auth_back": "Về trang quản lý",
         "auth_optional": "không bắt buộc",
         "auth_list_of": "(danh mục ngày {day})", "auth_pick": "— Chọn —", "auth_none_to_choose": "Chưa có gì để chọn.",
@@ -81,6 +89,13 @@ words.extend({
         "auth_done_withdrawn": "Đã rút ủy quyền.",
     },
     "en": {
+        "auth_first_admin_title": "People in the portal",
+        "auth_first_admin_intro": "Nobody of this organisation is in the portal yet. Invite its first "
+        "administrator, who then invites the others.",
+        "auth_first_admin_invite": "Invite the first administrator",
+        "auth_first_admin_has": "The organisation has {n} people in the portal; its administrators invite the others.",
+        "auth_first_admin_exists": "This organisation already has people in the portal; only its own administrators "
+        "may invite more. Nothing was changed.",
         "auth_nav": "Manage", "auth_title": "What the organisation manages", "auth_back": "Back to Manage",
         "auth_optional": "optional",
         "auth_list_of": "(list of {day})", "auth_pick": "— Choose —", "auth_none_to_choose": "Nothing to choose yet.",

@@ -158,7 +158,7 @@ class TestOrganisations:
                     {"name_vi": "Hợp tác xã Đông La", "name_en": "Dong La cooperative", "roles": ["producer"],
                      "province": HANOI, "commune": AN_KHANH, "tax_code": "0101234567"})
         assert done.status_code == 303
-        assert done.headers["location"] == "/portal/manage?done=auth_done_org"
+        assert done.headers["location"] == "/portal/manage/organisations/dong-la-cooperative?done=auth_done_org"
         made = row(api, RegOrganisation, id="dong-la-cooperative")
         assert made is not None
         assert made["commune_code"] == COMMUNE["code"]
@@ -167,7 +167,8 @@ class TestOrganisations:
             keys = State(connection).find(RegKey, organisation="dong-la-cooperative")
         assert [key["custodial"] for key in keys] == [True]
         assert api.head_size() - 1 in submitted_by(api, cast[HANOI_ADMIN])
-        assert "Dong La cooperative" in browser.get("/portal/manage?lang=en&done=auth_done_org").text
+        assert "Dong La cooperative" in browser.get("/portal/manage?lang=en").text
+        assert "Mời quản trị viên đầu tiên" in browser.get(done.headers["location"] + "&lang=vi").text
 
     def test_a_commune_of_another_province_smuggled_is_refused_at_the_commune(
             self, app: FastAPI, api: Api, cast: dict[str, str]) -> None:
@@ -213,6 +214,61 @@ class TestOrganisations:
         token = form_token(browser.get("/portal/manage").text)
         with nothing_changed(api):
             assert browser.post(f"{page}/keys", {"csrf": token}).status_code == 404
+
+
+class TestFirstAdministrator:
+    """The authority that governs an organisation invites its first administrator; never into one that has people."""
+
+    def test_the_link_shown_once_lets_the_first_admin_set_a_password_and_sign_in(
+            self, app: FastAPI, api: Api, cast: dict[str, str]) -> None:
+        api.register("xuong-moi")
+        browser = Browser(app).signed_in(HANOI_ADMIN)
+        page = "/portal/manage/organisations/xuong-moi"
+        invited = send(browser, page, f"{page}/first-admin", {"login": "lan@dongla.vn"})
+        assert invited.status_code == 201, invited.text
+        link = re.search(r'id="first-admin-link">([^<]+)<', invited.text)
+        assert link is not None
+        assert "Tổ chức đã có 1 người" in browser.get(page).text, "the link is shown once"
+        newcomer = Browser(app)
+        path = link.group(1).removeprefix(newcomer.origin)
+        token = form_token(newcomer.get(path).text)
+        set_ = newcomer.post(path, {"csrf": token, "new": "mật khẩu mới đủ dài", "repeat": "mật khẩu mới đủ dài"})
+        assert set_.status_code == 303, set_.text
+        newcomer.signed_in("lan@dongla.vn", "mật khẩu mới đủ dài")
+        assert "Quản trị viên" in newcomer.get("/portal").text
+
+    def test_an_organisation_with_people_gets_nobody_from_an_authority(self, app: FastAPI, api: Api,
+                                                                     cast: dict[str, str]) -> None:
+        browser = Browser(app).signed_in(HANOI_ADMIN)
+        page = f"/portal/manage/organisations/{PRODUCER}"  # its admin is in the portal already
+        assert "Tổ chức đã có 1 người" in browser.get(page).text
+        with nothing_changed(api):
+            refused = send(browser, page, f"{page}/first-admin", {"login": "takeover@coop"})
+        assert refused.status_code == 409
+        assert "chỉ quản trị viên của tổ chức được mời thêm người" in refused.text
+
+    def test_another_province_a_viewer_or_a_producer_invites_nobody(self, app: FastAPI, api: Api,
+                                                                   cast: dict[str, str]) -> None:
+        page = f"/portal/manage/organisations/{FAR_PRODUCER}"
+        hanoi = Browser(app).signed_in(HANOI_ADMIN)
+        viewer = Browser(app).signed_in(ROOT_VIEWER)
+        producer = Browser(app).signed_in(PRODUCER_ADMIN)
+        with nothing_changed(api):
+            token = form_token(hanoi.get("/portal/manage").text)
+            assert hanoi.post(f"{page}/first-admin", {"csrf": token, "login": "x@far"}).status_code == 404
+            token = form_token(viewer.get("/portal/manage").text)
+            assert viewer.post(f"{page}/first-admin", {"csrf": token, "login": "x@far"}).status_code == 403
+            token = form_token(producer.get("/portal").text)
+            assert producer.post(f"{page}/first-admin", {"csrf": token, "login": "x@far"}).status_code == 403
+
+    def test_a_bad_login_is_said_in_the_registrys_words(self, app: FastAPI, api: Api, cast: dict[str, str]) -> None:
+        api.register("xuong-moi")
+        browser = Browser(app).signed_in(ROOT_ADMIN)
+        page = "/portal/manage/organisations/xuong-moi"
+        with nothing_changed(api):
+            refused = send(browser, page, f"{page}/first-admin", {"login": "Tên Có Dấu"})
+        assert refused.status_code == 400
+        assert 'id="first-admin-error"' in refused.text
 
 
 class TestGisAndMarks:
