@@ -76,3 +76,12 @@ def wait_until(condition: Callable[[], bool], seconds: float, what: str, every: 
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {seconds} s for {what}")
         time.sleep(every)
+
+
+def varies_by(response: httpx.Response) -> set[str]:
+    """What an answer varies by, besides Accept-Encoding (which compression adds to answers it compresses; the
+    others are the app's own)."""
+    named = {part.strip() for part in response.headers.get("vary", "").split(",") if part.strip()}
+    if response.headers.get("content-encoding") == "gzip":
+        assert "Accept-Encoding" in named, "a compressed answer must vary by Accept-Encoding"
+    return named - {"Accept-Encoding"}
