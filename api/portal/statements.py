@@ -21,7 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 from api.portal import csrf
 from api.portal.sessions import Signed
 from api.portal.tables import PortalSubmission, PortalUser
-from api.portal.web import Refused, allowed_origins, current, portal
+from api.portal.web import MAX_FIELDS, Refused, allowed_origins, current, portal
 from api.routes.writes import oldest_version
 from ledger.core.types import Receipt
 from registry import schemas as s
@@ -30,9 +30,6 @@ from registry.validation import describe, where
 
 _submissions = PortalSubmission.__table__  # type: ignore[attr-defined]
 _users = PortalUser.__table__  # type: ignore[attr-defined]
-
-MAX_FIELDS = 200
-"""More fields than any portal form has (a batch with many inputs, a GI's area of many communes)."""
 
 
 class FormRefused(Exception):

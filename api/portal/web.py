@@ -29,6 +29,8 @@ from registry.kinds import VIETNAM
 from registry.words import moment
 
 LANG_COOKIE = "nguon-lang"
+MAX_FIELDS = 200
+"""More fields than any portal form has (a batch with many inputs, a GI's area of many communes)."""
 NO_STORE = {"Cache-Control": "no-store"}
 """Portal pages show people, tokens and links: no cache keeps them."""
 
@@ -181,7 +183,7 @@ async def fields(request: Request) -> dict[str, str]:
         raise Refused(403, "forged")
     body = (await request.body()).decode("utf-8", "replace")
     try:
-        parsed = parse_qs(body, max_num_fields=200)
+        parsed = parse_qs(body, max_num_fields=MAX_FIELDS)
     except ValueError as exc:  # more fields than any portal form has
         raise Refused(400, "forged") from exc
     request.state.form_lists = parsed

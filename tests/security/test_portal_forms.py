@@ -6,6 +6,7 @@ import pytest
 from fastapi import FastAPI
 
 from api.portal.routes import back_to
+from api.portal.statements import MAX_FIELDS
 from tests.api import conftest as api_fixtures
 from tests.api.conftest import ROOT, Api
 from tests.api.portal_client import PASSWORD, Browser, add_user, form_token, portal_state
@@ -42,7 +43,7 @@ class TestFormTokens:
     def test_a_form_with_too_many_fields_is_refused(self, api: Api, admin: Browser) -> None:
         token = form_token(admin.get("/portal/tokens").text)
         before = portal_state(api.engine)
-        refused = admin.post("/portal/tokens", {"csrf": token, **{f"f{i}": "x" for i in range(60)}})
+        refused = admin.post("/portal/tokens", {"csrf": token, **{f"f{i}": "x" for i in range(MAX_FIELDS + 1)}})
         assert refused.status_code == 400
         assert portal_state(api.engine) == before
 
