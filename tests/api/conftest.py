@@ -32,6 +32,7 @@ from ledger.core.encoding import canonical
 from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteVerifier
 from ledger.core.proof import InclusionProof
+from ledger.store.engines import write_transaction
 from registry.demo import DemoSummary, load_demo
 from registry.state import State
 from registry.tables import RegOrganisation
@@ -149,7 +150,9 @@ class Api:
     def token(self, organisation: str) -> str:
         """An API token of `organisation`, made on first use."""
         if organisation not in self._tokens:
-            with self.engine.begin() as connection:
+            # A write transaction from its start, as the app's writers take one: a deferred one could meet SQLite's
+            # busy snapshot when the scan writer commits between its read and its write.
+            with write_transaction(self.engine) as connection:
                 self._tokens[organisation] = create_token(connection, organisation, "test")
         return self._tokens[organisation]
 
