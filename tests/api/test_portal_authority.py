@@ -228,6 +228,10 @@ class TestFirstAdministrator:
         assert invited.status_code == 201, invited.text
         link = re.search(r'id="first-admin-link">([^<]+)<', invited.text)
         assert link is not None
+        assert invited.text.count('id="first-admin-link"') == 1, "shown once on the page"
+        title = re.search(r"<title>(.*?)</title>", invited.text, re.S)
+        assert title is not None
+        assert "<" not in title.group(1), title.group(1)
         assert "Tổ chức đã có 1 người" in browser.get(page).text, "the link is shown once"
         newcomer = Browser(app)
         path = link.group(1).removeprefix(newcomer.origin)
