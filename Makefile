@@ -27,7 +27,7 @@ install-dev: $(DEV_STAMP)
 run: install
 	$(BIN)/nguon db upgrade
 	$(BIN)/nguon demo --if-empty
-	$(BIN)/nguon serve
+	$(BIN)/nguon serve --log-format text
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -57,11 +60,35 @@ SIZES = {"phone": (412, 915), "laptop": (1280, 800)}
 """The sizes pages are looked at: a common phone's and a laptop's, in CSS pixels."""
 
 
-def open_page(browser: webdriver.Chrome, url: str, lang: str, size: str = "phone") -> None:
-    """Open `url` in `lang` at one of SIZES, as that device would (a phone's viewport is a mobile one)."""
+def resize(browser: webdriver.Chrome, size: str) -> None:
+    """Look at the page as a device of one of SIZES would (a phone's viewport is a mobile one)."""
     width, height = SIZES[size]
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": width, "height": height, "deviceScaleFactor": 1, "mobile": size == "phone"})
+
+
+def submit(browser: webdriver.Chrome, selector: str, seconds: float = 60) -> None:
+    """Click the button `selector` names and wait until the page the form goes to has replaced this one. The click
+    is the page's own (a script's): chromedriver's, which follows the navigation it starts, can fail when the old
+    document goes while it looks."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    browser.execute_script("arguments[0].click();", browser.find_element(By.CSS_SELECTOR, selector))
+    WebDriverWait(browser, seconds).until(staleness_of(page))
+
+
+def sign_in(browser: webdriver.Chrome, base_url: str, login: str, password: str, next_: str = "/portal") -> None:
+    """Sign in to the portal as `login`, in a browser that forgets whoever was signed in before; at `next_` after."""
+    browser.delete_all_cookies()
+    browser.get(f"{base_url}/portal/login?lang=vi&next={next_}")
+    browser.find_element(By.NAME, "login").send_keys(login)
+    browser.find_element(By.NAME, "password").send_keys(password)
+    submit(browser, "main form button[type=submit]")
+    assert browser.current_url == f"{base_url}{next_}", browser.current_url
+
+
+def open_page(browser: webdriver.Chrome, url: str, lang: str, size: str = "phone") -> None:
+    """Open `url` in `lang` at one of SIZES, as that device would (a phone's viewport is a mobile one)."""
+    resize(browser, size)
     browser.get(f"{url}?lang={lang}")
     assert browser.execute_script("return document.documentElement.lang") == lang
 

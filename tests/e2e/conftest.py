@@ -2,6 +2,7 @@
 command line, `serve` as `nguon serve`; and what a producer needs before it can register a product there
 (`license_prefix`)."""
 
+import json
 import os
 import socket
 import subprocess
@@ -18,7 +19,7 @@ from selenium import webdriver
 
 from tests.conftest import TEST_DATABASE_ENV, postgres_schema
 from tests.databases import migrate
-from tests.e2e.browser import headless_chromium
+from tests.e2e.browser import headless_chromium, sign_in
 
 NUMBERING = "gs1-vietnam"
 """The numbering agency, which licenses GS1 company prefixes."""
@@ -107,6 +108,12 @@ def demo_server(directory: Path) -> Iterator[Server]:
             uvicorn_server(url, directory) as server:
         server.cli("demo")
         yield server
+
+
+def demo_sign_in(browser: webdriver.Chrome, server: Server, organisation: str, next_: str = "/portal") -> None:
+    """Sign in as the admin of a demo organisation, with the sign-in `nguon demo` wrote to the data directory."""
+    sign_ins = json.loads((Path(server.env["NGUON_DATA_DIR"]) / "demo-sign-ins.json").read_text(encoding="utf-8"))
+    sign_in(browser, server.base_url, sign_ins[organisation]["login"], sign_ins[organisation]["password"], next_)
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,11 @@ phone's size (412x915) and a laptop's (1280x800), screenshots kept under test-ar
 Every chart's picture is drawn (it has a size), nothing is wider than the phone, there is no English in
 Vietnamese, and axe-core finds no serious or critical violation."""
 
-import json
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import select
 
 from api.scans import WARN_CLIENTS, WARN_DAYS, Scan, write_scans
@@ -23,7 +18,7 @@ from registry.state import table_of
 from registry.tables import RegSerial
 from tests.checks import english_in
 from tests.e2e.browser import SIZES, open_page, serious_violations, shoot, visible_text
-from tests.e2e.conftest import Server, demo_server
+from tests.e2e.conftest import Server, demo_server, demo_sign_in
 
 PRODUCER = "gom-hong-phuc"
 """The demo's Bát Tràng workshop: batches with serials, which this test scans."""
@@ -56,14 +51,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def sign_in(browser: webdriver.Chrome, server: Server, organisation: str) -> None:
-    sign_ins = json.loads((Path(server.env["NGUON_DATA_DIR"]) / "demo-sign-ins.json").read_text())
-    browser.delete_all_cookies()
-    browser.get(f"{server.base_url}/portal/login?lang=vi&next=/portal/charts")
-    for name in ("login", "password"):
-        browser.find_element(By.NAME, name).send_keys(sign_ins[organisation][name])
-    page = browser.find_element(By.TAG_NAME, "html")
-    browser.execute_script("arguments[0].click();", browser.find_element(By.CSS_SELECTOR, "main form button"))
-    WebDriverWait(browser, 30).until(staleness_of(page))
+    demo_sign_in(browser, server, organisation, "/portal/charts")
 
 
 def pictures_drawn(browser: webdriver.Chrome) -> int:

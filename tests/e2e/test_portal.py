@@ -12,10 +12,8 @@ from typing import Any
 import httpx
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.e2e.browser import ARTIFACTS, SIZES, headless_chromium, serious_violations
+from tests.e2e.browser import ARTIFACTS, SIZES, headless_chromium, resize, serious_violations, submit
 from tests.e2e.conftest import Server
 
 ORGANISATION = "gom-hong-phuc"
@@ -28,33 +26,22 @@ def browser() -> Iterator[Any]:
         yield driver
 
 
-def _size(browser: Any, size: str) -> None:
-    width, height = SIZES[size]
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": size == "phone"})
 
 
 def _shoot(browser: Any, name: str) -> list[tuple[str, str, Any]]:
     """Screenshots of the page at both sizes (no wider than a phone on a phone), and axe-core's findings."""
     for size, (width, height) in SIZES.items():
-        _size(browser, size)
+        resize(browser, size)
         shot = ARTIFACTS / f"portal-{name}-{width}x{height}.png"
         shot.unlink(missing_ok=True)
         assert browser.save_screenshot(str(shot))
         if size == "phone":
             overflow = browser.execute_script("return document.documentElement.scrollWidth")
             assert overflow <= width, f"the {name} page is {overflow} px wide on a {width} px phone"
-    _size(browser, "phone")
+    resize(browser, "phone")
     return [(name, v["id"], v) for v in serious_violations(browser)]
 
 
-def _submit(browser: Any, selector: str) -> None:
-    """Click the button `selector` names and wait until the page it sends the form to has replaced this one. The
-    click is the page's own (a script's): chromedriver's, which follows the navigation it starts, can fail when
-    the old document goes while it looks."""
-    page = browser.find_element(By.TAG_NAME, "html")
-    browser.execute_script("arguments[0].click();", browser.find_element(By.CSS_SELECTOR, selector))
-    WebDriverWait(browser, 30).until(staleness_of(page))
 
 
 def _fill(browser: Any, **fields: str) -> None:
@@ -80,15 +67,15 @@ class TestPortalInABrowser:
         assert browser.execute_script("return document.documentElement.lang") == "vi"
         found += _shoot(browser, "login-vi")
         _fill(browser, login=login, password="sai mật khẩu")  # noqa: S106  (a wrong password, on purpose)
-        _submit(browser, "main form button[type=submit]")
+        submit(browser, "main form button[type=submit]")
         assert browser.find_element(By.ID, "login-error").text == "Tên đăng nhập hoặc mật khẩu không đúng."
         found += _shoot(browser, "login-error-vi")
         _fill(browser, login=login, password=password)
-        _submit(browser, "main form button[type=submit]")
+        submit(browser, "main form button[type=submit]")
         assert browser.current_url == f"{server.base_url}/portal/tokens"
 
         _fill(browser, label="Máy in nhãn ở xưởng")
-        _submit(browser, "form[action='/portal/tokens'] button")
+        submit(browser, "form[action='/portal/tokens'] button")
         token = browser.find_element(By.ID, "new-token").text
         assert token.startswith("ngn_")
         assert "Máy in nhãn ở xưởng" in browser.find_element(By.ID, "tokens").text
@@ -111,7 +98,7 @@ class TestPortalInABrowser:
         assert browser.execute_script("return document.documentElement.lang") == "en", "the choice is kept"
         found += _shoot(browser, "tokens-en")
 
-        _submit(browser, "nav form button")
+        submit(browser, "nav form button")
         assert browser.current_url == f"{server.base_url}/portal/login?done=signed_out"
         assert "You are signed out." in browser.find_element(By.TAG_NAME, "main").text
         browser.get(f"{server.base_url}/portal")

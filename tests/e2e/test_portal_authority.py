@@ -4,19 +4,15 @@ of their pages; each is shot at a phone's and a laptop's size, in Vietnamese and
 (test-artifacts/screenshots/portal-auth-*.png), no wider than the phone, with no serious or critical axe-core
 violation. A form sent empty shows the API's words at its fields."""
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.e2e.browser import SIZES, open_page, serious_violations, shoot
-from tests.e2e.conftest import Server, demo_server
+from tests.e2e.browser import SIZES, open_page, serious_violations, shoot, submit
+from tests.e2e.conftest import Server, demo_server, demo_sign_in
 
 PAGES = {
     "ipvietnam": {"manage": "/portal/manage", "org-new": "/portal/manage/organisations/new",
@@ -39,29 +35,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
-def _sign_in(browser: webdriver.Chrome, server: Server, organisation: str) -> None:
-    sign_ins = json.loads((Path(server.env["NGUON_DATA_DIR"]) / "demo-sign-ins.json").read_text())
-    browser.delete_all_cookies()
-    browser.get(f"{server.base_url}/portal/login")
-    for name in ("login", "password"):
-        element = browser.find_element(By.NAME, name)
-        element.clear()
-        element.send_keys(sign_ins[organisation][name])
-    _submit(browser, "main form button[type=submit]")
-    assert browser.current_url == f"{server.base_url}/portal"
 
 
-def _submit(browser: webdriver.Chrome, selector: str) -> None:
-    page = browser.find_element(By.TAG_NAME, "html")
-    browser.execute_script("arguments[0].click();", browser.find_element(By.CSS_SELECTOR, selector))
-    WebDriverWait(browser, 30).until(staleness_of(page))
 
 
 class TestAuthorityPages:
     @pytest.mark.parametrize("organisation", list(PAGES))
     def test_every_page_at_both_sizes_in_both_languages(self, server: Server, browser: webdriver.Chrome,
                                                         organisation: str) -> None:
-        _sign_in(browser, server, organisation)
+        demo_sign_in(browser, server, organisation)
         found: list[tuple[str, Any]] = []
         for name, path in PAGES[organisation].items():
             for lang in ("vi", "en"):
@@ -77,9 +59,9 @@ class TestAuthorityPages:
 
     def test_a_right_sent_without_a_date_shows_the_words_at_the_date(self, server: Server,
                                                                      browser: webdriver.Chrome) -> None:
-        _sign_in(browser, server, "sokhcn-ha-noi")
+        demo_sign_in(browser, server, "sokhcn-ha-noi")
         open_page(browser, f"{server.base_url}/portal/manage/rights/new", "vi")
-        _submit(browser, "main form button[type=submit]:not([name])")
+        submit(browser, "main form button[type=submit]:not([name])")
         error = browser.find_element(By.ID, "err-valid_from").text
         assert error
         shoot(browser, "portal-auth-right-refused-vi", "phone")

@@ -13,7 +13,6 @@ Every page on the way is shot at a phone's and a laptop's size (test-artifacts/s
 axe-core finds no serious or critical violation on it."""
 
 import io
-import json
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -27,13 +26,11 @@ from openpyxl import load_workbook
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.wait import WebDriverWait
 
 from api.pages.log_words import KIND_WORDS
 from registry.values import gtin_check_digit
-from tests.e2e.browser import ARTIFACTS, SIZES, serious_violations, shoot, visible_text
-from tests.e2e.conftest import Server, demo_server
+from tests.e2e.browser import ARTIFACTS, resize, serious_violations, shoot, sign_in, submit, visible_text
+from tests.e2e.conftest import Server, demo_server, demo_sign_in
 
 POTTERY = "gom-hong-phuc"
 """A demo producer: Xưởng gốm Hồng Phúc Bát Tràng."""
@@ -55,33 +52,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
-def sign_ins(server: Server) -> dict[str, dict[str, str]]:
-    found: dict[str, dict[str, str]] = json.loads(
-        (Path(server.env["NGUON_DATA_DIR"]) / "demo-sign-ins.json").read_text(encoding="utf-8"))
-    return found
 
 
-def submit(browser: webdriver.Chrome, selector: str) -> None:
-    """Click `selector` and wait until the page the form goes to has replaced this one (the click is the page's
-    own: chromedriver's, following the navigation it starts, can fail when the old document goes)."""
-    page = browser.find_element(By.TAG_NAME, "html")
-    browser.execute_script("arguments[0].click();", browser.find_element(By.CSS_SELECTOR, selector))
-    WebDriverWait(browser, 60).until(staleness_of(page))
 
 
-def sign_in(browser: webdriver.Chrome, server: Server, login: str, password: str) -> None:
-    """Sign in as `login` in a browser that forgets whoever was signed in before."""
-    browser.delete_all_cookies()
-    browser.get(f"{server.base_url}/portal/login?lang=vi")
-    browser.find_element(By.NAME, "login").send_keys(login)
-    browser.find_element(By.NAME, "password").send_keys(password)
-    submit(browser, "main form button[type=submit]")
-    assert browser.current_url == f"{server.base_url}/portal", visible_text(browser)
 
 
 def as_demo(browser: webdriver.Chrome, server: Server, organisation: str) -> None:
-    found = sign_ins(server)[organisation]
-    sign_in(browser, server, found["login"], found["password"])
+    demo_sign_in(browser, server, organisation)
 
 
 def fill(browser: webdriver.Chrome, **fields: str) -> None:
@@ -102,9 +80,7 @@ def looked_at(browser: webdriver.Chrome, stem: str) -> list[tuple[str, str]]:
     """The open page shot at both sizes (phone last, so the flow goes on at a phone's size); axe-core's serious or
     critical findings as (page, rule)."""
     for size in ("laptop", "phone"):
-        width, height = SIZES[size]
-        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": size == "phone"})
+        resize(browser, size)
         shoot(browser, f"flow-{stem}", size)
     return [(stem, v["id"]) for v in serious_violations(browser)]
 
@@ -255,7 +231,7 @@ class TestAuthorityProducerLabelFlow:
         browser.get(invitation)
         fill(browser, new="bưởi xanh Hoài Đức 2026", repeat="bưởi xanh Hoài Đức 2026")
         send(browser)
-        sign_in(browser, server, "an@buoixanh.vn", "bưởi xanh Hoài Đức 2026")
+        sign_in(browser, server.base_url, "an@buoixanh.vn", "bưởi xanh Hoài Đức 2026")
         found += looked_at(browser, "producer-home")
         browser.get(f"{base}/portal/products/new")
         fill(browser, gtin=GTIN, **{"names.vi": "Bưởi La Tinh loại một", "names.en": "La Tinh pomelo, first grade"},

@@ -4,7 +4,6 @@ downloads its PDF, whose codes decode. Each page is shot at a phone's and a lapt
 English (test-artifacts/screenshots/portal-import-*.png, portal-labels-*.png, and the PDF's first page as
 portal-labels-pdf.png), and axe-core finds no serious or critical violation on any of them."""
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,11 +13,9 @@ import pytest
 import zxingcpp
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.e2e.browser import ARTIFACTS, SIZES, serious_violations, shoot, visible_text
-from tests.e2e.conftest import Server, demo_server
+from tests.e2e.browser import ARTIFACTS, SIZES, resize, serious_violations, shoot, submit, visible_text
+from tests.e2e.conftest import Server, demo_server, demo_sign_in
 
 ORGANISATION = "gom-hong-phuc"
 """A demo producer: Xưởng gốm Hồng Phúc Bát Tràng, with the vase batch BT-2608-01 and its serials."""
@@ -34,12 +31,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def signed_in(server: Server, browser: webdriver.Chrome) -> webdriver.Chrome:
     """The browser signed in as the demo producer's admin."""
-    sign_ins = json.loads((Path(server.env["NGUON_DATA_DIR"]) / "demo-sign-ins.json").read_text())
-    browser.get(f"{server.base_url}/portal/login?lang=vi")
-    browser.find_element(By.NAME, "login").send_keys(sign_ins[ORGANISATION]["login"])
-    browser.find_element(By.NAME, "password").send_keys(sign_ins[ORGANISATION]["password"])
-    _submit(browser, "form button[type=submit]")
-    assert browser.current_url == f"{server.base_url}/portal"
+    demo_sign_in(browser, server, ORGANISATION)
     return browser
 
 
@@ -56,25 +48,16 @@ def _tree(server: Server) -> list[str]:
     return httpx.get(f"{server.base_url}/api/v1/log/checkpoint").text.splitlines()[:3]
 
 
-def _resize(browser: webdriver.Chrome, size: str) -> None:
-    width, height = SIZES[size]
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": size == "phone"})
 
 
-def _submit(browser: webdriver.Chrome, selector: str) -> None:
-    """Click `selector` and wait until the page it sends the form to has replaced this one."""
-    page = browser.find_element(By.TAG_NAME, "html")
-    browser.execute_script("arguments[0].click();", browser.find_element(By.CSS_SELECTOR, selector))
-    WebDriverWait(browser, 60).until(staleness_of(page))
 
 
 def _shot_and_checked(browser: webdriver.Chrome, stem: str) -> list[tuple[str, str]]:
     """The open page shot at both sizes; axe-core's serious findings, as (page, rule)."""
     for size in SIZES:
-        _resize(browser, size)
+        resize(browser, size)
         shoot(browser, stem, size)
-    _resize(browser, "phone")
+    resize(browser, "phone")
     return [(stem, v["id"]) for v in serious_violations(browser)]
 
 
@@ -98,12 +81,12 @@ class TestImportAndLabels:
         browser, found = signed_in, []
         before = _tree(server)
         for lang in ("vi", "en"):
-            _resize(browser, "phone")
+            resize(browser, "phone")
             browser.get(f"{server.base_url}/portal/import?lang={lang}")
             assert browser.execute_script("return document.documentElement.lang") == lang
             found += _shot_and_checked(browser, f"portal-import-{lang}")
             browser.find_element(By.ID, "file").send_keys(str(_bad_csv(tmp_path, vase)))
-            _submit(browser, "main form button[type=submit]")
+            submit(browser, "main form button[type=submit]")
             text = visible_text(browser)
             assert ("Có 3 lỗi ở 2 trên 3 dòng" if lang == "vi" else "3 errors in 2 of 3 rows") in text
             assert browser.find_elements(By.CSS_SELECTOR, "#row-3 [data-code=duplicate-lot]")
@@ -118,7 +101,7 @@ class TestImportAndLabels:
     def test_the_labels_form_and_its_pdf(self, server: Server, signed_in: webdriver.Chrome, vase: str) -> None:
         browser, found = signed_in, []
         for lang in ("vi", "en"):
-            _resize(browser, "phone")
+            resize(browser, "phone")
             browser.get(f"{server.base_url}/portal/labels?gtin={vase}&lot={LOT}&lang={lang}")
             assert browser.find_element(By.CSS_SELECTOR, f'input[value="{vase}/{LOT}"]').is_selected()
             found += _shot_and_checked(browser, f"portal-labels-{lang}")

@@ -5,21 +5,17 @@ form and sees it. Each page is shot at a phone's size and a laptop's, in Vietnam
 test-artifacts/screenshots/portal-producer-*.png, no wider than the phone, and axe-core finds no serious or
 critical violation."""
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select
-from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.e2e.browser import SIZES, serious_violations, shoot, visible_text
-from tests.e2e.conftest import Server, demo_server
+from tests.e2e.browser import SIZES, serious_violations, shoot, submit, visible_text
+from tests.e2e.conftest import Server, demo_server, demo_sign_in
 
 ORGANISATION = "htx-buoi-dong-la"
 """The demo's pomelo cooperative: a right to the La Tinh GI with a quota of 2,500 fruit, and batches."""
@@ -31,21 +27,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
-def _submit(browser: webdriver.Chrome, selector: str) -> None:
-    """Click the button `selector` names and wait for the page the form goes to (the page's own click: see
-    tests/e2e/test_portal.py)."""
-    page = browser.find_element(By.TAG_NAME, "html")
-    browser.execute_script("arguments[0].click();", browser.find_element(By.CSS_SELECTOR, selector))
-    WebDriverWait(browser, 30).until(staleness_of(page))
 
 
 def _sign_in(browser: webdriver.Chrome, server: Server) -> None:
-    sign_ins = json.loads((Path(server.env["NGUON_DATA_DIR"]) / "demo-sign-ins.json").read_text())
-    browser.get(f"{server.base_url}/portal/login?lang=vi")
-    browser.find_element(By.NAME, "login").send_keys(sign_ins[ORGANISATION]["login"])
-    browser.find_element(By.NAME, "password").send_keys(sign_ins[ORGANISATION]["password"])
-    _submit(browser, "main form button[type=submit]")
-    assert browser.current_url == f"{server.base_url}/portal"
+    demo_sign_in(browser, server, ORGANISATION)
 
 
 def _look(browser: webdriver.Chrome, url: str, stem: str) -> list[tuple[str, str, str, Any]]:
@@ -84,7 +69,7 @@ class TestProducerPortalInABrowser:
 
         browser.get(f"{base}/portal/batches/new?lang=vi")
         Select(browser.find_element(By.NAME, "province")).select_by_visible_text("Thành phố Hà Nội")
-        _submit(browser, "main form button[type=submit]")
+        submit(browser, "main form button[type=submit]")
         assert "province=01" in browser.current_url
         today = (datetime.now(UTC) + timedelta(hours=7)).date()
         browser.find_element(By.NAME, "lot").send_keys("E2E-1")
@@ -92,7 +77,7 @@ class TestProducerPortalInABrowser:
         browser.execute_script("arguments[0].value = arguments[1];", browser.find_element(By.NAME, "produced_on"),
                                today.isoformat())
         Select(browser.find_element(By.NAME, "commune")).select_by_visible_text("Xã An Khánh")
-        _submit(browser, "form[action='/portal/batches/new'] button[type=submit]")
+        submit(browser, "form[action='/portal/batches/new'] button[type=submit]")
         assert "/portal/batches/" in browser.current_url
         assert "E2E-1" in browser.current_url
         assert "Đã ghi lô hàng vào sổ." in visible_text(browser)
