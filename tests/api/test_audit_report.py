@@ -10,14 +10,12 @@ from pathlib import Path
 
 import pypdfium2  # type: ignore[import-untyped]
 import pytest
-import typer
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from api.audit_report import TEXT, html
-from api.cli.audit import audit
 from api.server_audit import ServerAudit
 from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteSigner
@@ -27,15 +25,8 @@ from registry.custody import Custody
 from registry.demo import DemoSummary, load_demo
 from registry.service import Registry
 from tests.api.conftest import Api
+from tests.api.test_audit_cli import app
 from tests.ledger.test_audit import attacker, entry_row, set_entry
-
-app = typer.Typer()
-app.command("audit")(audit)
-
-
-@app.callback()
-def _nguon() -> None:
-    """Mounts `audit` as a sub-command, as api/cli/main.py does."""
 
 
 @pytest.fixture

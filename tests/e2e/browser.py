@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium
 import pytest
+import zxingcpp
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -136,3 +138,16 @@ def serious_violations(browser: webdriver.Chrome) -> list[dict[str, Any]]:
         "{id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.html)}))))"
         ".catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));")
     return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def printed_codes(pdf: bytes, shot: Path) -> set[str]:
+    """Every QR code on the first page of `pdf`, as a printer at 300 dpi would put it on paper (the page is saved to
+    `shot`) and a real decoder (zxing-cpp) reads it."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=300 / 72).to_pil()
+    finally:
+        document.close()
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    image.save(shot)
+    return {code.text for code in zxingcpp.read_barcodes(image)}

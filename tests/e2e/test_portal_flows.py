@@ -19,9 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
-import pypdfium2 as pdfium
 import pytest
-import zxingcpp
 from openpyxl import load_workbook
 from PIL import Image
 from selenium import webdriver
@@ -29,7 +27,7 @@ from selenium.webdriver.common.by import By
 
 from api.pages.log_words import KIND_WORDS
 from registry.values import gtin_check_digit
-from tests.e2e.browser import ARTIFACTS, resize, serious_violations, shoot, sign_in, submit, visible_text
+from tests.e2e.browser import ARTIFACTS, printed_codes, resize, serious_violations, shoot, sign_in, submit, visible_text
 from tests.e2e.conftest import Server, demo_server, demo_sign_in
 
 POTTERY = "gom-hong-phuc"
@@ -180,13 +178,7 @@ def label_codes(server: Server, browser: webdriver.Chrome) -> set[str]:
                      params={"batch": f"{GTIN}/{LOT}", "layout": "a4", "size": "40", "count": "4"})
     assert made.status_code == 200, made.text
     assert made.headers["content-type"] == "application/pdf"
-    document = pdfium.PdfDocument(made.content)
-    try:
-        image = document[0].render(scale=300 / 72).to_pil()
-    finally:
-        document.close()
-    image.save(ARTIFACTS / "flow-label-sheet.png")
-    return {code.text for code in zxingcpp.read_barcodes(image)}
+    return printed_codes(made.content, ARTIFACTS / "flow-label-sheet.png")
 
 
 class TestAuthorityProducerLabelFlow:

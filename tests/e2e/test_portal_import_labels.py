@@ -8,13 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pypdfium2 as pdfium
 import pytest
-import zxingcpp
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 
-from tests.e2e.browser import ARTIFACTS, SIZES, resize, serious_violations, shoot, submit, visible_text
+from tests.e2e.browser import ARTIFACTS, SIZES, printed_codes, resize, serious_violations, shoot, submit, visible_text
 from tests.e2e.conftest import Server, demo_server, demo_sign_in
 
 ORGANISATION = "gom-hong-phuc"
@@ -110,12 +108,6 @@ class TestImportAndLabels:
         made = httpx.get(f"{server.base_url}/portal/labels.pdf", cookies=cookies, params={
             "batch": f"{vase}/{LOT}", "layout": "a4", "size": "30", "serials": "on"})
         assert made.status_code == 200
-        document = pdfium.PdfDocument(made.content)
-        try:
-            image = document[0].render(scale=300 / 72).to_pil()
-        finally:
-            document.close()
-        image.save(ARTIFACTS / "portal-labels-pdf.png")
-        codes = {code.text for code in zxingcpp.read_barcodes(image)}
+        codes = printed_codes(made.content, ARTIFACTS / "portal-labels-pdf.png")
         assert len(codes) == 27  # an A4 page of 30 mm labels, each with its own serial
         assert all(code.startswith(f"{server.base_url}/01/{vase}/10/{LOT}/21/BT26") for code in codes)
