@@ -36,9 +36,13 @@ words.extend({
         "Chọn tỉnh, thành phố rồi bấm «Chọn tỉnh, thành phố» để hiện danh sách xã, phường.",
         "prd_change_province": "Đổi tỉnh, thành phố",
         "prd_claims_hint": "Chỉ các quyền sử dụng đang còn hiệu lực của tổ chức.",
-        "prd_no_claims": "Tổ chức không có quyền sử dụng nào còn hiệu lực: lô hàng không khai chỉ dẫn hay nhãn hiệu.",
+        "prd_no_claims": "Tổ chức không có quyền sử dụng nào còn hiệu lực: lô hàng không khai chỉ dẫn hay nhãn hiệu. "
+        "Lô vẫn được ghi và người mua vẫn kiểm tra được như thường.",
         "prd_inputs": "Nguyên liệu lấy từ các lô tổ chức đang giữ",
-        "prd_inputs_hint": "Ghi số lượng đã dùng của từng lô; để trống nếu không dùng.",
+        "prd_inputs_hint": "Chỉ khi lô này làm từ lô khác (ví dụ hộp quà đóng từ bưởi của lô trước): ghi số lượng đã "
+        "dùng của từng lô. Không làm từ lô nào thì bỏ qua phần này.",
+        "prd_serials_hint": "Không bắt buộc. Chỉ cần khi muốn mỗi sản phẩm có mã riêng trên nhãn; nhãn của lô in được "
+        "mà không cần số sê-ri.",
         "prd_left": "còn {left}", "prd_log_batch": "Ghi lô hàng", "prd_expires_hint": "Để trống nếu nhãn không ghi",
         "prd_quantity_hint": "Tính theo đơn vị của sản phẩm", "prd_from": "từ {name}",
         "prd_received": "Lô nhận từ đối tác", "prd_made_by": "Sản xuất bởi {name}",
@@ -98,9 +102,13 @@ words.extend({
         "Choose the province, then press “Choose the province” to list its communes and wards.",
         "prd_change_province": "Change the province",
         "prd_claims_hint": "Only your organisation's rights of use in force.",
-        "prd_no_claims": "Your organisation holds no right of use in force: the batch claims no GI or mark.",
+        "prd_no_claims": "Your organisation holds no right of use in force: the batch claims no GI or mark. It is "
+        "logged and checked by buyers as usual.",
         "prd_inputs": "Inputs from batches your organisation holds",
-        "prd_inputs_hint": "Write how much of each batch was used; leave it empty if none.",
+        "prd_inputs_hint": "Only when this batch is made from other batches (a gift box packed from an earlier "
+        "batch's pomelos, say): write how much of each was used. Otherwise skip this part.",
+        "prd_serials_hint": "Optional. Only when each item should carry its own code on its label; the batch's "
+        "labels print without serials.",
         "prd_left": "{left} left", "prd_log_batch": "Log the batch", "prd_expires_hint": "Leave empty if the label "
         "gives none",
         "prd_quantity_hint": "In the product's unit", "prd_from": "from {name}",
