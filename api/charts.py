@@ -43,6 +43,8 @@ def _pyplot() -> Any:
 
     matplotlib.use("svg")
     matplotlib.rcParams.update({
+        # Names are text: a "$" in a GI's or holder's name must not start matplotlib's mathtext (a 500 for all).
+        "text.parse_math": False,
         "svg.fonttype": "none", "svg.hashsalt": "nguon", "font.family": "sans-serif",
         "font.sans-serif": ["DejaVu Sans"], "font.size": 12, "text.color": INK, "axes.labelcolor": INK,
         "axes.edgecolor": SOFT, "xtick.color": INK, "ytick.color": INK, "axes.spines.top": False,

@@ -9,6 +9,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import PROBLEM_BASE, PROBLEM_JSON
 
+IMPORT_PATHS = frozenset({"/api/v1/batches/import", "/portal/import"})
+"""The only paths a file of many rows is sent to: the larger limit is theirs alone, not any path ending so."""
+
 
 class BodyTooLarge(Exception):
     pass
@@ -41,7 +44,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.import_limit if scope["path"].endswith("/import") else self.limit
+        limit = self.import_limit if scope["path"] in IMPORT_PATHS else self.limit
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         # More digits than the limit has is more than the limit, whatever they say: no int() of a huge numeral.

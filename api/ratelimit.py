@@ -16,7 +16,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.limits import send_problem
 
-PUBLIC_PREFIXES = ("/01/", "/api/v1/", "/.well-known/")
+PUBLIC_PREFIXES = ("/01/", "/api/v1/", "/.well-known/", "/log")
+"""What anyone may ask without an account, the explorer and the audit report (which costs CPU) among them."""
 PROBES = "/api/v1/health"
 """Liveness and readiness probes (and everything under them) are never limited: a load balancer asks often."""
 

@@ -3,6 +3,7 @@ runs at most once per size of the log, one at a time, on its own thread; a reque
 and otherwise shows the last result with the time it was made.
 """
 
+import logging
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
@@ -13,6 +14,9 @@ from typing import Any
 
 from api.audit_report import pdf
 from ledger.core.types import format_timestamp
+
+logger = logging.getLogger(__name__)
+UNREADABLE = "the server could not read its own log; its operator has the details"
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,13 @@ class ServerAudit:
         try:
             result = self._audit(Path(self._workdir.name) / "state.json")
         except Exception as exc:
+            logger.exception("the server's audit of its own log failed")
             result = {"result": "unreadable", "exit_code": 2, "reason": str(exc), "message": str(exc)}
+        if result.get("result") == "unreadable":
+            # Why the database could not be read (a driver's error names hosts, users, SQL) is the operator's, in
+            # the server's log; the public page says only that it could not be read.
+            logger.error("the server's audit could not read its log: %s", result.get("reason"))
+            result = {**result, "reason": UNREADABLE, "message": UNREADABLE}
         result["audited_at"] = format_timestamp(datetime.now(UTC))
         audited = result.get("size")
         with self._changed:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 
 from api.portal import accounts
 from api.portal.authority_forms import (
@@ -35,6 +36,7 @@ from api.portal.web import (
     every,
     language,
     page,
+    require_admin,
     said,
     see_other,
 )
@@ -51,6 +53,7 @@ from registry.tables import (
 )
 
 router = APIRouter(include_in_schema=False)
+_organisations = RegOrganisation.__table__  # type: ignore[attr-defined]
 """Under /portal/manage: `authority.router` includes it."""
 
 _ID = Annotated[str, Path(max_length=64)]
@@ -159,12 +162,16 @@ def first_admin(request: Request, state: PortalDep, org_id: _ID, checked: Checke
     authority never adds anyone to an organisation that has them (it could not take one over)."""
     signed, fields = checked
     _authority_writer(signed)
+    require_admin(signed)  # it hands over an organisation's account: its administrators' call, not a clerk's
     with state.engine.connect() as connection:
         registry_state = State(connection)
         _governed_org(registry_state, reach(registry_state, signed.user.organisation), org_id)
     login = fields.get("login", "")
     try:
         with write_transaction(state.engine) as connection:
+            # The organisation's row locked (PostgreSQL; SQLite's write transaction is serial already): two
+            # invitations at once cannot both find it without people.
+            connection.execute(select(_organisations.c.id).where(_organisations.c.id == org_id).with_for_update())
             if accounts.list_users(connection, org_id):
                 raise Refused(409, "auth_first_admin_exists")
             user = accounts.create_user(connection, org_id, login, "admin")

@@ -9,6 +9,7 @@ words.extend({
         "auth_first_admin_intro": "Tổ chức này chưa có ai trong cổng thông tin. Hãy mời quản trị viên đầu tiên của tổ "
         "chức; từ đó, quản trị viên ấy tự mời những người còn lại.",
         "auth_first_admin_invite": "Mời quản trị viên đầu tiên",
+        "auth_first_admin_admins": "Việc mời do quản trị viên của cơ quan làm.",
         "auth_first_admin_has": "Tổ chức đã có {n} người trong cổng thông tin; quản trị viên của tổ chức tự mời "
         "thêm người.",
         "auth_first_admin_exists": "Tổ chức này đã có người trong cổng thông tin; chỉ quản trị viên của tổ chức được "
@@ -93,6 +94,7 @@ words.extend({
         "auth_first_admin_intro": "Nobody of this organisation is in the portal yet. Invite its first "
         "administrator, who then invites the others.",
         "auth_first_admin_invite": "Invite the first administrator",
+        "auth_first_admin_admins": "An administrator of your organisation sends the invitation.",
         "auth_first_admin_has": "The organisation has {n} people in the portal; its administrators invite the others.",
         "auth_first_admin_exists": "This organisation already has people in the portal; only its own administrators "
         "may invite more. Nothing was changed.",

@@ -72,6 +72,8 @@ def import_file(request: Request, state: PortalDep, upload: UploadDep) -> Respon
 
 
 def _preview(request: Request, key: bytes, signed: Signed, file: UploadFile | None) -> Response:
+    # Only those who may record the file: the dry run takes the registry's writer turn, so it is not for viewers.
+    require_writer(signed, "producer")
     if file is None:
         return page(request, "import_form.html", 400, signed, error=_text(request, "il_no_file"))
     content = file.file.read()

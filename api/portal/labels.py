@@ -131,6 +131,8 @@ def labels_file(request: Request, state: PortalDep, signed: SignedDep) -> Respon
 
         if not choice.batches:
             return refused(words["il_pick_batch"])
+        if len(choice.batches) > MAX_LABELS:  # each needs a label at least: no lookup of more
+            return refused(words["il_too_many"].format(max=MAX_LABELS, count=len(choice.batches)))
         keys = _keys(choice.batches)
         found = _rows(connection, signed.user.organisation, "vi", keys)
         if len(found) != len(keys):
@@ -147,6 +149,8 @@ def labels_file(request: Request, state: PortalDep, signed: SignedDep) -> Respon
             copies = int(choice.copies) if choice.copies.isascii() and choice.copies.isdigit() else 0
             if not 1 <= copies <= MAX_LABELS:
                 return refused(words["il_bad_copies"].format(max=MAX_LABELS))
+            if copies * len(found) > MAX_LABELS:  # refused before any label is made
+                return refused(words["il_too_many"].format(max=MAX_LABELS, count=copies * len(found)))
             labels = [_label(b) for b in found for _ in range(copies)]
         if len(labels) > MAX_LABELS:
             return refused(words["il_too_many"].format(max=MAX_LABELS, count=len(labels)))

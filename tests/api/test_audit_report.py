@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from api.audit_report import TEXT, html
-from api.server_audit import ServerAudit
+from api.server_audit import UNREADABLE, ServerAudit
 from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteSigner
 from ledger.store.log import Log
@@ -183,6 +183,20 @@ class TestSingleFlight:
         assert second is not None
         assert second.size == 9
         assert served.runs == 2
+
+    def test_why_the_log_could_not_be_read_stays_with_the_operator(self) -> None:
+        secret = "connection to server at db.internal (10.0.0.5), port 5432 failed: password for user nguon_rw"
+
+        def failing(_state: Path) -> dict[str, object]:
+            raise RuntimeError(secret)
+
+        done = ServerAudit(failing, wait=60).latest(1)
+        assert done is not None
+        assert done.result["result"] == "unreadable"
+        shown = html(done.result, "en", public=True)
+        assert "db.internal" not in shown
+        assert "nguon_rw" not in shown
+        assert UNREADABLE in shown
 
     def test_the_pending_page_says_so_in_words(self) -> None:
         page = html({"result": "unreadable"}, "vi", public=True, pending=True)

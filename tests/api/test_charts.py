@@ -290,3 +290,10 @@ class TestLogCharts:
         assert "Bưởi Đoan Hùng" in first
         assert 'id="x-' in first
         assert ROOT not in first
+
+    @pytest.mark.parametrize("horizontal", [True, False])
+    def test_a_name_with_dollar_signs_is_drawn_as_written(self, horizontal: bool) -> None:
+        """A GI's or holder's name is text: "$…$" must not start matplotlib's mathtext (which failed the page)."""
+        drawn = charts.bars("x", ["Vải $\\foo$ loại 1", "Cà phê"], [charts.Series("Số lô", [3, 1])],
+                            value_label="Số lô", horizontal=horizontal)
+        assert "Vải $\\foo$ loại 1" in drawn

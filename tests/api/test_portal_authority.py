@@ -251,13 +251,17 @@ class TestFirstAdministrator:
         assert refused.status_code == 409
         assert "chỉ quản trị viên của tổ chức được mời thêm người" in refused.text
 
-    def test_another_province_a_viewer_or_a_producer_invites_nobody(self, app: FastAPI, api: Api,
+    def test_a_clerk_another_province_a_viewer_or_a_producer_invites_nobody(self, app: FastAPI, api: Api,
                                                                    cast: dict[str, str]) -> None:
         page = f"/portal/manage/organisations/{FAR_PRODUCER}"
+        add_user(api.engine, AN_GIANG_AUTHORITY, "clerk@so-an-giang", "clerk")
+        clerk = Browser(app).signed_in("clerk@so-an-giang")  # of the authority that governs it, not its admin
         hanoi = Browser(app).signed_in(HANOI_ADMIN)
         viewer = Browser(app).signed_in(ROOT_VIEWER)
         producer = Browser(app).signed_in(PRODUCER_ADMIN)
         with nothing_changed(api):
+            token = form_token(clerk.get(page).text)
+            assert clerk.post(f"{page}/first-admin", {"csrf": token, "login": "x@far"}).status_code == 403
             token = form_token(hanoi.get("/portal/manage").text)
             assert hanoi.post(f"{page}/first-admin", {"csrf": token, "login": "x@far"}).status_code == 404
             token = form_token(viewer.get("/portal/manage").text)

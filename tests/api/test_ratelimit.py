@@ -27,6 +27,13 @@ class TestRateLimit:
         assert refused.json()["code"] == "rate-limited"
         assert "thử lại" in refused.json()["message"]["vi"]
 
+    def test_the_explorer_and_the_audit_report_are_limited_too(self, engine: Engine, database_url: str,
+                                                             tmp_path: Path) -> None:
+        """Anyone may ask them, and the audit report costs CPU: they share the public window."""
+        client = _client(database_url, tmp_path, "2/minute")
+        assert [client.get(path).status_code != 429 for path in ("/log", "/log/charts")] == [True, True]
+        assert client.get("/log/audit").status_code == 429
+
     def test_health_is_not_limited(self, engine: Engine, database_url: str, tmp_path: Path) -> None:
         client = _client(database_url, tmp_path, "1/minute")
         assert [client.get("/api/v1/health").status_code for _ in range(5)] == [200] * 5

@@ -65,6 +65,15 @@ class TestOversizedBodies:
         refused(seeded_app, "/batches/import", chunks(IMPORT_LIMIT + 1), 413, "body-too-large",
                 content_type="text/csv")
 
+    @pytest.mark.parametrize("path", ["/portal/set-password/import", "/portal/batches/08934567890120/import",
+                                      "/api/v1/products/import"])
+    def test_only_the_import_paths_take_the_import_limit(self, seeded_app: SeededApp, path: str) -> None:
+        """A path that merely ends in /import gets the ordinary limit, before anything reads the body."""
+        with seeded_app.nothing_appended():
+            response = seeded_app.client.post(path, content=b"x" * (LIMIT + 1),
+                                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert_problem(response, 413, "body-too-large")
+
     def test_a_statement_past_the_statement_size_is_refused(self, seeded_app: SeededApp) -> None:
         product = {**make_product(gtin=gtin(7))[1], "padding": "x" * 70_000}
         problem = refused(seeded_app, "/statements", draft(json.dumps(product)), 422, "invalid-value")
