@@ -185,10 +185,10 @@ class TestSingleFlight:
         assert served.runs == 2
 
     def test_why_the_log_could_not_be_read_stays_with_the_operator(self) -> None:
-        secret = "connection to server at db.internal (10.0.0.5), port 5432 failed: password for user nguon_rw"
+        private = "connection to server at db.internal (10.0.0.5), port 5432 failed for user nguon_rw"
 
         def failing(_state: Path) -> dict[str, object]:
-            raise RuntimeError(secret)
+            raise RuntimeError(private)
 
         done = ServerAudit(failing, wait=60).latest(1)
         assert done is not None
