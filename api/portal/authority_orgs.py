@@ -53,8 +53,8 @@ from registry.tables import (
 )
 
 router = APIRouter(include_in_schema=False)
-_organisations = RegOrganisation.__table__  # type: ignore[attr-defined]
 """Under /portal/manage: `authority.router` includes it."""
+_organisations = RegOrganisation.__table__  # type: ignore[attr-defined]
 
 _ID = Annotated[str, Path(max_length=64)]
 
