@@ -63,6 +63,13 @@ def provinces() -> dict[str, Province]:
     return {r["code"]: Province(r["code"], r["name"]) for r in _rows("provinces-2025-07-01.csv")}
 
 
+@cache
+def communes_in(province: str) -> tuple[Commune, ...]:
+    """The communes, wards and special zones of `province` in the list in force since the reform, in the list's
+    order."""
+    return tuple(c for c in _communes(True).values() if c.province == province)
+
+
 def version_day(version: str) -> str:
     """A version written YYYY-MM or YYYY-MM-DD as the day it names (the first of the month for YYYY-MM)."""
     return version if len(version) == 10 else f"{version}-01"

@@ -7,20 +7,20 @@ judged by the registry's rules (which refuse what is out of scope with the API's
 offer what those rules would accept, so an official does not fill in a form that cannot succeed.
 """
 
-import csv
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
-from api.portal import authority_words  # noqa: F401  (the words these forms use)
+from api.portal import (
+    authority_words,  # noqa: F401  (the words these forms use)
+    choices,
+)
 from api.portal.sessions import Signed
 from api.portal.statements import FormRefused, draft
 from api.portal.web import language, page, see_other
@@ -221,30 +221,12 @@ def drafted(kind: str, model: type[s.Body], body: Mapping[str, Any]) -> Draft:
 
 
 def commune_options(province: str, lang: str) -> list[tuple[str, str]]:
-    """The communes of a province in the list in force (value code@version), by name: a province at a time,
-    never the whole country's 3,321 in one list."""
-    return [(value, name if lang == "vi" else places.name_en(name)) for value, name in _by_province().get(province, [])]
-
-
-@cache
-def _by_province() -> dict[str, list[tuple[str, str]]]:
-    """The communes of the list in force, by province; read from the registry's own reference file and judged
-    by `places.commune`, so a form offers exactly what the rules accept."""
-    text = (resources.files("registry") / "reference" / "communes-2025-07-01.csv").read_text(encoding="utf-8")
-    found: dict[str, list[places.Commune]] = {}
-    for row in csv.DictReader(text.splitlines()):
-        commune = places.commune(row["code"], LIST_VERSION)
-        if commune is not None:
-            found.setdefault(commune.province, []).append(commune)
-    return {province: [(f"{c.code}@{LIST_VERSION}", c.name)
-                       for c in sorted(communes, key=lambda c: alphabetical(places.name_en(c.name)))]
-            for province, communes in found.items()}
+    """The communes of a province (value code@version, as a body cites them), by name."""
+    return [(f"{code}@{LIST_VERSION}", name) for code, name in choices.communes(province, lang)]
 
 
 def province_options(lang: str) -> list[tuple[str, str]]:
-    """The 34 provinces by name (not by "Thành phố" or "Tỉnh" first)."""
-    provinces = sorted(places.provinces().values(), key=lambda p: alphabetical(places.name_en(p.name)))
-    return [(p.code, p.name if lang == "vi" else places.name_en(p.name)) for p in provinces]
+    return choices.provinces(lang)
 
 
 def commune_body(value: str) -> dict[str, str] | None:

@@ -17,8 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from api.pages.words import BIZ_STEPS
+from api.portal import (
+    choices,
+    producer_words,  # noqa: F401  (its words, added at import)
+)
 from api.portal import producer_forms as forms
-from api.portal import producer_words  # noqa: F401  (its words, added at import)
 from api.portal.producer_home import WORDS, batch_path, latest_batches, may_write
 from api.portal.sessions import Signed
 from api.portal.statements import FormRefused, UploadDep, require_writer, submit
@@ -197,8 +200,8 @@ def _batch_form(request: Request, signed: Signed, province: str, status: int = 2
         held = forms.held(connection, organisation)
         home = forms.home_province(connection, organisation)
     return page(request, "producer_batch_new.html", status, signed, products=products, rights=rights, held=held,
-                provinces=forms.provinces(lang), province=province, home=home,
-                communes=forms.communes(province, lang) if province else [],
+                provinces=choices.provinces(lang), province=province, home=home,
+                communes=choices.communes(province, lang) if province else [],
                 errors=errors or {}, typed=typed or {}, claims=claims or [], inputs=inputs or {},
                 today=forms.today(), writes=may_write(signed), unit_words=registry_words.UNITS,
                 remaining=forms.remaining, **WORDS)
@@ -210,7 +213,7 @@ def batch_new(request: Request, signed: SignedDep, gtin: Annotated[str, Query(ma
     """The batch form; its province, chosen first (a GET of this page), gives the communes to choose from."""
     _producer(signed)
     typed = {"gtin": gtin, "produced_on": forms.today()}
-    return _batch_form(request, signed, province if province in dict(forms.provinces("vi")) else "", typed=typed)
+    return _batch_form(request, signed, province if province in dict(choices.provinces("vi")) else "", typed=typed)
 
 
 @router.post("/batches/new")

@@ -6,12 +6,9 @@ products, batches and rights are looked up as the organisation's own, and what t
 (a right in force, a batch held, a quantity left) is left to them, so that the form refuses with the API's words.
 """
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from sqlalchemy import and_, or_, select, tuple_
@@ -139,34 +136,6 @@ def partners(connection: Connection, organisation: str, lang: str) -> list[tuple
     rows = connection.execute(select(_organisations.c.id, _organisations.c.name_vi, _organisations.c.name_en)
                               .where(_organisations.c.id != organisation))
     return sorted(((row.id, pick(lang, row.name_vi, row.name_en)) for row in rows), key=lambda p: alphabetical(p[1]))
-
-
-@cache
-def _communes_by_province() -> dict[str, list[tuple[str, str]]]:
-    text = (resources.files("registry") / "reference" / "communes-2025-07-01.csv").read_text(encoding="utf-8")
-    found: dict[str, list[tuple[str, str]]] = {}
-    for row in csv.DictReader(text.splitlines()):
-        found.setdefault(row["province"], []).append((row["code"], row["name"]))
-    return found
-
-
-def communes(province: str, lang: str) -> list[tuple[str, str]]:
-    """The communes and wards of `province` in today's administrative list, as (code, name in `lang`), by name."""
-    named = [(code, name if lang == "vi" else places.name_en(name))
-             for code, name in _communes_by_province().get(province, [])]
-    return sorted(named, key=lambda c: _by_name(c[1]))
-
-
-def _by_name(name: str) -> tuple[list[tuple[str, int]], list[int]]:
-    """Names in the Vietnamese alphabet's order by the proper name, not by its kind ("Thành phố", "Xã")."""
-    for kind in ("Thành phố ", "Tỉnh ", "Xã ", "Phường ", "Đặc khu "):
-        name = name.removeprefix(kind)
-    return alphabetical(name)
-
-
-def provinces(lang: str) -> list[tuple[str, str]]:
-    named = [(p.code, p.name if lang == "vi" else places.name_en(p.name)) for p in places.provinces().values()]
-    return sorted(named, key=lambda p: _by_name(p[1]))
 
 
 def home_province(connection: Connection, organisation: str) -> str:
